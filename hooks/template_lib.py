@@ -1,0 +1,269 @@
+"""Generation logic shared by cookiecutter (hooks/*_gen_project.py) and copier (`_tasks`).
+
+Everything here is a pure file operation driven by ``manifest.yml``: validate the answers, remove
+the paths owned by unselected pillars and options, and render the manifest's dependency lists into
+the generated ``pyproject.toml``. No network, no subprocesses.
+
+Used as a script by copier::
+
+    python hooks/template_lib.py post '<answers as JSON>'
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import shutil
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
+MANIFEST_PATH = TEMPLATE_ROOT / "manifest.yml"
+COOKIECUTTER_JSON = TEMPLATE_ROOT / "cookiecutter.json"
+
+DEPENDENCIES_MARKER = "# @manifest:dependencies@"
+EXTRAS_MARKER = "# @manifest:optional-dependencies@"
+
+SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+PACKAGE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_REQUIREMENT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+class AnswerError(ValueError):
+    """One or more template answers are invalid; the message names every field."""
+
+
+def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, Any]:
+    """Load ``manifest.yml``."""
+    with path.open(encoding="utf-8") as handle:
+        data: dict[str, Any] = yaml.safe_load(handle)
+    return data
+
+
+def load_choices(path: Path = COOKIECUTTER_JSON) -> dict[str, list[str]]:
+    """Return the multiple-choice questions and their allowed values from ``cookiecutter.json``."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        key: value
+        for key, value in raw.items()
+        if isinstance(value, list) and not key.startswith("_")
+    }
+
+
+def boolean_questions(path: Path = COOKIECUTTER_JSON) -> list[str]:
+    """Return the names of the yes/no questions."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return [key for key, value in raw.items() if isinstance(value, bool)]
+
+
+def requirement_name(requirement: str) -> str:
+    """``"pydantic-ai-slim[openai]>=1"`` -> ``"pydantic_ai_slim"`` (an import-style name)."""
+    match = _REQUIREMENT_NAME_RE.match(requirement.strip())
+    if not match:
+        raise ValueError(f"cannot parse requirement {requirement!r}")
+    return re.sub(r"[-.]+", "_", match.group(0)).lower()
+
+
+def reserved_package_names(manifest: Mapping[str, Any]) -> set[str]:
+    """Import names a generated package must not take."""
+    names = set(manifest.get("reserved_package_names", []))
+    requirements = list(manifest["core"]["dependencies"])
+    for pillar in manifest["pillars"].values():
+        requirements.extend(pillar["dependencies"])
+        for extra in pillar.get("extras", {}).values():
+            requirements.extend(extra)
+    names.update(requirement_name(req) for req in requirements)
+    return names
+
+
+def _stdlib_names() -> set[str]:
+    names = set(getattr(sys, "stdlib_module_names", ()))
+    names.update(sys.builtin_module_names)
+    return names
+
+
+def validate_answers(answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[str]:
+    """Return one message per invalid answer; each message starts with the field name."""
+    errors: list[str] = []
+    if not str(answers.get("project_name", "")).strip():
+        errors.append("project_name: must not be empty")
+    slug = str(answers.get("project_slug", ""))
+    if not SLUG_RE.match(slug):
+        errors.append(
+            f"project_slug: {slug!r} must be kebab-case "
+            "(lowercase letters, digits, single dashes, starting with a letter)"
+        )
+    errors.extend(_package_name_errors(str(answers.get("package_name", "")), manifest))
+    email = str(answers.get("author_email", ""))
+    if not EMAIL_RE.match(email):
+        errors.append(f"author_email: {email!r} must look like an email address (name@domain.tld)")
+    for field, allowed in load_choices().items():
+        if field in answers and answers[field] not in allowed:
+            errors.append(f"{field}: {answers[field]!r} is not one of {', '.join(allowed)}")
+    for field in boolean_questions():
+        if field in answers and not isinstance(answers[field], bool):
+            errors.append(f"{field}: {answers[field]!r} must be a boolean (true/false)")
+    errors.extend(_requirement_errors(answers, manifest))
+    return errors
+
+
+def _package_name_errors(name: str, manifest: Mapping[str, Any]) -> list[str]:
+    if not PACKAGE_RE.match(name) or not name.isidentifier():
+        return [f"package_name: {name!r} must be a valid lowercase Python identifier (snake_case)"]
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return [f"package_name: {name!r} is a Python keyword"]
+    if name in _stdlib_names():
+        return [f"package_name: {name!r} would shadow the standard-library module of that name"]
+    if name in reserved_package_names(manifest):
+        return [f"package_name: {name!r} would shadow the dependency of that name"]
+    return []
+
+
+def _requirement_errors(answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[str]:
+    pillars = manifest["pillars"]
+    errors = []
+    for name, pillar in pillars.items():
+        if not answers.get(pillar["answer"]):
+            continue
+        for required in pillar.get("requires", []):
+            required_answer = pillars[required]["answer"]
+            if not answers.get(required_answer):
+                errors.append(
+                    f"{pillar['answer']}: the {pillar['title']} pillar requires "
+                    f"{required_answer}=true (answer {pillar['answer']}=false or enable {required_answer})"
+                )
+    return errors
+
+
+def check_answers(answers: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> None:
+    """Raise :class:`AnswerError` naming every invalid field."""
+    errors = validate_answers(answers, manifest or load_manifest())
+    if errors:
+        raise AnswerError("invalid template answers:\n  - " + "\n  - ".join(errors))
+
+
+def selected_pillars(answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[str]:
+    """Names of the chosen pillars, in manifest order."""
+    return [name for name, pillar in manifest["pillars"].items() if answers.get(pillar["answer"])]
+
+
+def removed_paths(answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[str]:
+    """Project-relative paths owned by unselected pillars and option values."""
+    package = str(answers["package_name"])
+    paths: list[str] = []
+    for pillar in manifest["pillars"].values():
+        if not answers.get(pillar["answer"]):
+            paths.extend(pillar["paths"])
+    for field, rules in manifest.get("options", {}).items():
+        for rule in rules:
+            if answers.get(field) not in rule["when"]:
+                paths.extend(rule["paths"])
+    return [path.format(package=package) for path in paths]
+
+
+def is_removed(relative: str, removed: Iterable[str]) -> bool:
+    """True when ``relative`` (a POSIX path) is, or lies under, one of ``removed``."""
+    return any(relative == path or relative.startswith(path.rstrip("/") + "/") for path in removed)
+
+
+def dependency_lists(
+    answers: Mapping[str, Any], manifest: Mapping[str, Any]
+) -> tuple[list[str], dict[str, list[str]]]:
+    """Runtime dependencies (core + chosen pillars, de-duplicated) and extras of the chosen pillars."""
+    requirements: list[str] = list(manifest["core"]["dependencies"])
+    extras: dict[str, list[str]] = {}
+    for name in selected_pillars(answers, manifest):
+        pillar = manifest["pillars"][name]
+        requirements.extend(pillar["dependencies"])
+        for extra, extra_requirements in pillar.get("extras", {}).items():
+            extras.setdefault(extra, []).extend(extra_requirements)
+    return _dedupe(requirements), {key: _dedupe(value) for key, value in sorted(extras.items())}
+
+
+def _dedupe(requirements: Iterable[str]) -> list[str]:
+    """Keep one requirement per distribution (the first, which also carries any extras)."""
+    by_name: dict[str, str] = {}
+    for requirement in requirements:
+        by_name.setdefault(requirement_name(requirement), requirement)
+    return sorted(by_name.values(), key=requirement_name)
+
+
+def render_pyproject(text: str, answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
+    """Replace the manifest markers of the generated pyproject.toml with real TOML."""
+    requirements, extras = dependency_lists(answers, manifest)
+    lines = []
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        indent = line[: len(line) - len(line.lstrip())]
+        if stripped == DEPENDENCIES_MARKER:
+            lines.extend(f'{indent}"{req}",\n' for req in requirements)
+        elif stripped == EXTRAS_MARKER:
+            for extra, extra_requirements in extras.items():
+                items = ", ".join(f'"{req}"' for req in extra_requirements)
+                lines.append(f"{indent}{extra} = [{items}]\n")
+        else:
+            lines.append(line)
+    return "".join(lines)
+
+
+def apply(project_dir: Path, answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> None:
+    """Remove what was not chosen and render manifest-driven files inside ``project_dir``."""
+    for relative in removed_paths(answers, manifest):
+        target = project_dir / relative
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif target.exists() or target.is_symlink():
+            target.unlink()
+        _prune_empty_parents(target.parent, project_dir)
+    pyproject = project_dir / "pyproject.toml"
+    if pyproject.exists():
+        rendered = render_pyproject(pyproject.read_text(encoding="utf-8"), answers, manifest)
+        pyproject.write_text(rendered, encoding="utf-8")
+
+
+def _prune_empty_parents(directory: Path, stop: Path) -> None:
+    stop = stop.resolve()
+    current = directory.resolve()
+    while current != stop and stop in current.parents and current.is_dir() and not any(current.iterdir()):
+        current.rmdir()
+        current = current.parent
+
+
+def pre_generate(answers: Mapping[str, Any]) -> int:
+    """Validate answers; print the reasons and return 1 when they are invalid."""
+    try:
+        check_answers(answers)
+    except AnswerError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def post_generate(answers: Mapping[str, Any], project_dir: Path) -> int:
+    """Validate (again: copier has no pre-generation hook), then apply the manifest."""
+    status = pre_generate(answers)
+    if status:
+        return status
+    apply(project_dir, answers, load_manifest())
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    """``template_lib.py {pre,post} '<answers json>' [project_dir]``."""
+    if len(argv) not in (2, 3) or argv[0] not in {"pre", "post"}:
+        print("usage: template_lib.py {pre,post} '<answers json>' [project_dir]", file=sys.stderr)
+        return 2
+    answers = json.loads(argv[1])
+    if argv[0] == "pre":
+        return pre_generate(answers)
+    return post_generate(answers, Path(argv[2]) if len(argv) == 3 else Path.cwd())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,83 @@
+"""Command-line interface: core commands plus one sub-command group per installed pillar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import cast
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .logging import configure_logging
+from .pillars import ROOT_PACKAGE, installed_pillars, pillar_module
+from .settings import get_settings
+
+console = Console(stderr=True)
+
+
+def build_app() -> typer.Typer:
+    """Create the Typer app and register the group of every installed pillar."""
+    app = typer.Typer(
+        name=ROOT_PACKAGE, help=__doc__, no_args_is_help=True, pretty_exceptions_show_locals=False
+    )
+    app.callback()(_startup)
+    app.command("info")(info)
+    app.command("settings")(show_settings)
+    app.command("demo")(demo)
+    for pillar in installed_pillars():
+        module = pillar_module(pillar, "cli")
+        group = getattr(module, "app", None)
+        if isinstance(group, typer.Typer):
+            app.add_typer(group, name=pillar)
+    return app
+
+
+def _startup() -> None:
+    """Configure logging from settings before any command runs."""
+    configure_logging(get_settings())
+
+
+def info() -> None:
+    """Show the installed pillars and where the service reads and writes data."""
+    settings = get_settings()
+    table = Table(title=ROOT_PACKAGE)
+    table.add_column("setting")
+    table.add_column("value")
+    table.add_row("environment", settings.environment.value)
+    table.add_row("pillars", ", ".join(installed_pillars()) or "(none)")
+    table.add_row("data_dir", str(settings.data_dir))
+    table.add_row("artifacts_dir", str(settings.artifacts_dir))
+    Console().print(table)
+
+
+def show_settings() -> None:
+    """Print the effective settings as JSON (secrets are masked by their SecretStr type)."""
+    typer.echo(get_settings().model_dump_json(indent=2))
+
+
+def demo() -> None:
+    """Run every installed pillar's demo on the embedded sample data, in order."""
+    steps: list[tuple[str, Callable[[], None]]] = []
+    for pillar in installed_pillars():
+        module = pillar_module(pillar, "cli")
+        step = getattr(module, "demo", None)
+        if callable(step):
+            steps.append((pillar, cast(Callable[[], None], step)))
+    if not steps:
+        console.print("No pillars installed: core only. Try `info` and `settings`.")
+        return
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+    ) as progress:
+        for pillar, step in steps:
+            task = progress.add_task(f"demo: {pillar}", total=1)
+            step()
+            progress.update(task, completed=1)
+    console.print(f"demo finished: {', '.join(name for name, _ in steps)}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    build_app()()

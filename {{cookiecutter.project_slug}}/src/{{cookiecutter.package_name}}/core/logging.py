@@ -1,0 +1,62 @@
+"""Structured logging with structlog: JSON lines in production, readable console output in dev.
+
+Call :func:`configure_logging` once at process start (the CLI and the service do); importing this
+module configures nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any, cast
+
+import structlog
+
+from .settings import CoreSettings, Environment
+
+
+def _use_json(settings: CoreSettings) -> bool:
+    if settings.log_format != "auto":
+        return settings.log_format == "json"
+    return settings.environment not in {Environment.DEV, Environment.TEST}
+
+
+def configure_logging(settings: CoreSettings) -> None:
+    """Route structlog and the standard library through one processor chain."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+    ]
+    renderer: Any
+    if _use_json(settings):
+        shared.append(structlog.processors.format_exc_info)
+        renderer = structlog.processors.JSONRenderer()
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+
+
+def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
+    """Return a structlog logger; bind request or run ids with ``structlog.contextvars``."""
+    return cast(structlog.stdlib.BoundLogger, structlog.get_logger(name))

@@ -1,0 +1,102 @@
+"""One settings object for the whole service (pydantic-settings).
+
+Environment variables use the package name as prefix and ``__`` for nesting, e.g.
+``MY_AI_SERVICE_ENVIRONMENT=prod`` or ``MY_AI_SERVICE_LLM__MODEL=openai:gpt-4o-mini``.
+A ``.env`` file in the working directory is read too. Each pillar contributes one nested section,
+defined in ``<pillar>/settings.py`` and added here by discovery, so core never names a pillar.
+
+Nothing happens at import: settings are read when :func:`get_settings` is first called.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, Field, create_model
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .pillars import ROOT_PACKAGE, installed_pillars, pillar_module
+
+ENV_PREFIX = f"{ROOT_PACKAGE.upper()}_"
+
+SectionT = TypeVar("SectionT", bound=BaseModel)
+
+
+class Environment(StrEnum):
+    """Where the service runs; ``dev`` relaxes safety defaults (and says so in the logs)."""
+
+    DEV = "dev"
+    TEST = "test"
+    STAGING = "staging"
+    PROD = "prod"
+
+
+class CoreSettings(BaseSettings):
+    """Settings shared by every pillar."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    environment: Environment = Field(
+        default=Environment.DEV, description="dev, test, staging or prod."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Minimum level of log records."
+    )
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto", description="auto: console in dev/test, JSON elsewhere."
+    )
+    data_dir: Path = Field(default=Path("data"), description="Input data (samples ship here).")
+    artifacts_dir: Path = Field(
+        default=Path("artifacts"), description="Models, indexes, reports written by the service."
+    )
+
+    def section(self, name: str, model: type[SectionT]) -> SectionT:
+        """Return the nested settings section ``name`` typed as ``model``.
+
+        Raises:
+            LookupError: the pillar that owns ``name`` is not part of this project.
+        """
+        value = getattr(self, name, None)
+        if not isinstance(value, model):
+            raise LookupError(f"settings section {name!r} is not present in this project")
+        return value
+
+
+def pillar_sections() -> dict[str, type[BaseModel]]:
+    """Map each installed pillar to the settings model its ``settings.py`` exports as SETTINGS."""
+    sections: dict[str, type[BaseModel]] = {}
+    for pillar in installed_pillars():
+        module = pillar_module(pillar, "settings")
+        model = getattr(module, "SETTINGS", None)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            sections[pillar] = model
+    return sections
+
+
+def settings_class() -> type[CoreSettings]:
+    """Build the project's settings class: core fields plus one field per installed pillar."""
+    fields: dict[str, Any] = {
+        name: (model, Field(default_factory=model)) for name, model in pillar_sections().items()
+    }
+    return create_model("Settings", __base__=CoreSettings, **fields)
+
+
+def load_settings(**overrides: Any) -> CoreSettings:
+    """Read settings from the environment (and ``.env``); ``overrides`` win over both."""
+    return settings_class()(**overrides)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> CoreSettings:
+    """Process-wide settings, read once. Tests call ``get_settings.cache_clear()``."""
+    return load_settings()

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from {{ cookiecutter.package_name }}.core import cli
+from {{ cookiecutter.package_name }}.core.pillars import installed_pillars
+
+runner = CliRunner()
+
+
+def test_every_installed_pillar_registers_a_command_group() -> None:
+    app = cli.build_app()
+    groups = {group.name for group in app.registered_groups}
+    assert groups == set(installed_pillars())
+
+
+def test_info_lists_installed_pillars() -> None:
+    result = runner.invoke(cli.build_app(), ["info"])
+    assert result.exit_code == 0, result.output
+    assert "environment" in result.output
+    assert "test" in result.output
+
+
+def test_settings_prints_json_with_secrets_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = runner.invoke(cli.build_app(), ["settings"])
+    assert result.exit_code == 0, result.output
+    dumped = json.loads(result.output)
+    assert dumped["environment"] == "test"
+    for section in installed_pillars():
+        assert section in dumped
+
+
+def test_demo_runs_each_pillar_step_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    class FakePillarCli:
+        def __init__(self, name: str) -> None:
+            self.app = typer.Typer()
+            self.demo = lambda: calls.append(name)
+
+    monkeypatch.setattr(cli, "installed_pillars", lambda: ["first", "second"])
+    monkeypatch.setattr(cli, "pillar_module", lambda pillar, _module: FakePillarCli(pillar))
+    result = runner.invoke(cli.build_app(), ["demo"])
+    assert result.exit_code == 0, result.output
+    assert calls == ["first", "second"]
+
+
+def test_demo_without_pillars_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "installed_pillars", list)
+    result = runner.invoke(cli.build_app(), ["demo"])
+    assert result.exit_code == 0
+    assert "No pillars installed" in result.output
+
+
+def test_unknown_command_fails_with_usage() -> None:
+    result = runner.invoke(cli.build_app(), ["no-such-command"])
+    assert result.exit_code != 0
