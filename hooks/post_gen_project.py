@@ -4,8 +4,8 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, json.loads(r'{{ template_hooks_dir | tojson }}'))
+sys.path.insert(0, json.loads(r"""[{{ template_hooks_dir | tojson }}]""")[0])
 
-from template_lib import post_generate  # noqa: E402
+from template_lib import post_generate
 
-sys.exit(post_generate(json.loads(r'{{ cookiecutter | tojson }}'), Path.cwd()))
+sys.exit(post_generate(json.loads(r"""{{ cookiecutter | tojson }}"""), Path.cwd()))

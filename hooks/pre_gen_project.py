@@ -3,8 +3,8 @@
 import json
 import sys
 
-sys.path.insert(0, json.loads(r'{{ template_hooks_dir | tojson }}'))
+sys.path.insert(0, json.loads(r"""[{{ template_hooks_dir | tojson }}]""")[0])
 
-from template_lib import pre_generate  # noqa: E402
+from template_lib import pre_generate
 
-sys.exit(pre_generate(json.loads(r'{{ cookiecutter | tojson }}')))
+sys.exit(pre_generate(json.loads(r"""{{ cookiecutter | tojson }}""")))

@@ -128,7 +128,7 @@ def _package_name_errors(name: str, manifest: Mapping[str, Any]) -> list[str]:
 def _requirement_errors(answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[str]:
     pillars = manifest["pillars"]
     errors = []
-    for name, pillar in pillars.items():
+    for pillar in pillars.values():
         if not answers.get(pillar["answer"]):
             continue
         for required in pillar.get("requires", []):
@@ -136,7 +136,8 @@ def _requirement_errors(answers: Mapping[str, Any], manifest: Mapping[str, Any])
             if not answers.get(required_answer):
                 errors.append(
                     f"{pillar['answer']}: the {pillar['title']} pillar requires "
-                    f"{required_answer}=true (answer {pillar['answer']}=false or enable {required_answer})"
+                    f"{required_answer}=true "
+                    f"(answer {pillar['answer']}=false or enable {required_answer})"
                 )
     return errors
 
@@ -175,7 +176,7 @@ def is_removed(relative: str, removed: Iterable[str]) -> bool:
 def dependency_lists(
     answers: Mapping[str, Any], manifest: Mapping[str, Any]
 ) -> tuple[list[str], dict[str, list[str]]]:
-    """Runtime dependencies (core + chosen pillars, de-duplicated) and extras of the chosen pillars."""
+    """Runtime dependencies (core + chosen pillars, de-duplicated) and the pillars' extras."""
     requirements: list[str] = list(manifest["core"]["dependencies"])
     extras: dict[str, list[str]] = {}
     for name in selected_pillars(answers, manifest):
@@ -230,7 +231,7 @@ def apply(project_dir: Path, answers: Mapping[str, Any], manifest: Mapping[str, 
 def _prune_empty_parents(directory: Path, stop: Path) -> None:
     stop = stop.resolve()
     current = directory.resolve()
-    while current != stop and stop in current.parents and current.is_dir() and not any(current.iterdir()):
+    while stop in current.parents and current.is_dir() and not any(current.iterdir()):
         current.rmdir()
         current = current.parent
 

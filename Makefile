@@ -1,0 +1,45 @@
+# cookiecutter-ai-service: the template's own commands.
+#   make test   installs what it needs (uv, the template's dev tools) and runs the whole test suite
+#   make demo   generates the all-pillars project into build/demo/ and runs its install, test, demo
+.DEFAULT_GOAL := help
+SHELL := bash
+
+# uv from PATH when it works, otherwise the module that `make install` puts next to python3.
+UV = $(shell uv --version >/dev/null 2>&1 && echo uv || echo python3 -m uv)
+PYTEST_WORKERS ?= 2
+DEMO_DIR := build/demo
+DEMO_PROJECT := $(DEMO_DIR)/my-ai-service
+
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export BENTOML_DO_NOT_TRACK := true
+export MLFLOW_DISABLE_TELEMETRY := true
+
+.PHONY: help install lint test test-fast demo bench clean
+
+help:  ## List the targets
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+install:  ## Install uv if missing, then the template's dev tools (uv sync)
+	@uv --version >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --quiet
+
+lint: install  ## ruff over the template's own code (hooks, tests, benchmarks)
+	$(UV) run ruff check hooks tests benchmarks local_extensions.py
+	$(UV) run ruff format --check hooks tests benchmarks local_extensions.py
+
+test: lint  ## The whole template test suite (every combination, both engines, generated projects)
+	$(UV) run pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+test-fast: install  ## Everything except the slow generated-project runs
+	$(UV) run pytest -n $(PYTEST_WORKERS) -m "not slow"
+
+demo: install  ## Generate the all-pillars project into build/demo/ and run its install, test and demo
+	rm -rf $(DEMO_DIR)
+	$(UV) run cookiecutter --no-input --output-dir $(DEMO_DIR) .
+	$(MAKE) -C $(DEMO_PROJECT) install test demo
+
+bench: install  ## Benchmarks -> docs/performance.md
+	$(UV) run python benchmarks/run.py
+
+clean:  ## Remove build outputs and caches
+	rm -rf build .pytest_cache .ruff_cache .mypy_cache

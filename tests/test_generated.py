@@ -1,0 +1,119 @@
+"""Generated projects run their own toolchain: lint, typecheck, tests, deptry, imports.
+
+Slow: a virtual environment with every pillar's dependencies is built once per session (with a
+lock, so xdist workers share it) and each rendered project runs its own Makefile against it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests import helpers
+
+pytestmark = pytest.mark.slow
+
+VALID = [combo for combo in helpers.pillar_combinations() if helpers.is_valid(combo)]
+NONE = dict.fromkeys(helpers.PILLAR_ANSWERS, False)
+REPRESENTATIVE = [dict.fromkeys(helpers.PILLAR_ANSWERS, True), NONE]
+for _name, _pillar in helpers.PILLARS.items():
+    _single = {**NONE, _pillar["answer"]: True}
+    for _required in _pillar["requires"]:
+        _single[helpers.PILLARS[_required]["answer"]] = True
+    REPRESENTATIVE.append(_single)
+
+BUILD = helpers.REPO_ROOT / "build"
+BASE_PYTHON = Path(sys.base_prefix) / "bin" / "python{}.{}".format(*sys.version_info[:2])
+
+
+def base_env() -> dict[str, str]:
+    """Environment for generated projects: uv from this venv, this interpreter, offline-safe."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_"))}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["UV_PYTHON"] = str(BASE_PYTHON)
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    env["BENTOML_DO_NOT_TRACK"] = "true"
+    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    return env
+
+
+@pytest.fixture(scope="session")
+def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One venv with the all-pillars project's dependencies and dev tools (built once, locked)."""
+    BUILD.mkdir(exist_ok=True)
+    venv = BUILD / "generated-venv"
+    with (BUILD / "generated-venv.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        project = helpers.render_cookiecutter(tmp_path_factory.mktemp("venv-src"))
+        env = {**base_env(), "UV_PROJECT_ENVIRONMENT": str(venv)}
+        subprocess.run(["uv", "sync", "--quiet"], cwd=project, env=env, check=True)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return venv
+
+
+def project_env(venv: Path) -> dict[str, str]:
+    """Run a rendered project's Makefile against the shared venv without syncing it."""
+    return {
+        **base_env(),
+        "UV_PROJECT_ENVIRONMENT": str(venv),
+        "UV_NO_SYNC": "1",
+        "PYTHONPATH": "src",
+    }
+
+
+def run(command: list[str], project: Path, env: dict[str, str]) -> str:
+    """Run ``command`` in ``project``; fail the test with its output when it fails."""
+    result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{output[-6000:]}"
+    return output
+
+
+@pytest.mark.parametrize("combo", REPRESENTATIVE, ids=helpers.combo_id)
+def test_make_lint_typecheck_test(
+    combo: dict[str, bool], render: Callable[..., Path], shared_venv: Path
+) -> None:
+    project = render(**combo)
+    output = run(["make", "lint", "typecheck", "test"], project, project_env(shared_venv))
+    assert " passed" in output
+    assert " failed" not in output
+
+
+@pytest.mark.parametrize("combo", VALID, ids=helpers.combo_id)
+def test_deptry_and_imports(
+    combo: dict[str, bool], render: Callable[..., Path], shared_venv: Path
+) -> None:
+    project = render(**combo)
+    env = project_env(shared_venv)
+    run(["uv", "run", "deptry", "src"], project, env)
+    script = (
+        "import importlib, pkgutil, my_ai_service as p\n"
+        "names = [m.name for m in pkgutil.walk_packages(p.__path__, p.__name__ + '.')]\n"
+        "[importlib.import_module(n) for n in names]\n"
+        "assert p.__file__.startswith('src/') or '/src/' in p.__file__, p.__file__\n"
+        "print(len(names))\n"
+    )
+    output = run(["uv", "run", "python", "-c", script], project, env)
+    assert int(output.strip().splitlines()[-1]) >= 5
+
+
+def test_readme_commands_from_a_fresh_venv(tmp_path: Path) -> None:
+    """Follow the generated README literally: `make install`, then `make test`."""
+    project = helpers.render_cookiecutter(tmp_path)
+    readme = (project / "README.md").read_text()
+    assert "make install" in readme
+    assert "make test" in readme
+    env = base_env()
+    run(["make", "install"], project, env)
+    assert (project / ".venv").is_dir()
+    assert (project / "uv.lock").is_file()
+    output = run(["make", "test"], project, env)
+    assert " passed" in output
+    assert " failed" not in output

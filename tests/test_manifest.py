@@ -1,0 +1,87 @@
+"""manifest.yml is consistent with the option files and the template tree."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests import helpers
+
+TEMPLATE_TREE = helpers.REPO_ROOT / "{{cookiecutter.project_slug}}"
+
+
+def _template_path(relative: str) -> Path:
+    return TEMPLATE_TREE / relative.format(package="{{cookiecutter.package_name}}")
+
+
+def test_every_pillar_is_a_question_of_both_engines() -> None:
+    for pillar in helpers.PILLARS.values():
+        assert helpers.COOKIECUTTER_JSON[pillar["answer"]] is True
+        assert helpers.COPIER_YML[pillar["answer"]]["type"] == "bool"
+
+
+def test_every_owned_path_exists_in_the_template() -> None:
+    for name, pillar in helpers.PILLARS.items():
+        for relative in pillar["paths"]:
+            assert _template_path(relative).exists(), f"{name}: {relative} missing"
+        assert f"src/{{package}}/{name}" in pillar["paths"]
+        assert f"tests/{name}" in pillar["paths"]
+    for option, rules in helpers.MANIFEST["options"].items():
+        assert option in helpers.COOKIECUTTER_JSON
+        for rule in rules:
+            assert set(rule["when"]) <= set(helpers.COOKIECUTTER_JSON[option])
+            for relative in rule["paths"]:
+                assert _template_path(relative).exists(), f"{option}: {relative} missing"
+
+
+def test_owned_paths_do_not_overlap() -> None:
+    owned = [path for pillar in helpers.PILLARS.values() for path in pillar["paths"]]
+    assert len(owned) == len(set(owned))
+    for path in owned:
+        others = [other for other in owned if other != path]
+        assert not helpers.template_lib.is_removed(path, others), path
+
+
+def test_pillar_make_targets_are_defined_in_their_makefile() -> None:
+    for name, pillar in helpers.PILLARS.items():
+        makefile = (TEMPLATE_TREE / "make" / f"{name}.mk").read_text()
+        for target in pillar["make_targets"]:
+            assert re.search(rf"^{re.escape(target)}:", makefile, re.MULTILINE), target
+
+
+def test_core_discovers_exactly_the_manifest_pillars() -> None:
+    pillars_py = (TEMPLATE_TREE / "src/{{cookiecutter.package_name}}/core/pillars.py").read_text()
+    declared = re.search(r"PILLAR_NAMES: tuple\[str, \.\.\.\] = \(([^)]*)\)", pillars_py)
+    assert declared
+    names = set(re.findall(r'"(\w+)"', declared.group(1)))
+    assert names == set(helpers.PILLARS)
+
+
+def test_every_pillar_has_settings_cli_and_demo() -> None:
+    for name in helpers.PILLARS:
+        package = TEMPLATE_TREE / "src/{{cookiecutter.package_name}}" / name
+        assert re.search(r"^SETTINGS = ", (package / "settings.py").read_text(), re.MULTILINE)
+        cli = (package / "cli.py").read_text()
+        assert re.search(r"^app = typer\.Typer\(", cli, re.MULTILINE), name
+        assert re.search(r"^def demo\(\) -> None:", cli, re.MULTILINE), name
+
+
+def test_python_files_have_no_jinja_logic() -> None:
+    """Python renders with at most the package name substituted."""
+    allowed = re.compile(
+        r"\{\{ ?cookiecutter\.(package_name|project_slug|project_name|description)"
+        r"( \| upper)? ?\}\}"
+    )
+    for path in TEMPLATE_TREE.rglob("*.py"):
+        text = path.read_text()
+        assert "{%" not in text, path
+        leftover = allowed.sub("", text)
+        assert "{{" not in leftover, path
+
+
+def test_hook_adds_a_question_in_two_lines() -> None:
+    """Adding a question touches copier.yml (entry + computed mapping) and cookiecutter.json."""
+    computed = helpers.COPIER_YML["cookiecutter"]["default"]
+    assert computed.count(": ") == len(
+        [k for k in helpers.COOKIECUTTER_JSON if not k.startswith("_")]
+    )

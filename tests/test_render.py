@@ -1,0 +1,96 @@
+"""Every pillar combination renders a clean tree, exactly the files the manifest expects."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests import helpers
+
+COMBOS = helpers.pillar_combinations()
+VALID = [combo for combo in COMBOS if helpers.is_valid(combo)]
+INVALID = [combo for combo in COMBOS if not helpers.is_valid(combo)]
+
+# Jinja left in output: any `{%`, or a `{{` that is not a GitHub Actions expression `${{`.
+UNRENDERED = re.compile(r"\{%|(?<!\$)\{\{|cookiecutter\.")
+
+
+class _TaggedLoader(yaml.SafeLoader):
+    """Safe YAML loader that accepts (and ignores) python tags such as mkdocs.yml's."""
+
+
+_TaggedLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda *_: None)
+
+
+def test_matrix_is_computed_from_the_manifest() -> None:
+    assert len(COMBOS) == 2 ** len(helpers.PILLARS)
+    assert len(VALID) + len(INVALID) == len(COMBOS)
+    # agents requires llm: a quarter of all combinations are rejected.
+    assert all(combo["use_agents"] and not combo["use_llm"] for combo in INVALID)
+
+
+@pytest.mark.parametrize("combo", VALID, ids=helpers.combo_id)
+def test_combination_renders_cleanly(
+    combo: dict[str, bool], render: Callable[..., Path], full_tree: set[str]
+) -> None:
+    project = render(**combo)
+    files = helpers.files_of(project)
+    assert files == helpers.expected_files(full_tree, combo)
+    for path in helpers.walk_text_files(project):
+        text = path.read_text(encoding="utf-8")
+        relative = path.relative_to(project).as_posix()
+        assert not UNRENDERED.search(text), f"unrendered template syntax in {relative}"
+        assert "@manifest:" not in text, f"manifest marker left in {relative}"
+        assert "@env:" not in text, f".env.example marker left in {relative}"
+        _parse(path, text)
+    _ruff_clean(project)
+
+
+def _parse(path: Path, text: str) -> None:
+    if path.suffix == ".py":
+        ast.parse(text, filename=str(path))
+    elif path.suffix == ".toml":
+        tomllib.loads(text)
+    elif path.suffix in {".yml", ".yaml"}:
+        list(yaml.load_all(text, Loader=_TaggedLoader))
+    elif path.suffix == ".json":
+        json.loads(text)
+
+
+def _ruff_clean(project: Path) -> None:
+    for args in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *args], cwd=project, capture_output=True, text=True
+        )
+        assert result.returncode == 0, f"ruff {args[0]}:\n{result.stdout}{result.stderr}"
+
+
+@pytest.mark.parametrize("combo", INVALID, ids=helpers.combo_id)
+def test_agents_without_llm_is_rejected(combo: dict[str, bool], tmp_path: Path) -> None:
+    with pytest.raises(subprocess.CalledProcessError) as caught:
+        helpers.render_cookiecutter(tmp_path, **combo)
+    assert "use_agents" in caught.value.stderr
+    assert "use_llm" in caught.value.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dependencies_follow_the_manifest(render: Callable[..., Path]) -> None:
+    for combo in (VALID[0], VALID[-1], {"use_ml": False, "use_rag": False}):
+        project = render(**combo)
+        pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+        declared = {
+            helpers.template_lib.requirement_name(r) for r in pyproject["project"]["dependencies"]
+        }
+        answers: dict[str, Any] = {**helpers.defaults(), **combo}
+        expected, _ = helpers.template_lib.dependency_lists(answers, helpers.MANIFEST)
+        assert declared == {helpers.template_lib.requirement_name(r) for r in expected}

@@ -1,0 +1,108 @@
+"""Template updates: copier update merges template changes with user edits; cruft works."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import helpers
+
+pytestmark = pytest.mark.slow
+
+LEAN = {"use_ml": False, "use_serving": False, "use_rag": False, "use_agents": False}
+
+
+def _copier(*args: str, cwd: Path | None = None) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "copier", *args], check=True, capture_output=True, text=True, cwd=cwd
+    )
+
+
+def _project(template: Path, tmp_path: Path, **answers: object) -> Path:
+    helpers.git(template, "tag", "-f", "v1.0.0")
+    args: list[str] = []
+    for key, value in answers.items():
+        args += ["-d", f"{key}={str(value).lower() if isinstance(value, bool) else value}"]
+    project = tmp_path / "project"
+    _copier("copy", "--trust", "--defaults", "--quiet", *args, str(template), str(project))
+    helpers.git(project, "init", "-q", "-b", "main")
+    helpers.git(project, "add", "-A")
+    helpers.git(project, "commit", "-q", "-m", "generated")
+    return project
+
+
+def test_update_merges_template_change_with_user_edit(tmp_path: Path) -> None:
+    template = helpers.copy_template(tmp_path / "template")
+    project = _project(template, tmp_path, **LEAN)
+    # The user edits the README; the template changes the Makefile in the next version.
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + "\nOur team notes.\n")
+    helpers.git(project, "commit", "-qam", "user edit")
+    makefile = template / "{{cookiecutter.project_slug}}" / "Makefile"
+    makefile.write_text(
+        makefile.read_text().replace("# Every CI job", "# Template v2.\n# Every CI job")
+    )
+    helpers.git(template, "commit", "-qam", "v2")
+    helpers.git(template, "tag", "v2.0.0")
+    _copier("update", "--trust", "--defaults", "--quiet", cwd=project)
+    assert "Our team notes." in readme.read_text()
+    assert "# Template v2." in (project / "Makefile").read_text()
+    assert "_commit: v2.0.0" in (project / ".copier-answers.yml").read_text()
+
+
+def test_flipping_a_pillar_adds_and_removes_exactly_its_paths(tmp_path: Path) -> None:
+    template = helpers.copy_template(tmp_path / "template")
+    project = _project(template, tmp_path, **LEAN)
+    before = {p for p in helpers.files_of(project) if not p.startswith(".git/")}
+    assert not (project / "src" / helpers.PACKAGE / "rag").exists()
+    _copier("update", "--trust", "--defaults", "--quiet", "-d", "use_rag=true", cwd=project)
+    with_rag = {p for p in helpers.files_of(project) if not p.startswith(".git/")}
+    rag_paths = [p.format(package=helpers.PACKAGE) for p in helpers.PILLARS["rag"]["paths"]]
+    added = with_rag - before
+    assert added
+    assert all(helpers.template_lib.is_removed(path, rag_paths) for path in added)
+    assert "lancedb" in (project / "pyproject.toml").read_text()
+    helpers.git(project, "add", "-A")
+    helpers.git(project, "commit", "-qm", "rag on")
+    _copier("update", "--trust", "--defaults", "--quiet", "-d", "use_rag=false", cwd=project)
+    after = {p for p in helpers.files_of(project) if not p.startswith(".git/")}
+    assert after == before
+
+
+def test_cruft_create_and_check(tmp_path: Path) -> None:
+    template = helpers.copy_template(tmp_path / "template")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cruft",
+            "create",
+            "--no-input",
+            "--output-dir",
+            str(tmp_path),
+            "--extra-context",
+            json.dumps(LEAN),
+            str(template),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    project = tmp_path / helpers.SLUG
+    assert (
+        json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]["use_ml"]
+        is False
+    )
+    subprocess.run(
+        [sys.executable, "-m", "cruft", "check"],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert not (project / ".copier-answers.yml").exists()
+    assert not (project / "src" / helpers.PACKAGE / "ml").exists()

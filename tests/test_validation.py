@@ -1,0 +1,80 @@
+"""Invalid answers stop generation with a message naming the field and leave nothing behind."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import helpers
+
+template_lib = helpers.template_lib
+
+BAD_ANSWERS = [
+    ({"project_slug": "My Service!"}, "project_slug"),
+    ({"project_slug": "-leading-dash"}, "project_slug"),
+    ({"package_name": "class"}, "package_name"),
+    ({"package_name": "match"}, "package_name"),
+    ({"package_name": "json"}, "package_name"),
+    ({"package_name": "asyncio"}, "package_name"),
+    ({"package_name": "bentoml"}, "package_name"),
+    ({"package_name": "prefect"}, "package_name"),
+    ({"package_name": "pydantic"}, "package_name"),
+    ({"package_name": "pydantic_settings"}, "package_name"),
+    ({"package_name": "sklearn"}, "package_name"),
+    ({"package_name": "2fast"}, "package_name"),
+    ({"package_name": "My-Package"}, "package_name"),
+    ({"author_email": "not-an-email"}, "author_email"),
+    ({"author_email": "a@b"}, "author_email"),
+    ({"use_llm": False, "use_agents": True}, "use_agents"),
+]
+IDS = [f"{field}={next(iter(answers.values()))}" for answers, field in BAD_ANSWERS]
+
+
+@pytest.mark.parametrize(("answers", "field"), BAD_ANSWERS, ids=IDS)
+def test_rules(answers: dict[str, Any], field: str) -> None:
+    errors = template_lib.validate_answers({**helpers.defaults(), **answers}, helpers.MANIFEST)
+    assert len(errors) == 1
+    assert errors[0].startswith(f"{field}:")
+
+
+def test_defaults_are_valid() -> None:
+    assert template_lib.validate_answers(helpers.defaults(), helpers.MANIFEST) == []
+
+
+def test_wrong_types_and_choices_are_named() -> None:
+    answers = {**helpers.defaults(), "use_ml": "no", "license": "GPL", "python_version": "2.7"}
+    fields = {
+        error.split(":")[0] for error in template_lib.validate_answers(answers, helpers.MANIFEST)
+    }
+    assert fields == {"use_ml", "license", "python_version"}
+
+
+def test_every_dependency_name_is_reserved() -> None:
+    reserved = template_lib.reserved_package_names(helpers.MANIFEST)
+    for requirement in helpers.MANIFEST["core"]["dependencies"]:
+        assert template_lib.requirement_name(requirement) in reserved
+    assert {"pydantic_ai_slim", "xgboost_cpu", "xgboost", "bentoml"} <= reserved
+
+
+@pytest.mark.parametrize(("answers", "field"), BAD_ANSWERS, ids=IDS)
+def test_cookiecutter_stops_and_leaves_nothing(
+    answers: dict[str, Any], field: str, tmp_path: Path
+) -> None:
+    with pytest.raises(subprocess.CalledProcessError) as caught:
+        helpers.render_cookiecutter(tmp_path, **answers)
+    assert f"{field}:" in caught.value.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("answers", "field"), BAD_ANSWERS, ids=IDS)
+def test_copier_stops_and_leaves_nothing(
+    answers: dict[str, Any], field: str, template_repo: Path, tmp_path: Path
+) -> None:
+    destination = tmp_path / "out"
+    with pytest.raises(subprocess.CalledProcessError) as caught:
+        helpers.render_copier(destination, template_repo, **answers)
+    assert field in caught.value.stderr
+    assert not destination.exists()
