@@ -14,6 +14,8 @@ import structlog
 
 from .settings import CoreSettings, Environment
 
+NOISY_LOGGERS = ("httpx", "httpcore", "urllib3", "asyncio")
+
 
 def _use_json(settings: CoreSettings) -> bool:
     if settings.log_format != "auto":
@@ -55,6 +57,9 @@ def configure_logging(settings: CoreSettings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
+    # Chatty client libraries log every request at INFO; keep their warnings and errors only.
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

@@ -1,0 +1,153 @@
+"""Benchmarks of the template: generation time per engine, and time-to-green of a fresh project.
+
+Writes docs/performance.md. Medians over repeated runs, measured in one process, with a baseline
+(rendering the core-only project) so the numbers can be compared across noisy machines as ratios.
+
+    uv run python benchmarks/run.py [--repeats 5] [--skip-green]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from tests import helpers  # noqa: E402
+
+OUTPUT = REPO_ROOT / "docs" / "performance.md"
+
+
+def _timed(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def _cookiecutter(output: Path, answers: dict[str, object]) -> list[str]:
+    args = [f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in answers.items()]
+    return [
+        sys.executable,
+        "-m",
+        "cookiecutter",
+        "--no-input",
+        "-o",
+        str(output),
+        str(REPO_ROOT),
+        *args,
+    ]
+
+
+def _copier(template: Path, output: Path, answers: dict[str, object]) -> list[str]:
+    args = list(
+        itertools.chain.from_iterable(
+            ["-d", f"{k}={str(v).lower() if isinstance(v, bool) else v}"]
+            for k, v in answers.items()
+        )
+    )
+    return [
+        sys.executable,
+        "-m",
+        "copier",
+        "copy",
+        "--trust",
+        "--defaults",
+        "--quiet",
+        "--vcs-ref",
+        "HEAD",
+        *args,
+        str(template),
+        str(output),
+    ]
+
+
+def generation(repeats: int, work: Path) -> dict[str, dict[str, float]]:
+    """Median seconds per render, per engine, for all-pillars, core-only and all valid combos."""
+    template = helpers.copy_template(work / "template")
+    valid = [c for c in helpers.pillar_combinations() if helpers.is_valid(c)]
+    everything = dict.fromkeys(helpers.PILLAR_ANSWERS, True)
+    core = dict.fromkeys(helpers.PILLAR_ANSWERS, False)
+    results: dict[str, dict[str, float]] = {}
+    counter = itertools.count()
+    for engine in ("cookiecutter", "copier"):
+
+        def run(answers: dict[str, object], engine: str = engine) -> float:
+            out = work / f"out{next(counter)}"
+            if engine == "cookiecutter":
+                return _timed(_cookiecutter(out, answers))
+            return _timed(_copier(template, out / "p", answers))
+
+        results[engine] = {
+            "all pillars": statistics.median(run(everything) for _ in range(repeats)),
+            "core only (baseline)": statistics.median(run(core) for _ in range(repeats)),
+            f"all {len(valid)} valid combos (median per combo)": statistics.median(
+                run(combo) for combo in valid
+            ),
+        }
+    return results
+
+
+def time_to_green(work: Path) -> dict[str, float]:
+    """Fresh all-pillars project: `make install` (warm uv cache) then `make test`."""
+    from tests.test_generated import base_env
+
+    project = helpers.render_cookiecutter(work / "green")
+    env = base_env()
+    return {
+        "make install (fresh venv, warm uv cache)": _timed(["make", "install"], project, env),
+        "make test": _timed(["make", "test"], project, env),
+    }
+
+
+def write_report(gen: dict[str, dict[str, float]], green: dict[str, float] | None) -> None:
+    """Render docs/performance.md."""
+    lines = [
+        "# Performance",
+        "",
+        "Measured by `make bench` (`benchmarks/run.py`) on "
+        f"{platform.machine()} / Python {platform.python_version()} / "
+        f"{os.cpu_count()} cores, in one process. Medians; the core-only render is the "
+        "baseline for ratios. Each render is a CLI process (start-up included), as users run it.",
+        "",
+        "## Generation",
+        "",
+        "| engine | case | median seconds | ratio to core-only |",
+        "| --- | --- | --- | --- |",
+    ]
+    for engine, cases in gen.items():
+        baseline = cases["core only (baseline)"]
+        for case, seconds in cases.items():
+            lines.append(f"| {engine} | {case} | {seconds:.3f} | {seconds / baseline:.2f} |")
+    lines += ["", "Target: all-pillars generation <= 0.7 s with the cookiecutter CLI.", ""]
+    if green:
+        lines += ["## Time to green (all pillars)", "", "| step | seconds |", "| --- | --- |"]
+        lines += [f"| {step} | {seconds:.1f} |" for step, seconds in green.items()]
+        lines.append("")
+    OUTPUT.write_text("\n".join(lines))
+
+
+def main() -> None:
+    """Run the benchmarks and write the report."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--skip-green", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        gen = generation(args.repeats, work)
+        green = None if args.skip_green else time_to_green(work)
+    write_report(gen, green)
+    print(OUTPUT.read_text())
+
+
+if __name__ == "__main__":
+    main()

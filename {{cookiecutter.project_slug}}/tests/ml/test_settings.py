@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings, load_settings
+from {{ cookiecutter.package_name }}.ml.settings import SETTINGS, MLSettings
+
+
+def test_defaults_point_at_the_shipped_sample() -> None:
+    core = get_settings()
+    settings = core.section("ml", SETTINGS)
+    assert settings.target == "churned"
+    assert settings.resolve_data_path(core.data_dir).is_file()
+
+
+def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}ML__TEST_SIZE", "0.3")
+    monkeypatch.setenv(f"{ENV_PREFIX}ML__N_ESTIMATORS", "50")
+    monkeypatch.setenv(f"{ENV_PREFIX}ML__ID_COLUMNS", '["customer_id"]')
+    settings = load_settings().section("ml", MLSettings)
+    assert settings.test_size == 0.3
+    assert settings.n_estimators == 50
+    assert settings.id_columns == ["customer_id"]
+
+
+def test_invalid_value_names_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}ML__TEST_SIZE", "1.5")
+    with pytest.raises(ValidationError, match="test_size"):
+        load_settings()
+
+
+def test_absolute_data_path_ignores_data_dir(tmp_path: Path) -> None:
+    settings = MLSettings(data_path=tmp_path / "x.csv")
+    assert settings.resolve_data_path(Path("elsewhere")) == tmp_path / "x.csv"
+    assert MLSettings().resolve_data_path(Path("d")) == Path("d/ml/customers.csv")
