@@ -1,0 +1,107 @@
+"""``<cli> serving ...``: run the HTTP service, and the pillar's offline demo."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..core.pillars import ROOT_PACKAGE
+from .settings import serving_settings
+
+SERVICE_IMPORT = f"{ROOT_PACKAGE}.serving.service:AIService"
+
+app = typer.Typer(help="Serve the project over HTTP with BentoML.", no_args_is_help=True)
+
+
+def _source_root() -> Path:
+    """The folder that contains the package (``src/`` or site-packages)."""
+    return Path(__file__).resolve().parent.parent.parent
+
+
+def serve_command(host: str, port: int) -> list[str]:
+    """The ``bentoml serve`` command line that runs this service on ``host:port``."""
+    return [
+        *(sys.executable, "-m", "bentoml", "serve", SERVICE_IMPORT),
+        *("--host", host, "--port", str(port)),
+    ]
+
+
+def serve_environment() -> dict[str, str]:
+    """Our environment, with BentoML's usage tracking off and the package importable.
+
+    The server runs in the current directory (so ``.env`` and relative paths mean the same as for
+    the CLI); the package folder goes on ``PYTHONPATH`` for source trees that are not installed.
+    """
+    env = {**os.environ, "BENTOML_DO_NOT_TRACK": "true"}
+    root = str(_source_root())
+    paths = [entry for entry in env.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    env["PYTHONPATH"] = os.pathsep.join([root, *(entry for entry in paths if entry != root)])
+    return env
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default: settings).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: settings).")] = None,
+) -> None:
+    """Start the BentoML HTTP server in the foreground (Ctrl-C stops it)."""
+    settings = serving_settings()
+    host, port = host or settings.host, port or settings.port
+    typer.echo(f"serving {SERVICE_IMPORT} on http://{host}:{port}", err=True)
+    command = serve_command(host, port)
+    completed = subprocess.run(command, env=serve_environment(), check=False)  # noqa: S603
+    raise typer.Exit(completed.returncode)
+
+
+@contextmanager
+def _quiet(*loggers: str) -> Iterator[None]:
+    """Keep the named loggers to errors that are not ours (tracebacks of rejected requests)."""
+    previous = {name: logging.getLogger(name).level for name in loggers}
+    for name in loggers:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for name, level in previous.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def _call(client: Any, route: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    response = client.post(route, json=payload)
+    return response.status_code, response.json()
+
+
+def demo() -> None:
+    """Call the service in-process through its ASGI app and print what it answers."""
+    os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
+    # Fenced: BentoML and Starlette take a second or two to import; other commands skip them.
+    from starlette.testclient import TestClient  # noqa: PLC0415
+
+    from .service import asgi_app  # noqa: PLC0415
+
+    sample = {
+        "text": "To be, or not to be: that is the question.\nWhether 'tis nobler...",
+        "top_k": 3,
+    }
+    with _quiet("bentoml", "httpx", "httpx2"), TestClient(asgi_app()) as client:
+        ready = client.get("/readyz").status_code
+        _, info = _call(client, "/info", {})
+        _, echo = _call(client, "/v1/echo", sample)
+        rejected, error = _call(client, "/v1/echo", {"text": "", "top_k": 0})
+    typer.echo(f"serving: /readyz -> {ready}; /info -> {json.dumps(info)}")
+    top = ", ".join(f"{item['word']}={item['count']}" for item in echo["top_words"])
+    typer.echo(
+        f"serving: /v1/echo -> {echo['characters']} chars, {echo['words']} words, "
+        f"{echo['lines']} lines, sha256 {echo['sha256'][:12]}..., top words {top}"
+    )
+    fields = sorted(".".join(map(str, item["loc"])) for item in error["detail"])
+    typer.echo(f"serving: invalid input -> {rejected} naming fields {fields}")

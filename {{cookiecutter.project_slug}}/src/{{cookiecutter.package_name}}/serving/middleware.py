@@ -1,0 +1,142 @@
+"""Plain ASGI middleware added to the BentoML app (no web framework imported).
+
+* :class:`BodySizeLimitMiddleware` answers 413 when a request body exceeds the configured size,
+  whether or not the client declared a ``Content-Length``.
+* :class:`ValidationStatusMiddleware` turns BentoML's 400 answer to a request that failed
+  pydantic validation into 422 (the status HTTP clients and FastAPI users expect), keeping the
+  body, which lists each offending field under ``detail``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+HTTP_400_BAD_REQUEST = 400
+HTTP_413_CONTENT_TOO_LARGE = 413
+HTTP_422_UNPROCESSABLE_CONTENT = 422
+
+
+async def send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
+    """Send a complete JSON response through a raw ASGI ``send``."""
+    body = json.dumps(payload).encode("utf-8")
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+class BodySizeLimitMiddleware:
+    """Reject request bodies larger than ``max_body_bytes`` with 413 before the API sees them."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Buffer the body up to the limit, then replay it to the wrapped app."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _declared_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            await self._reject(send)
+            return
+        body = await self._read_body(receive)
+        if body is None:
+            await self._reject(send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        """The whole body, or ``None`` as soon as it grows past the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = bytes(message.get("body", b""))
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    async def _reject(self, send: Send) -> None:
+        await send_json(
+            send,
+            HTTP_413_CONTENT_TOO_LARGE,
+            {"error": f"request body is larger than {self.max_body_bytes} bytes"},
+        )
+
+
+def _is_validation_error(body: bytes) -> bool:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(payload, dict) and isinstance(payload.get("detail"), list)
+
+
+class ValidationStatusMiddleware:
+    """Answer 422 instead of 400 when BentoML reports pydantic validation errors."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Hold back 400 responses until their body shows whether they are validation errors."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        held_start: Message | None = None
+        held_body: list[bytes] = []
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal held_start
+            if message["type"] == "http.response.start" and message["status"] == (
+                HTTP_400_BAD_REQUEST
+            ):
+                held_start = message
+                return
+            if held_start is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+            held_body.append(bytes(message.get("body", b"")))
+            if message.get("more_body", False):
+                return
+            body = b"".join(held_body)
+            if _is_validation_error(body):
+                held_start = {**held_start, "status": HTTP_422_UNPROCESSABLE_CONTENT}
+            await send(held_start)
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+
+        await self.app(scope, receive, send_wrapper)

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import hashlib
+
+from starlette.testclient import TestClient
+
+from {{ cookiecutter.package_name }} import __version__
+from {{ cookiecutter.package_name }}.core.pillars import installed_pillars
+from {{ cookiecutter.package_name }}.serving.schemas import EchoRequest, InfoResponse
+from {{ cookiecutter.package_name }}.serving.service import AIService
+from {{ cookiecutter.package_name }}.serving.settings import serving_settings
+
+
+def test_info_in_process_describes_the_project() -> None:
+    info = AIService().info()
+    assert info == InfoResponse(
+        service=serving_settings().service_name,
+        version=__version__,
+        pillars=installed_pillars(),
+        environment="test",
+    )
+    assert "serving" in info.pillars
+
+
+def test_echo_in_process_returns_text_and_stats() -> None:
+    result = AIService().echo(EchoRequest(text="a b a", top_k=1))
+    assert (result.text, result.characters, result.words) == ("a b a", 5, 3)
+    assert [(item.word, item.count) for item in result.top_words] == [("a", 2)]
+
+
+def test_health_endpoints_answer(client: TestClient) -> None:
+    assert client.get("/livez").status_code == 200
+    assert client.get("/readyz").status_code == 200
+
+
+def test_metrics_count_requests_by_endpoint(client: TestClient) -> None:
+    assert client.post("/v1/echo", json={"text": "count me"}).status_code == 200
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'endpoint="/v1/echo"' in metrics.text
+    assert "bentoml_service_request_total" in metrics.text
+
+
+def test_info_over_http(client: TestClient) -> None:
+    response = client.post("/info")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["environment"] == "test"
+    assert body["version"] == __version__
+    assert body["pillars"] == installed_pillars()
+
+
+def test_echo_over_http(client: TestClient) -> None:
+    text = "Hello, hello world"
+    response = client.post("/v1/echo", json={"text": text, "top_k": 1})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["characters"] == len(text)
+    assert body["words"] == 3
+    assert body["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert body["top_words"] == [{"word": "hello", "count": 2}]
+
+
+def test_invalid_field_answers_422_naming_the_field(client: TestClient) -> None:
+    response = client.post("/v1/echo", json={"text": "", "top_k": 99})
+    assert response.status_code == 422
+    assert sorted(error["loc"][0] for error in response.json()["detail"]) == ["text", "top_k"]
+
+
+def test_missing_field_answers_422(client: TestClient) -> None:
+    response = client.post("/v1/echo", json={})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "missing"
+
+
+def test_malformed_json_answers_4xx(client: TestClient) -> None:
+    response = client.post(
+        "/v1/echo", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_oversized_body_answers_413(client: TestClient) -> None:
+    limit = serving_settings().max_request_body_bytes
+    response = client.post(
+        "/v1/echo", content=b" " * (limit + 1), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+def test_unknown_route_answers_404(client: TestClient) -> None:
+    assert client.post("/v1/nope", json={}).status_code == 404
