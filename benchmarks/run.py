@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -27,47 +28,10 @@ from tests import helpers  # noqa: E402
 OUTPUT = REPO_ROOT / "docs" / "performance.md"
 
 
-def _timed(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> float:
+def _timed(action: Callable[[], object]) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
+    action()
     return time.perf_counter() - start
-
-
-def _cookiecutter(output: Path, answers: dict[str, object]) -> list[str]:
-    args = [f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in answers.items()]
-    return [
-        sys.executable,
-        "-m",
-        "cookiecutter",
-        "--no-input",
-        "-o",
-        str(output),
-        str(REPO_ROOT),
-        *args,
-    ]
-
-
-def _copier(template: Path, output: Path, answers: dict[str, object]) -> list[str]:
-    args = list(
-        itertools.chain.from_iterable(
-            ["-d", f"{k}={str(v).lower() if isinstance(v, bool) else v}"]
-            for k, v in answers.items()
-        )
-    )
-    return [
-        sys.executable,
-        "-m",
-        "copier",
-        "copy",
-        "--trust",
-        "--defaults",
-        "--quiet",
-        "--vcs-ref",
-        "HEAD",
-        *args,
-        str(template),
-        str(output),
-    ]
 
 
 def generation(repeats: int, work: Path) -> dict[str, dict[str, float]]:
@@ -83,8 +47,8 @@ def generation(repeats: int, work: Path) -> dict[str, dict[str, float]]:
         def run(answers: dict[str, object], engine: str = engine) -> float:
             out = work / f"out{next(counter)}"
             if engine == "cookiecutter":
-                return _timed(_cookiecutter(out, answers))
-            return _timed(_copier(template, out / "p", answers))
+                return _timed(lambda: helpers.render_cookiecutter(out, **answers))
+            return _timed(lambda: helpers.render_copier(out / "p", template, **answers))
 
         results[engine] = {
             "all pillars": statistics.median(run(everything) for _ in range(repeats)),
@@ -103,9 +67,13 @@ def time_to_green(work: Path) -> dict[str, float]:
     project = helpers.render_cookiecutter(work / "green")
     env = base_env()
     return {
-        "make install (fresh venv, warm uv cache)": _timed(["make", "install"], project, env),
-        "make test": _timed(["make", "test"], project, env),
+        "make install (fresh venv, warm uv cache)": _timed(lambda: _make("install", project, env)),
+        "make test": _timed(lambda: _make("test", project, env)),
     }
+
+
+def _make(target: str, project: Path, env: dict[str, str]) -> None:
+    subprocess.run(["make", target], cwd=project, env=env, check=True, capture_output=True)
 
 
 def write_report(gen: dict[str, dict[str, float]], green: dict[str, float] | None) -> None:
