@@ -46,20 +46,20 @@ def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, Any]:
     return data
 
 
-def load_choices(path: Path = COOKIECUTTER_JSON) -> dict[str, list[str]]:
-    """Return the multiple-choice questions and their allowed values from ``cookiecutter.json``."""
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    return {
-        key: value
-        for key, value in raw.items()
-        if isinstance(value, list) and not key.startswith("_")
-    }
+def load_questions(path: Path = COOKIECUTTER_JSON) -> dict[str, Any]:
+    """The questions of ``cookiecutter.json`` (private ``_`` keys left out)."""
+    raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return {key: value for key, value in raw.items() if not key.startswith("_")}
 
 
-def boolean_questions(path: Path = COOKIECUTTER_JSON) -> list[str]:
-    """Return the names of the yes/no questions."""
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    return [key for key, value in raw.items() if isinstance(value, bool)]
+def load_choices(questions: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The multiple-choice questions and their allowed values."""
+    return {key: value for key, value in questions.items() if isinstance(value, list)}
+
+
+def boolean_questions(questions: Mapping[str, Any]) -> list[str]:
+    """The names of the yes/no questions."""
+    return [key for key, value in questions.items() if isinstance(value, bool)]
 
 
 def requirement_name(requirement: str) -> str:
@@ -103,10 +103,11 @@ def validate_answers(answers: Mapping[str, Any], manifest: Mapping[str, Any]) ->
     email = str(answers.get("author_email", ""))
     if not EMAIL_RE.match(email):
         errors.append(f"author_email: {email!r} must look like an email address (name@domain.tld)")
-    for field, allowed in load_choices().items():
+    questions = load_questions()
+    for field, allowed in load_choices(questions).items():
         if field in answers and answers[field] not in allowed:
             errors.append(f"{field}: {answers[field]!r} is not one of {', '.join(allowed)}")
-    for field in boolean_questions():
+    for field in boolean_questions(questions):
         if field in answers and not isinstance(answers[field], bool):
             errors.append(f"{field}: {answers[field]!r} must be a boolean (true/false)")
     errors.extend(_requirement_errors(answers, manifest))
@@ -247,10 +248,7 @@ def pre_generate(answers: Mapping[str, Any]) -> int:
 
 
 def post_generate(answers: Mapping[str, Any], project_dir: Path) -> int:
-    """Validate (again: copier has no pre-generation hook), then apply the manifest."""
-    status = pre_generate(answers)
-    if status:
-        return status
+    """Apply the manifest (answers were validated by ``pre``, for copier its first task)."""
     apply(project_dir, answers, load_manifest())
     return 0
 

@@ -88,26 +88,11 @@ def pairwise(options: Mapping[str, list[str]]) -> list[dict[str, str]]:
     return rows
 
 
-def render_cookiecutter(output_dir: Path, template: Path = REPO_ROOT, **answers: Any) -> Path:
-    """Render with cookiecutter (its CLI, as users run it); return the project directory."""
-    args = [f"{key}={_cli_value(value)}" for key, value in answers.items()]
+def _run_module(module: str, *args: str) -> None:
+    """Run ``python -m module args`` (the engine's CLI, as users run it); raise on failure."""
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cookiecutter",
-            "--no-input",
-            "-o",
-            str(output_dir),
-            str(template),
-            *args,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
+        [sys.executable, "-m", module, *args], check=True, capture_output=True, text=True
     )
-    slug = answers.get("project_slug", SLUG)
-    return output_dir / slug
 
 
 def _cli_value(value: Any) -> str:
@@ -116,29 +101,27 @@ def _cli_value(value: Any) -> str:
     return str(value)
 
 
+def render_cookiecutter(output_dir: Path, template: Path = REPO_ROOT, **answers: Any) -> Path:
+    """Render with cookiecutter; return the project directory."""
+    args = [f"{key}={_cli_value(value)}" for key, value in answers.items()]
+    _run_module("cookiecutter", "--no-input", "-o", str(output_dir), str(template), *args)
+    return output_dir / answers.get("project_slug", SLUG)
+
+
 def render_copier(destination: Path, template: Path, **answers: Any) -> Path:
-    """Render with copier (its CLI); ``template`` must be a git repository."""
-    args: list[str] = []
-    for key, value in answers.items():
-        args += ["-d", f"{key}={_cli_value(value)}"]
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "copier",
-            "copy",
-            "--trust",
-            "--defaults",
-            "--quiet",
-            "--vcs-ref",
-            "HEAD",
-            *args,
-            str(template),
-            str(destination),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
+    """Render with copier; ``template`` must be a git repository."""
+    args = [arg for key, value in answers.items() for arg in ("-d", f"{key}={_cli_value(value)}")]
+    _run_module(
+        "copier",
+        "copy",
+        "--trust",
+        "--defaults",
+        "--quiet",
+        "--vcs-ref",
+        "HEAD",
+        *args,
+        str(template),
+        str(destination),
     )
     return destination
 

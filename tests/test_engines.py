@@ -68,3 +68,16 @@ def test_identical_trees(answers: dict[str, object], template_repo: Path, tmp_pa
     )
     assert mismatch == []
     assert errors == []
+
+
+def test_copier_prompt_validators_use_the_hook_rules() -> None:
+    """copier validates at the prompt with the same patterns the shared hook enforces."""
+    patterns = {
+        "project_slug": helpers.template_lib.SLUG_RE.pattern,
+        "package_name": helpers.template_lib.PACKAGE_RE.pattern,
+        "author_email": helpers.template_lib.EMAIL_RE.pattern,
+    }
+    for field, pattern in patterns.items():
+        validator = helpers.COPIER_YML[field]["validator"]
+        assert f"regex_search('{pattern}')" in validator, field
+        assert validator.count("regex_search") == 1

@@ -83,6 +83,7 @@ def pillar_sections() -> dict[str, type[BaseModel]]:
     return sections
 
 
+@lru_cache(maxsize=1)
 def settings_class() -> type[CoreSettings]:
     """Build the project's settings class: core fields plus one field per installed pillar."""
     fields: dict[str, Any] = {
@@ -98,5 +99,9 @@ def load_settings(**overrides: Any) -> CoreSettings:
 
 @lru_cache(maxsize=1)
 def get_settings() -> CoreSettings:
-    """Process-wide settings, read once. Tests call ``get_settings.cache_clear()``."""
+    """Process-wide settings, read once. Tests call ``get_settings.cache_clear()``.
+
+    The settings *class* is cached separately (:func:`settings_class`): it only depends on which
+    pillar folders exist, not on the environment.
+    """
     return load_settings()
