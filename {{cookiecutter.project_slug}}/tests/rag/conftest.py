@@ -12,10 +12,11 @@ from {{ cookiecutter.package_name }}.rag.documents import load_documents
 from {{ cookiecutter.package_name }}.rag.embeddings import WordLlamaEmbedder
 from {{ cookiecutter.package_name }}.rag.index import build_index
 from {{ cookiecutter.package_name }}.rag.search import Retriever
+from {{ cookiecutter.package_name }}.rag.settings import RAGSettings
 
 SHIPPED_CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
-MAX_TOKENS = 160
-OVERLAP = 32
+MAX_TOKENS = RAGSettings().chunk_max_tokens
+OVERLAP = RAGSettings().chunk_overlap_tokens
 
 
 def corpus_chunks(directory: Path = SHIPPED_CORPUS) -> list[Chunk]:

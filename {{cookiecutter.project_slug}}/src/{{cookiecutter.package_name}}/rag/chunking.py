@@ -55,12 +55,17 @@ class Chunk:
     @property
     def section_path(self) -> str:
         """The heading path joined with ``" > "`` (the title when the chunk has no heading)."""
-        return SECTION_SEPARATOR.join(self.section) if self.section else self.title
+        return section_path(self.section, self.title)
 
     @property
     def search_text(self) -> str:
         """What gets embedded and full-text indexed: the heading path, then the text."""
         return f"{self.section_path}\n\n{self.text}"
+
+
+def section_path(section: tuple[str, ...], title: str) -> str:
+    """``section`` joined with ``" > "``, or ``title`` when ``section`` is empty."""
+    return SECTION_SEPARATOR.join(section) or title
 
 
 def count_tokens(text: str) -> int:

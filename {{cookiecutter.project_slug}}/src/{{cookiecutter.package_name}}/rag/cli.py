@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, cast, get_args
 
 import typer
 
-from .index import EmbedderMismatchError, IndexNotFoundError, SearchHit, SearchMode
+from .index import EmbedderMismatchError, IndexNotFoundError, SearchHit
 from .pipeline import index_corpus, resolve_paths, search_corpus
+from .settings import SearchMode
 
 app = typer.Typer(help="Retrieval over a document corpus (LanceDB, hybrid search).")
 
@@ -60,11 +61,10 @@ def search_command(
     ] = None,
 ) -> None:
     """Search the index and print the best chunks with their citations."""
-    if mode not in {None, "hybrid", "vector", "text"}:
+    if mode is not None and mode not in get_args(SearchMode):
         raise typer.BadParameter("mode must be hybrid, vector or text", param_hint="--mode")
-    chosen: SearchMode | None = mode  # type: ignore[assignment]
     try:
-        hits = search_corpus(query, top_k=top_k, mode=chosen)
+        hits = search_corpus(query, top_k=top_k, mode=cast(SearchMode | None, mode))
     except (IndexNotFoundError, EmbedderMismatchError, ValueError) as error:
         _fail(error)
     _print_hits(query, hits)

@@ -8,6 +8,7 @@ a factory in :data:`EMBEDDERS`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -33,11 +34,25 @@ class Embedder(Protocol):
         ...
 
 
+@cache
+def _wordllama_model(config: str, dimension: int) -> Any:
+    """Load a wordllama model once per process (every embedder of that size shares it)."""
+    import wordllama  # noqa: PLC0415 - heavy import, only when embedding
+
+    return wordllama.WordLlama.load(
+        config=config,
+        cache_dir=Path(wordllama.__file__).parent,
+        disable_download=True,
+        trunc_dim=dimension,
+    )
+
+
 class WordLlamaEmbedder:
     """Static token embeddings from `wordllama` (L2 "supercat" model), L2-normalised.
 
-    The weights and tokenizer ship inside the wheel, so loading works offline. ``dimension`` below
-    256 uses the model's Matryoshka truncation.
+    The weights and tokenizer ship inside the wheel, so loading works offline; the model is loaded
+    on first use and then shared by the whole process. ``dimension`` below 256 uses the model's
+    Matryoshka truncation.
     """
 
     CONFIG = "l2_supercat"
@@ -45,7 +60,6 @@ class WordLlamaEmbedder:
     def __init__(self, dimension: int = 256, batch_size: int = 32) -> None:
         self._dimension = dimension
         self._batch_size = batch_size
-        self._model: Any = None
 
     @property
     def name(self) -> str:
@@ -57,27 +71,14 @@ class WordLlamaEmbedder:
         """Length of every vector."""
         return self._dimension
 
-    def _load(self) -> Any:
-        if self._model is None:
-            import wordllama  # noqa: PLC0415 - heavy import, only when embedding
-
-            self._model = wordllama.WordLlama.load(
-                config=self.CONFIG,
-                cache_dir=Path(wordllama.__file__).parent,
-                disable_download=True,
-                trunc_dim=None if self._dimension == 256 else self._dimension,  # noqa: PLR2004
-            )
-        return self._model
-
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Embed ``texts`` in batches of ``batch_size``."""
         if not texts:
             return []
-        model = self._load()
-        vectors: list[list[float]] = []
-        for start in range(0, len(texts), self._batch_size):
-            batch = list(texts[start : start + self._batch_size])
-            vectors.extend(model.embed(batch, norm=True, batch_size=self._batch_size).tolist())
+        model = _wordllama_model(self.CONFIG, self._dimension)
+        vectors: list[list[float]] = model.embed(
+            list(texts), norm=True, batch_size=self._batch_size
+        ).tolist()
         return vectors
 
 

@@ -20,17 +20,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel
 
-from .chunking import SECTION_SEPARATOR, Chunk
+from .chunking import Chunk, section_path
 from .embeddings import Embedder
 
 MANIFEST_FILE = "manifest.json"
 BUILDS_DIR = "builds"
 TEXT_COLUMN = "search_text"
-SearchMode = Literal["hybrid", "vector", "text"]
 
 
 class IndexNotFoundError(FileNotFoundError):
@@ -77,8 +76,7 @@ class SearchHit:
     @property
     def citation(self) -> str:
         """``source § section path [chunk id prefix]``."""
-        path = SECTION_SEPARATOR.join(self.section) or self.title
-        return f"{self.source} § {path} [{self.chunk_id[:8]}]"
+        return f"{self.source} § {section_path(self.section, self.title)} [{self.chunk_id[:8]}]"
 
 
 def fingerprint(chunks: Sequence[Chunk], embedder: Embedder, table_name: str) -> str:
@@ -103,7 +101,7 @@ def _write_manifest(index_dir: Path, manifest: IndexManifest) -> None:
     os.replace(temporary, index_dir / MANIFEST_FILE)
 
 
-def _schema(dimension: int, metadata: dict[str, str]) -> Any:
+def _schema(dimension: int) -> Any:
     import pyarrow as pa  # noqa: PLC0415 - heavy import, only when building
 
     return pa.schema(
@@ -117,8 +115,7 @@ def _schema(dimension: int, metadata: dict[str, str]) -> Any:
             pa.field("text", pa.string()),
             pa.field(TEXT_COLUMN, pa.string()),
             pa.field("vector", pa.list_(pa.float32(), dimension)),
-        ],
-        metadata=metadata,
+        ]
     )
 
 
@@ -154,10 +151,7 @@ def _write_build(build_dir: Path, chunks: Sequence[Chunk], embedder: Embedder, n
         raise ValueError(
             f"embedder {embedder.name} returned vectors not of size {embedder.dimension}"
         )
-    metadata = {"embedder": embedder.name, "dimension": str(embedder.dimension)}
-    data = pa.Table.from_pylist(
-        _rows(chunks, vectors), schema=_schema(embedder.dimension, metadata)
-    )
+    data = pa.Table.from_pylist(_rows(chunks, vectors), schema=_schema(embedder.dimension))
     table = lancedb.connect(build_dir).create_table(name, data=data)
     _create_text_index(table)
 

@@ -10,9 +10,9 @@ from ..core.settings import get_settings
 from .chunking import chunk_documents
 from .documents import load_documents
 from .embeddings import Embedder, make_embedder
-from .index import BuildResult, SearchHit, SearchMode, build_index
+from .index import BuildResult, SearchHit, build_index
 from .search import Retriever
-from .settings import RAGSettings
+from .settings import RAGSettings, SearchMode
 
 log = get_logger(__name__)
 
@@ -27,13 +27,17 @@ class RAGPaths:
 
 
 def resolve_paths() -> RAGPaths:
-    """Read the ``rag`` settings section and resolve its directories."""
+    """Read the ``rag`` settings section and resolve its directories.
+
+    Relative directories are resolved under the core ``data_dir`` and ``artifacts_dir``; absolute
+    ones are kept (``Path.__truediv__`` keeps an absolute right-hand side).
+    """
     core = get_settings()
     settings = core.section("rag", RAGSettings)
     return RAGPaths(
         settings=settings,
-        corpus_dir=settings.corpus_path(core.data_dir),
-        index_dir=settings.index_path(core.artifacts_dir),
+        corpus_dir=core.data_dir / settings.corpus_dir,
+        index_dir=core.artifacts_dir / settings.index_dir,
     )
 
 
@@ -65,7 +69,12 @@ def search_corpus(
     mode: SearchMode | None = None,
     embedder: Embedder | None = None,
 ) -> list[SearchHit]:
-    """Search the index with the settings' defaults for anything not given."""
+    """Search the index with the settings' defaults for anything not given.
+
+    Opens the live build on each call (a few milliseconds; the embedding model is loaded once per
+    process), so it always sees the latest ``index_corpus``. For many queries, keep a
+    :class:`Retriever`.
+    """
     paths = resolve_paths()
     settings = paths.settings
     retriever = Retriever(paths.index_dir, embedder or make_embedder(settings))

@@ -13,9 +13,9 @@ from .index import (
     IndexManifest,
     IndexNotFoundError,
     SearchHit,
-    SearchMode,
     read_manifest,
 )
+from .settings import SearchMode
 
 
 class Retriever:

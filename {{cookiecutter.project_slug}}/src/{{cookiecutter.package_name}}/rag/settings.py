@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 EMBEDDING_DIMS = frozenset({64, 128, 256})
+SearchMode = Literal["hybrid", "vector", "text"]
 
 
 class RAGSettings(BaseModel):
@@ -35,7 +36,7 @@ class RAGSettings(BaseModel):
         default=32, ge=0, le=1024, description="Words shared by consecutive chunks of a section."
     )
     top_k: int = Field(default=4, ge=1, le=100, description="Number of hits a search returns.")
-    search_mode: Literal["hybrid", "vector", "text"] = Field(
+    search_mode: SearchMode = Field(
         default="hybrid",
         description="hybrid (vector + full text fused by reciprocal rank), vector or text.",
     )
@@ -56,14 +57,6 @@ class RAGSettings(BaseModel):
         if value not in EMBEDDING_DIMS:
             raise ValueError(f"embedding_dim must be one of {sorted(EMBEDDING_DIMS)}, got {value}")
         return value
-
-    def corpus_path(self, data_dir: Path) -> Path:
-        """The corpus directory, resolved against the core ``data_dir``."""
-        return self.corpus_dir if self.corpus_dir.is_absolute() else data_dir / self.corpus_dir
-
-    def index_path(self, artifacts_dir: Path) -> Path:
-        """The index directory, resolved against the core ``artifacts_dir``."""
-        return self.index_dir if self.index_dir.is_absolute() else artifacts_dir / self.index_dir
 
 
 SETTINGS = RAGSettings
