@@ -3,7 +3,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from pydantic_ai import models
 from pydantic_ai.messages import (
     ModelMessage,
     ModelRequest,
@@ -136,14 +135,14 @@ def test_wall_clock_limit_is_enforced(deps: AgentDeps) -> None:
         run_agent("wait", agent=agent, deps=deps, settings=limits)
 
 
-def test_default_model_comes_from_the_llm_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(models, "ALLOW_MODEL_REQUESTS", True)
-    with FakeOpenAIServer() as server:
-        monkeypatch.setenv(f"{ENV_PREFIX}LLM__MODEL", "fake-echo")
-        monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", server.base_url)
-        monkeypatch.setenv(f"{ENV_PREFIX}LLM__MAX_TOKENS", "99")
-        result = run_agent("hello agent")
-        sent = server.requests[-1]
+def test_default_model_comes_from_the_llm_settings(
+    fake_server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MODEL", "fake-echo")
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", fake_server.base_url)
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MAX_TOKENS", "99")
+    result = run_agent("hello agent")
+    sent = fake_server.requests[-1]
     assert result.answer == "echo: hello agent"
     assert result.steps == 1
     assert {t["function"]["name"] for t in sent["tools"]} == {

@@ -62,22 +62,36 @@ class AgentResult:
     usage: TokenUsage = field(default_factory=TokenUsage)
 
 
+def _settings() -> AgentsSettings:
+    return get_settings().section("agents", AgentsSettings)
+
+
 def build_agent(
-    model: Model,
-    settings: AgentsSettings,
+    model: Model | None = None,
+    settings: AgentsSettings | None = None,
     *,
     instructions: str = INSTRUCTIONS,
     tools: Sequence[Any] = DEFAULT_TOOLS,
     name: str = "assistant",
 ) -> Agent[AgentDeps, str]:
-    """A text-answering agent over ``tools`` that share :class:`~.tools.AgentDeps`."""
+    """A text-answering agent over ``tools`` that share :class:`~.tools.AgentDeps`.
+
+    Without ``model``, the model and its request settings (timeout, temperature, max tokens) come
+    from the LLM pillar's client. Build the agent once and pass it to :func:`run_agent` for
+    repeated runs: building the model and the tool schemas takes tens of milliseconds.
+    """
+    request_settings = None
+    if model is None:
+        client = LLMClient()
+        model, request_settings = client.resolved_model, client.model_settings
     return Agent(
         model,
         deps_type=AgentDeps,
         output_type=str,
         instructions=instructions,
         tools=list(tools),
-        retries=settings.tool_retries,
+        model_settings=request_settings,
+        retries=(settings or _settings()).tool_retries,
         name=name,
         defer_model_check=True,
     )
@@ -106,15 +120,13 @@ def tool_calls(messages: Sequence[ModelMessage]) -> list[ToolCallRecord]:
                 calls.append(part)
             elif isinstance(message, ModelRequest) and isinstance(part, ToolReturnPart):
                 outcomes[part.tool_call_id] = (part.model_response_str(), part.outcome == "success")
-    return [
-        ToolCallRecord(
-            tool=call.tool_name,
-            args=call.args_as_dict(),
-            result=outcomes.get(call.tool_call_id, ("(not run)", False))[0],
-            ok=outcomes.get(call.tool_call_id, ("", False))[1],
+    records: list[ToolCallRecord] = []
+    for call in calls:
+        result, ok = outcomes.get(call.tool_call_id, ("(not run)", False))
+        records.append(
+            ToolCallRecord(tool=call.tool_name, args=call.args_as_dict(), result=result, ok=ok)
         )
-        for call in calls
-    ]
+    return records
 
 
 async def arun_agent(
@@ -126,25 +138,16 @@ async def arun_agent(
 ) -> AgentResult:
     """Run ``task`` under the limits of ``settings`` (defaults: the project's settings).
 
-    Without ``agent``, the model and request settings come from the LLM pillar's client.
+    Without ``agent``, one is built by :func:`build_agent` on the LLM pillar's model.
 
     Raises:
         AgentLimitExceededError: too many steps, tool calls or tokens, or too many seconds.
     """
-    limits = settings or get_settings().section("agents", AgentsSettings)
-    request_settings = None
-    if agent is None:
-        client = LLMClient()
-        agent = build_agent(client.resolved_model, limits)
-        request_settings = client.model_settings
+    limits = settings or _settings()
+    agent = agent or build_agent(settings=limits)
     try:
         async with asyncio.timeout(limits.max_seconds):
-            run = await agent.run(
-                task,
-                deps=deps or AgentDeps(),
-                usage_limits=usage_limits(limits),
-                model_settings=request_settings,
-            )
+            run = await agent.run(task, deps=deps or AgentDeps(), usage_limits=usage_limits(limits))
     except UsageLimitExceeded as exc:
         raise AgentLimitExceededError(f"agent stopped: {exc} ({_hint(limits)})") from exc
     except TimeoutError as exc:

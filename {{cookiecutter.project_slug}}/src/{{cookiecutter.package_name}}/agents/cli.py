@@ -12,14 +12,14 @@ from .settings import AgentsSettings
 app = typer.Typer(help="Run the tool-using agent.", no_args_is_help=True)
 
 
-@app.callback()
-def _group() -> None:
-    """Run the tool-using agent (model from the LLM settings, limits from the agents settings)."""
-
-
 DEMO_TASK = (
     "What is (17 + 25) * 3, what is the date today, and what do my notes say about deployment?"
 )
+
+
+@app.callback()
+def _group() -> None:
+    """Run the tool-using agent (model from the LLM settings, limits from the agents settings)."""
 
 
 def _print_result(task: str, scripted: bool) -> None:
@@ -30,8 +30,8 @@ def _print_result(task: str, scripted: bool) -> None:
     from .scripted import scripted_model  # noqa: PLC0415
 
     settings = get_settings().section("agents", AgentsSettings)
-    agent = build_agent(scripted_model(), settings) if scripted else None
     try:
+        agent = build_agent(scripted_model() if scripted else None, settings)
         result = run_agent(task, agent=agent, settings=settings)
     except (UserError, AgentLimitExceededError) as exc:  # no API key, or a limit hit
         typer.echo(f"error: {exc}", err=True)

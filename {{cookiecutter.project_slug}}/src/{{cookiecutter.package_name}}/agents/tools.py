@@ -79,11 +79,10 @@ def safe_eval(expression: str) -> Number:
     return _evaluate(tree.body)
 
 
-def calculate(ctx: RunContext[AgentDeps], expression: str) -> str:
+def calculate(expression: str) -> str:
     """Evaluate an arithmetic expression exactly, e.g. `(17 + 25) * 3` or `2 ** 10 / 4`.
 
     Args:
-        ctx: the run context (unused).
         expression: numbers with + - * / // % ** and parentheses; no variables or functions.
     """
     try:

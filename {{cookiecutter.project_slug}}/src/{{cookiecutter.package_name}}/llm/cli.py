@@ -16,6 +16,7 @@ app = typer.Typer(help="Ask the configured language model.", no_args_is_help=Tru
 
 DEMO_QUESTION = "What does the LLM pillar of this service do?"
 DEMO_REVIEW = "Review: the setup was quick and the answers were great, a positive experience."
+DEMO_SOURCE = "the local fake OpenAI server (set ..._LLM__MODEL / ..._LLM__BASE_URL for a real one)"
 
 
 class ReviewVerdict(BaseModel):
@@ -74,9 +75,4 @@ def demo() -> None:
         f"llm: structured answer -> sentiment={verdict.output.sentiment} "
         f"({verdict.usage.summary()})"
     )
-    typer.echo(f"llm: total usage       -> {client.total_usage.summary()} via {server_note()}")
-
-
-def server_note() -> str:
-    """Where the demo's answers came from."""
-    return "the local fake OpenAI server (set ..._LLM__MODEL / ..._LLM__BASE_URL for a real one)"
+    typer.echo(f"llm: total usage       -> {client.total_usage.summary()} via {DEMO_SOURCE}")

@@ -103,6 +103,9 @@ class LLMResult(Generic[OutputT]):  # noqa: UP046, RUF100 (PEP 695 needs Python 
 class LLMClient:
     """Ask a model questions; every answer comes back with its token usage.
 
+    The model and the pydantic-ai agent are built once per client; each question only passes its
+    prompt, output type and instructions.
+
     Args:
         settings: the LLM settings section; defaults to the project's settings.
         model: a ready model (``TestModel``, ``FunctionModel``, a ``FallbackModel``...) that
@@ -114,10 +117,17 @@ class LLMClient:
     )
     model: Model | None = None
     total_usage: TokenUsage = field(default_factory=TokenUsage, init=False)
+    agent: Agent[None, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.model is None:
             self.model = build_model(self.settings)
+        self.agent = Agent(
+            self.model,
+            model_settings=self.model_settings,
+            retries=self.settings.output_retries,
+            defer_model_check=True,
+        )
 
     @property
     def resolved_model(self) -> Model:
@@ -131,19 +141,6 @@ class LLMClient:
         """Per-request settings derived from :attr:`settings`."""
         return model_settings(self.settings)
 
-    def agent(
-        self, output_type: type[OutputT], *, instructions: str | None = None
-    ) -> Agent[None, OutputT]:
-        """A one-shot pydantic-ai agent on this client's model and settings."""
-        return Agent(
-            self.resolved_model,
-            output_type=output_type,
-            instructions=instructions,
-            model_settings=self.model_settings,
-            retries=self.settings.output_retries,
-            defer_model_check=True,
-        )
-
     async def acomplete(self, prompt: str, *, instructions: str | None = None) -> LLMResult[str]:
         """Answer ``prompt`` with text (async)."""
         return await self.astructured(prompt, str, instructions=instructions)
@@ -152,7 +149,7 @@ class LLMClient:
         self, prompt: str, output_type: type[OutputT], *, instructions: str | None = None
     ) -> LLMResult[OutputT]:
         """Answer ``prompt`` with an ``output_type`` instance validated by pydantic (async)."""
-        run = await self.agent(output_type, instructions=instructions).run(prompt)
+        run = await self.agent.run(prompt, output_type=output_type, instructions=instructions)
         return self._record(run.output, run.usage)
 
     def complete(self, prompt: str, *, instructions: str | None = None) -> LLMResult[str]:
@@ -168,7 +165,7 @@ class LLMClient:
             pydantic_ai.exceptions.UnexpectedModelBehavior: the model kept answering with data
                 that does not validate, more than ``output_retries`` times.
         """
-        run = self.agent(output_type, instructions=instructions).run_sync(prompt)
+        run = self.agent.run_sync(prompt, output_type=output_type, instructions=instructions)
         return self._record(run.output, run.usage)
 
     def _record(self, output: OutputT, usage: RunUsage) -> LLMResult[OutputT]:

@@ -86,9 +86,9 @@ def fill_schema(schema: JSON, text: str, defs: JSON | None = None) -> Any:  # no
 
 def _output_tool(tools: list[JSON]) -> JSON | None:
     for tool in tools:
-        function = tool.get("function", {})
+        function: JSON = tool.get("function", {})
         if str(function.get("name", "")).startswith(OUTPUT_TOOL_PREFIX):
-            return function  # type: ignore[no-any-return]
+            return function
     return None
 
 
@@ -116,16 +116,13 @@ def reply(request: JSON) -> JSON:
     return {"role": "assistant", "content": f"echo: {prompt}"}
 
 
-def _words(value: Any) -> int:
-    return len(json.dumps(value).split()) if not isinstance(value, str) else len(value.split())
-
-
 def completion(request: JSON, model: str) -> JSON:
     """A full chat-completions response body for ``request``, usage included."""
     message = reply(request)
-    prompt_tokens = sum(_words(_text(m.get("content"))) for m in request.get("messages", []))
-    answer = message.get("content") or [c["function"]["arguments"] for c in message["tool_calls"]]
-    completion_tokens = _words(answer)
+    prompt_tokens = sum(len(_text(m.get("content")).split()) for m in request.get("messages", []))
+    calls = message.get("tool_calls", [])
+    answer = message["content"] or " ".join(c["function"]["arguments"] for c in calls)
+    completion_tokens = len(answer.split())
     return {
         "id": f"chatcmpl-fake-{prompt_tokens}-{completion_tokens}",
         "object": "chat.completion",
@@ -135,7 +132,7 @@ def completion(request: JSON, model: str) -> JSON:
             {
                 "index": 0,
                 "message": message,
-                "finish_reason": "tool_calls" if message.get("tool_calls") else "stop",
+                "finish_reason": "tool_calls" if calls else "stop",
             }
         ],
         "usage": {
