@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import os
-import sys
-import tempfile
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-
-# In-process /metrics needs Prometheus in multiprocess mode, chosen by this variable. Usage
-# tracking stays off in tests.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="prometheus-"))
-os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
-if "prometheus_client" in sys.modules:
-    # Another library (Prefect, in a project with the ml pillar) imported prometheus_client
-    # before this file set the variable: pick the value class again, as prometheus_client's own
-    # tests do, so the metrics BentoML creates later are written where /metrics reads them.
-    from prometheus_client import values
-
-    prometheus_values: Any = values  # get_value_class has no type hints
-    prometheus_values.ValueClass = prometheus_values.get_value_class()
-
+from bentoml._internal.configuration.containers import BentoMLContainer
+from bentoml._internal.server.metrics.prometheus import PrometheusClient
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.serving.service import asgi_app
+
+os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
+# The in-process app runs in this one process, so its /metrics uses Prometheus' single-process
+# registry. BentoML's default multiprocess mode (what `bentoml serve` workers need) would depend on
+# PROMETHEUS_MULTIPROC_DIR being set before anything, e.g. Prefect, imports prometheus_client.
+BentoMLContainer.metrics_client.set(PrometheusClient(multiproc=False))
 
 
 @pytest.fixture

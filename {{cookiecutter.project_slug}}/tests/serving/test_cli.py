@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 from {{ cookiecutter.package_name }}.serving import cli
-from {{ cookiecutter.package_name }}.serving.settings import serving_settings
+from {{ cookiecutter.package_name }}.serving.settings import ServingSettings
 
 READY_TIMEOUT_S = 90.0
 
@@ -61,7 +61,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     port = _free_port()
     monkeypatch.setenv(f"{ENV_PREFIX}SERVING__PORT", str(port))
     get_settings.cache_clear()
-    settings = serving_settings()
+    settings = get_settings().section("serving", ServingSettings)
     process = subprocess.Popen(  # noqa: S603
         cli.serve_command(settings.host, settings.port),
         env=cli.serve_environment(),

@@ -6,15 +6,16 @@ from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.core.pillars import installed_pillars
+from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.serving.schemas import EchoRequest, InfoResponse
 from {{ cookiecutter.package_name }}.serving.service import AIService
-from {{ cookiecutter.package_name }}.serving.settings import serving_settings
+from {{ cookiecutter.package_name }}.serving.settings import ServingSettings
 
 
 def test_info_in_process_describes_the_project() -> None:
     info = AIService().info()
     assert info == InfoResponse(
-        service=serving_settings().service_name,
+        service=get_settings().section("serving", ServingSettings).service_name,
         version=__version__,
         pillars=installed_pillars(),
         environment="test",
@@ -82,7 +83,7 @@ def test_malformed_json_answers_4xx(client: TestClient) -> None:
 
 
 def test_oversized_body_answers_413(client: TestClient) -> None:
-    limit = serving_settings().max_request_body_bytes
+    limit = get_settings().section("serving", ServingSettings).max_request_body_bytes
     response = client.post(
         "/v1/echo", content=b" " * (limit + 1), headers={"content-type": "application/json"}
     )

@@ -4,12 +4,12 @@ import pytest
 from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
-from {{ cookiecutter.package_name }}.serving.settings import SETTINGS, ServingSettings, serving_settings
+from {{ cookiecutter.package_name }}.serving.settings import SETTINGS, ServingSettings
 
 
 def test_section_is_registered_with_defaults() -> None:
     assert SETTINGS is ServingSettings
-    settings = serving_settings()
+    settings = get_settings().section("serving", ServingSettings)
     assert settings == ServingSettings()
     assert settings.host == "127.0.0.1"
     assert settings.service_name
@@ -19,7 +19,7 @@ def test_environment_variables_override_defaults(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv(f"{ENV_PREFIX}SERVING__PORT", "8123")
     monkeypatch.setenv(f"{ENV_PREFIX}SERVING__SERVICE_NAME", "api-v2")
     get_settings.cache_clear()
-    settings = serving_settings()
+    settings = get_settings().section("serving", ServingSettings)
     assert (settings.port, settings.service_name) == (8123, "api-v2")
 
 

@@ -8,23 +8,26 @@ temporary local Prefect server (about 15 s); point ``PREFECT_API_URL`` at a serv
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
-from sklearn.pipeline import Pipeline
 
 from ..core.settings import get_settings
 from . import data, train
 from .features import baseline_model, xgboost_model
 from .settings import MLSettings
 
-
-@task(retries=2, retry_delay_seconds=1, cache_policy=NONE)
-def load_data(path: Path) -> pd.DataFrame:
-    """Read the training CSV."""
-    return data.load_table(path)
+# The plain functions of .data and .train become tasks as they are; only the I/O ones retry.
+load_data = task(name="load_data", retries=2, retry_delay_seconds=1, cache_policy=NONE)(
+    data.load_table
+)
+split_data = task(name="split_data", cache_policy=NONE)(train.split_data)
+fit_model = task(name="fit_model", cache_policy=NONE)(train.fit_pipeline)
+evaluate_model = task(name="evaluate_model", cache_policy=NONE)(train.evaluate)
+save_model = task(name="save_model", retries=2, retry_delay_seconds=1, cache_policy=NONE)(
+    train.save_artifacts
+)
 
 
 @task(cache_policy=NONE)
@@ -36,35 +39,6 @@ def validate_data(
     clean, quarantined = data.quarantine(frame, settings.target, roles.features)
     data.check_quarantine_fraction(len(frame), len(quarantined), settings.max_quarantine_fraction)
     return clean, quarantined, roles
-
-
-@task(cache_policy=NONE)
-def split_data(clean: pd.DataFrame, roles: data.ColumnRoles, settings: MLSettings) -> train.Split:
-    """Stratified train/holdout split."""
-    return train.split_data(clean, roles, settings.target, settings.test_size, settings.random_seed)
-
-
-@task(cache_policy=NONE)
-def fit_model(split: train.Split, roles: data.ColumnRoles, estimator: Any) -> Pipeline:
-    """Fit preprocessing + ``estimator`` on the training split."""
-    return train.fit_pipeline(split, roles, estimator)
-
-
-@task(cache_policy=NONE)
-def evaluate_model(pipeline: Pipeline, split: train.Split) -> train.Metrics:
-    """Holdout metrics."""
-    return train.evaluate(pipeline, split.x_test, split.y_test)
-
-
-@task(retries=2, retry_delay_seconds=1, cache_policy=NONE)
-def save_model(
-    paths: train.ArtifactPaths,
-    pipeline: Pipeline,
-    quarantined: pd.DataFrame,
-    report: dict[str, Any],
-) -> train.ArtifactPaths:
-    """Write the model, the report and the quarantined rows."""
-    return train.save_artifacts(paths, pipeline, quarantined, report)
 
 
 @flow(name="ml-train", log_prints=False)
@@ -80,14 +54,14 @@ def train_flow(
     core = get_settings()
     settings = core.section("ml", MLSettings)
     source = data_path or settings.resolve_data_path(core.data_dir)
-    version = train.model_version(train.data_hash(source))
     frame: pd.DataFrame = load_data(source)
+    version = train.model_version(train.data_hash(source))
     clean, quarantined, roles = validate_data(frame, settings)
-    split = split_data(clean, roles, settings)
+    split = split_data(clean, roles, settings.target, settings.test_size, settings.random_seed)
     model = fit_model(split, roles, xgboost_model(settings))
     baseline = fit_model(split, roles, baseline_model(settings))
-    metrics = evaluate_model(model, split)
-    baseline_metrics = evaluate_model(baseline, split)
+    metrics = evaluate_model(model, split.x_test, split.y_test)
+    baseline_metrics = evaluate_model(baseline, split.x_test, split.y_test)
     paths = train.ArtifactPaths.for_version(artifacts_dir or core.artifacts_dir, version)
     result = train.TrainResult(
         version=version,

@@ -5,7 +5,7 @@ Importing this package stays light (pydantic only). The BentoML service class li
 """
 
 from .schemas import EchoRequest, EchoResponse, InfoResponse, WordCount, describe_text
-from .settings import SETTINGS, ServingSettings, serving_settings
+from .settings import SETTINGS, ServingSettings
 
 __all__ = [
     "SETTINGS",
@@ -15,5 +15,4 @@ __all__ = [
     "ServingSettings",
     "WordCount",
     "describe_text",
-    "serving_settings",
 ]

@@ -15,7 +15,8 @@ from typing import Annotated, Any
 import typer
 
 from ..core.pillars import ROOT_PACKAGE
-from .settings import serving_settings
+from ..core.settings import get_settings
+from .settings import ServingSettings
 
 SERVICE_IMPORT = f"{ROOT_PACKAGE}.serving.service:AIService"
 
@@ -54,7 +55,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on (default: settings).")] = None,
 ) -> None:
     """Start the BentoML HTTP server in the foreground (Ctrl-C stops it)."""
-    settings = serving_settings()
+    settings = get_settings().section("serving", ServingSettings)
     host, port = host or settings.host, port or settings.port
     typer.echo(f"serving {SERVICE_IMPORT} on http://{host}:{port}", err=True)
     command = serve_command(host, port)

@@ -19,11 +19,12 @@ from ..core.pillars import installed_pillars
 from ..core.settings import get_settings
 from .middleware import ASGIApp, BodySizeLimitMiddleware, ValidationStatusMiddleware
 from .schemas import EchoRequest, EchoResponse, InfoResponse, describe_text
-from .settings import serving_settings
+from .settings import ServingSettings
 
 MethodT = TypeVar("MethodT", bound=Callable[..., Any])
 
-_SETTINGS = serving_settings()
+# BentoML takes a service's configuration from its decorator, so the section is read on import.
+_SETTINGS = get_settings().section("serving", ServingSettings)
 
 
 class BentoService(Protocol):

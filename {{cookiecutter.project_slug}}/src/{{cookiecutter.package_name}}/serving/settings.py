@@ -5,7 +5,6 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from ..core.pillars import ROOT_PACKAGE
-from ..core.settings import get_settings
 
 # BentoML service names follow its tag rules: lowercase alphanumerics, `-`, `_` and `.`.
 SERVICE_NAME_PATTERN = r"^[a-z0-9]([-._a-z0-9]*[a-z0-9])?$"
@@ -44,8 +43,3 @@ class ServingSettings(BaseModel):
 
 
 SETTINGS = ServingSettings
-
-
-def serving_settings() -> ServingSettings:
-    """The ``serving`` section of the process-wide settings."""
-    return get_settings().section("serving", ServingSettings)
