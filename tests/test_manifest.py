@@ -79,8 +79,8 @@ def test_python_files_have_no_jinja_logic() -> None:
         assert "{{" not in leftover, path
 
 
-def test_hook_adds_a_question_in_two_lines() -> None:
-    """Adding a question touches copier.yml (entry + computed mapping) and cookiecutter.json."""
+def test_computed_namespace_has_no_extra_entries() -> None:
+    """copier's computed `cookiecutter` mapping has one entry per question, no more."""
     computed = helpers.COPIER_YML["cookiecutter"]["default"]
     assert computed.count(": ") == len(
         [k for k in helpers.COOKIECUTTER_JSON if not k.startswith("_")]
