@@ -32,7 +32,9 @@ EXTRAS_MARKER = "# @manifest:optional-dependencies@"
 SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 PACKAGE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_REQUIREMENT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
+_REQUIREMENT_RE = re.compile(
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[(?P<extras>[^\]]*)\])?(?P<rest>.*)$"
+)
 
 
 class AnswerError(ValueError):
@@ -64,10 +66,14 @@ def boolean_questions(questions: Mapping[str, Any]) -> list[str]:
 
 def requirement_name(requirement: str) -> str:
     """``"pydantic-ai-slim[openai]>=1"`` -> ``"pydantic_ai_slim"`` (an import-style name)."""
-    match = _REQUIREMENT_NAME_RE.match(requirement.strip())
+    return re.sub(r"[-.]+", "_", _parse_requirement(requirement)["name"]).lower()
+
+
+def _parse_requirement(requirement: str) -> re.Match[str]:
+    match = _REQUIREMENT_RE.match(requirement.strip())
     if not match:
         raise ValueError(f"cannot parse requirement {requirement!r}")
-    return re.sub(r"[-.]+", "_", match.group(0)).lower()
+    return match
 
 
 def reserved_package_names(manifest: Mapping[str, Any]) -> set[str]:
@@ -189,11 +195,22 @@ def dependency_lists(
 
 
 def _dedupe(requirements: Iterable[str]) -> list[str]:
-    """Keep one requirement per distribution (the first, which also carries any extras)."""
-    by_name: dict[str, str] = {}
+    """One requirement per distribution: the first one's version spec, every extra asked for."""
+    first: dict[str, re.Match[str]] = {}
+    extras: dict[str, set[str]] = {}
     for requirement in requirements:
-        by_name.setdefault(requirement_name(requirement), requirement)
-    return sorted(by_name.values(), key=requirement_name)
+        match = _parse_requirement(requirement)
+        key = requirement_name(requirement)
+        first.setdefault(key, match)
+        extras.setdefault(key, set()).update(
+            e.strip() for e in (match["extras"] or "").split(",") if e.strip()
+        )
+    merged = []
+    for key in sorted(first):
+        match = first[key]
+        listed = f"[{','.join(sorted(extras[key]))}]" if extras[key] else ""
+        merged.append(f"{match['name']}{listed}{match['rest']}")
+    return merged
 
 
 def render_pyproject(text: str, answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:

@@ -52,7 +52,7 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         project = helpers.render_cookiecutter(tmp_path_factory.mktemp("venv-src"))
         env = {**base_env(), "UV_PROJECT_ENVIRONMENT": str(venv)}
-        subprocess.run(["uv", "sync", "--quiet"], cwd=project, env=env, check=True)
+        subprocess.run(["uv", "sync", "--quiet", "--all-groups"], cwd=project, env=env, check=True)
         fcntl.flock(lock, fcntl.LOCK_UN)
     return venv
 
@@ -100,6 +100,23 @@ def test_deptry_and_imports(combo: dict[str, bool], tmp_path: Path, shared_venv:
     )
     output = run(["uv", "run", "python", "-c", script], project, env)
     assert int(output.strip().splitlines()[-1]) >= 5
+
+
+@pytest.mark.parametrize("combo", REPRESENTATIVE[:2], ids=helpers.combo_id)
+def test_docs_build_and_pre_commit_hooks(
+    combo: dict[str, bool], tmp_path: Path, shared_venv: Path
+) -> None:
+    """`make docs` (mkdocs --strict) and every pre-commit hook pass on a fresh repository."""
+    project = helpers.render_cookiecutter(tmp_path, **combo)
+    env = project_env(shared_venv)
+    run(["make", "docs"], project, env)
+    assert (project / "site" / "index.html").is_file()
+    (project / "site").rename(tmp_path / "site")  # built output is not part of the repository
+    helpers.git(project, "init", "-q")
+    helpers.git(project, "add", "-A")
+    output = run(["uv", "run", "pre-commit", "run", "--all-files"], project, env)
+    assert "Failed" not in output
+    assert "Passed" in output
 
 
 def test_readme_commands_from_a_fresh_venv(tmp_path: Path) -> None:

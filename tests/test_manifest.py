@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 from tests import helpers
@@ -85,3 +86,39 @@ def test_computed_namespace_has_no_extra_entries() -> None:
     assert computed.count(": ") == len(
         [k for k in helpers.COOKIECUTTER_JSON if not k.startswith("_")]
     )
+
+
+def test_hook_renders_extras_and_dedupes_dependencies() -> None:
+    """Extras land in [project.optional-dependencies]; a shared dep is listed once and keeps the
+    extras any pillar asks for, whatever the pillar order."""
+    manifest = {
+        "core": {"dependencies": ["pydantic>=2"]},
+        "pillars": {
+            "a": {
+                "answer": "use_a",
+                "dependencies": ["httpx>=0.27", "pydantic-ai-slim>=2"],
+                "extras": {"gpu": ["torch>=2"]},
+            },
+            "b": {
+                "answer": "use_b",
+                "dependencies": ["pydantic-ai-slim[openai]>=2", "httpx>=0.27"],
+                "extras": {"gpu": ["peft>=0.13"], "redis": ["redis>=5"]},
+            },
+            "c": {
+                "answer": "use_c",
+                "dependencies": ["lancedb>=0.40"],
+                "extras": {"pg": ["psycopg"]},
+            },
+        },
+    }
+    text = (
+        "dependencies = [\n    # @manifest:dependencies@\n]\n\n"
+        "[project.optional-dependencies]\n# @manifest:optional-dependencies@\n"
+    )
+    answers = {"use_a": True, "use_b": True, "use_c": False}
+    rendered = tomllib.loads(helpers.template_lib.render_pyproject(text, answers, manifest))
+    assert rendered["dependencies"] == ["httpx>=0.27", "pydantic>=2", "pydantic-ai-slim[openai]>=2"]
+    assert rendered["project"]["optional-dependencies"] == {
+        "gpu": ["peft>=0.13", "torch>=2"],
+        "redis": ["redis>=5"],
+    }
