@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -125,8 +126,16 @@ def test_readme_commands_from_a_fresh_venv(tmp_path: Path) -> None:
     readme = (project / "README.md").read_text()
     assert "make install" in readme
     assert "make test" in readme
-    env = base_env()
+    # A bare machine: Python with pip, make and git, no uv (make install must bring it).
+    bare = tmp_path / "bare-python"
+    subprocess.run([str(BASE_PYTHON), "-m", "venv", str(bare)], check=True)
+    env = {
+        **base_env(),
+        "PATH": os.pathsep.join([str(bare / "bin"), "/usr/local/bin", "/usr/bin", "/bin"]),
+    }
+    assert shutil.which("uv", path=env["PATH"]) is None
     run(["make", "install"], project, env)
+    assert (bare / "bin" / "uv").is_file()
     assert (project / ".venv").is_dir()
     assert (project / "uv.lock").is_file()
     output = run(["make", "test"], project, env)
