@@ -14,12 +14,27 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export BENTOML_DO_NOT_TRACK := true
 export MLFLOW_DISABLE_TELEMETRY := true
 
-.PHONY: help install lint test test-fast demo bench clean
+.PHONY: help system-deps install lint test test-fast demo bench clean
+
+# Debian packages the tests run for real: redis-server (the serving rate limiter's Redis backend)
+# and promtool (from `prometheus`; checks the generated alert rules). Installed only when missing.
+SYSTEM_TOOLS := redis-server promtool
+SYSTEM_PACKAGES := redis-server prometheus
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:  ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-install:  ## Install uv if missing, then the template's dev tools (uv sync)
+system-deps:  ## Install the Debian packages the tests use (redis-server, promtool) when missing
+	@missing=0; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+	  if command -v apt-get >/dev/null; then \
+	    $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "install $(SYSTEM_PACKAGES) with your package manager (tests that need them skip)"; fi; \
+	fi
+
+install: system-deps  ## Install uv if missing, then the template's dev tools (uv sync)
 	@uv --version >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --quiet
 
