@@ -8,9 +8,11 @@ from pydantic import BaseModel, ValidationError
 
 from {{ cookiecutter.package_name }}.core.pillars import installed_pillars
 from {{ cookiecutter.package_name }}.core.settings import (
+    CORE_SECTIONS,
     ENV_PREFIX,
     CoreSettings,
     Environment,
+    core_sections,
     get_settings,
     load_settings,
     pillar_sections,
@@ -49,6 +51,14 @@ def test_every_installed_pillar_has_a_settings_section() -> None:
     settings = load_settings()
     sections = pillar_sections()
     assert sorted(sections) == sorted(installed_pillars())
+    for name, model in sections.items():
+        assert isinstance(settings.section(name, model), model)
+
+
+def test_core_sections_are_always_present() -> None:
+    settings = load_settings()
+    sections = core_sections()
+    assert sorted(sections) == sorted(CORE_SECTIONS)
     for name, model in sections.items():
         assert isinstance(settings.section(name, model), model)
 

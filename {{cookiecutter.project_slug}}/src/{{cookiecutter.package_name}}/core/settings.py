@@ -10,6 +10,8 @@ Nothing happens at import: settings are read when :func:`get_settings` is first 
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +23,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .pillars import ROOT_PACKAGE, installed_pillars, pillar_module
 
 ENV_PREFIX = f"{ROOT_PACKAGE.upper()}_"
+
+# Packages every project has (not pillars, never removed) that contribute a settings section the
+# same way: ``<name>/settings.py`` exporting ``SETTINGS``.
+CORE_SECTIONS: tuple[str, ...] = ("monitoring",)
 
 SectionT = TypeVar("SectionT", bound=BaseModel)
 
@@ -83,11 +89,25 @@ def pillar_sections() -> dict[str, type[BaseModel]]:
     return sections
 
 
+def core_sections() -> dict[str, type[BaseModel]]:
+    """Map each always-present package of :data:`CORE_SECTIONS` to its settings model."""
+    sections: dict[str, type[BaseModel]] = {}
+    for name in CORE_SECTIONS:
+        qualified = f"{ROOT_PACKAGE}.{name}.settings"
+        if importlib.util.find_spec(qualified) is None:
+            continue
+        model = getattr(importlib.import_module(qualified), "SETTINGS", None)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            sections[name] = model
+    return sections
+
+
 @lru_cache(maxsize=1)
 def settings_class() -> type[CoreSettings]:
-    """Build the project's settings class: core fields plus one field per installed pillar."""
+    """Build the project's settings class: core fields plus one field per section."""
+    sections = {**core_sections(), **pillar_sections()}
     fields: dict[str, Any] = {
-        name: (model, Field(default_factory=model)) for name, model in pillar_sections().items()
+        name: (model, Field(default_factory=model)) for name, model in sections.items()
     }
     return create_model("Settings", __base__=CoreSettings, **fields)
 
