@@ -106,9 +106,9 @@ def test_endless_tool_loop_is_stopped(deps: AgentDeps) -> None:
     def model(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         return ModelResponse(parts=[ToolCallPart("current_time", {})])
 
-    limits = AgentsSettings(max_steps=3, max_tool_calls=100)
+    limits = AgentsSettings(max_requests_per_step=3, max_tool_calls=100)
     agent = build_agent(FunctionModel(model), limits)
-    with pytest.raises(AgentLimitExceededError, match=r"request_limit of 3.*max_steps"):
+    with pytest.raises(AgentLimitExceededError, match=r"request_limit of 3.*max_requests_per_step"):
         run_agent("loop", agent=agent, deps=deps, settings=limits)
 
 
@@ -118,7 +118,7 @@ def test_tool_call_limit_is_enforced(deps: AgentDeps) -> None:
             parts=[ToolCallPart("calculate", {"expression": "1+1"}) for _ in range(3)]
         )
 
-    limits = AgentsSettings(max_steps=50, max_tool_calls=4)
+    limits = AgentsSettings(max_requests_per_step=50, max_tool_calls=4)
     agent = build_agent(FunctionModel(model), limits)
     with pytest.raises(AgentLimitExceededError, match="tool_calls_limit"):
         run_agent("loop", agent=agent, deps=deps, settings=limits)

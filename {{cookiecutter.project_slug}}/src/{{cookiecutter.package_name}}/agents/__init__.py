@@ -1,9 +1,10 @@
-"""Agents pillar: a tool-using pydantic-ai agent with typed deps and hard limits.
+"""Agents pillar: planner, researcher, executor and critic roles in an explicit, resumable workflow.
 
-The model comes from the LLM pillar (:class:`..llm.LLMClient`). Public interface:
-:func:`build_agent`, :func:`run_agent`, :func:`arun_agent`, :class:`AgentResult`,
-:class:`AgentDeps`, :class:`NotesMemory`, :class:`AgentsSettings`. The agent names are imported on
-first use, since pydantic-ai takes seconds to import.
+The model comes from the LLM pillar. Public interface: :class:`AgentRunner` (run, resume), the
+background API of :mod:`.runs` (:func:`start_run`, :func:`iter_steps`, :func:`get_run`), the typed
+records (:class:`RunRecord`, :class:`StepRecord`, :class:`RunState`, :class:`Plan`...), the single
+tool agent (:func:`build_agent`, :func:`run_agent`) and :class:`AgentsSettings`. Names that need
+pydantic-ai are imported on first use, since it takes seconds to import.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .memory import NotesMemory
-from .settings import AgentsSettings
+from .memory import NotesMemory, ShortTermMemory
+from .schemas import Critique, Failure, Plan, PlanStep, RunRecord, RunState, StepRecord, StepResult
+from .settings import AgentsSettings, MCPServerSettings
 
 if TYPE_CHECKING:
     from .agent import (
@@ -23,28 +25,53 @@ if TYPE_CHECKING:
         build_agent,
         run_agent,
     )
+    from .guard import RoleDeps, ToolRequest
+    from .runner import AgentRunner
+    from .runs import get_run, iter_steps, start_run
     from .tools import AgentDeps
 
 _LAZY = {
     "AgentDeps": ".tools",
     "AgentLimitExceededError": ".agent",
     "AgentResult": ".agent",
+    "AgentRunner": ".runner",
+    "RoleDeps": ".guard",
     "ToolCallRecord": ".agent",
+    "ToolRequest": ".guard",
     "arun_agent": ".agent",
     "build_agent": ".agent",
+    "get_run": ".runs",
+    "iter_steps": ".runs",
     "run_agent": ".agent",
+    "start_run": ".runs",
 }
 
 __all__ = [
     "AgentDeps",
     "AgentLimitExceededError",
     "AgentResult",
+    "AgentRunner",
     "AgentsSettings",
+    "Critique",
+    "Failure",
+    "MCPServerSettings",
     "NotesMemory",
+    "Plan",
+    "PlanStep",
+    "RoleDeps",
+    "RunRecord",
+    "RunState",
+    "ShortTermMemory",
+    "StepRecord",
+    "StepResult",
     "ToolCallRecord",
+    "ToolRequest",
     "arun_agent",
     "build_agent",
+    "get_run",
+    "iter_steps",
     "run_agent",
+    "start_run",
 ]
 
 

@@ -100,7 +100,7 @@ def build_agent(
 def usage_limits(settings: AgentsSettings) -> UsageLimits:
     """pydantic-ai limits from the settings (the wall-clock limit is applied by the runner)."""
     return UsageLimits(
-        request_limit=settings.max_steps,
+        request_limit=settings.max_requests_per_step,
         tool_calls_limit=settings.max_tool_calls,
         total_tokens_limit=settings.max_total_tokens,
     )
@@ -173,5 +173,6 @@ def run_agent(
 
 
 def _hint(settings: AgentsSettings) -> str:
-    limits = settings.model_dump(exclude={"tool_retries"})
+    names = ("max_requests_per_step", "max_tool_calls", "max_total_tokens", "max_seconds")
+    limits = settings.model_dump(include=set(names))
     return "limits " + json.dumps(limits) + "; raise them with ..._AGENTS__<LIMIT> variables"

@@ -1,29 +1,166 @@
-"""``<cli> agents``: run the tool-using agent on a task, under the configured limits."""
+"""``<cli> agents``: run tasks through the planner/researcher/executor/critic workflow.
+
+``run TASK`` streams each step as it completes, ``resume RUN_ID`` continues a stopped run from its
+last completed step, ``show RUN_ID`` prints a run (``--json``: the full transcript), ``list`` the
+latest runs, and ``ask TASK`` runs the single tool-using agent without the workflow.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from ..core.settings import get_settings
 from .settings import AgentsSettings
 
-app = typer.Typer(help="Run the tool-using agent.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from .runner import AgentRunner
+    from .schemas import RunRecord, StepRecord
 
+app = typer.Typer(help="Run the agents workflow and inspect its runs.", no_args_is_help=True)
 
 DEMO_TASK = (
     "What is (17 + 25) * 3, what is the date today, and what do my notes say about deployment?"
 )
+ScriptedOption = Annotated[
+    bool, typer.Option("--scripted", help="Offline scripted roles instead of the LLM settings.")
+]
+ApproveOption = Annotated[
+    bool, typer.Option("--approve", help="Approve every side-effect tool call (else: settings).")
+]
 
 
 @app.callback()
 def _group() -> None:
-    """Run the tool-using agent (model from the LLM settings, limits from the agents settings)."""
+    """Agents: model from the LLM settings, limits and storage from the agents settings."""
 
 
-def _print_result(task: str, scripted: bool) -> None:
-    # pydantic-ai is slow to import: only commands that run an agent pay for it.
+def _runner(scripted: bool, approve: bool) -> AgentRunner:
+    # pydantic-ai is slow to import: only commands that run agents pay for it.
+    from .guard import allow_all  # noqa: PLC0415
+    from .runner import AgentRunner  # noqa: PLC0415
+
+    settings = get_settings().section("agents", AgentsSettings)
+    if scripted:
+        settings = settings.model_copy(update={"scripted": True})
+    return AgentRunner(settings, approver=allow_all if approve else None)
+
+
+def print_step(step: StepRecord) -> None:
+    """One line per step, one more per tool call."""
+    what = step.output.get("failure") or step.output
+    typer.echo(f"[{step.seq}] {step.phase:<8} {step.role:<10} {json.dumps(what)[:160]}")
+    for call in step.tool_calls:
+        typer.echo(f"      tool {call.tool}({json.dumps(call.args)}) [{call.outcome}]")
+
+
+def print_run(run: RunRecord) -> None:
+    """The outcome of a run and what it spent."""
+    usage = run.usage
+    typer.echo(f"run {run.run_id}: {run.status} after {run.steps} steps")
+    if run.answer is not None:
+        typer.echo(f"answer: {run.answer}")
+    if run.failure is not None:
+        typer.echo(f"failure: {run.failure.kind}: {run.failure.message}")
+    typer.echo(
+        f"[{usage.requests} model requests, {usage.tool_calls} tool calls, "
+        f"{usage.total_tokens} tokens, ${usage.cost_usd:.4f}, {usage.seconds:.2f} s]"
+    )
+
+
+def _finish(run: RunRecord) -> None:
+    print_run(run)
+    if run.status != "succeeded":
+        raise typer.Exit(1)
+
+
+def _fail_clearly(exc: Exception) -> NoReturn:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(2) from exc
+
+
+@app.command()
+def run(
+    task: Annotated[str, typer.Argument(help="What the agents should do.")],
+    scripted: ScriptedOption = False,
+    approve: ApproveOption = False,
+) -> None:
+    """Run TASK through plan -> steps -> critique -> answer, printing each step as it ends."""
+    from pydantic_ai.exceptions import UserError  # noqa: PLC0415
+
+    try:
+        runner = _runner(scripted, approve)
+        record = asyncio.run(runner.arun(task, on_step=print_step))
+    except UserError as exc:  # e.g. no API key for the configured model
+        _fail_clearly(exc)
+    _finish(record)
+
+
+@app.command()
+def resume(
+    run_id: Annotated[str, typer.Argument(help="The id printed by `run`.")],
+    scripted: ScriptedOption = False,
+    approve: ApproveOption = False,
+) -> None:
+    """Continue RUN_ID from its last completed step (no completed step is repeated)."""
+    from .store import RunNotFoundError  # noqa: PLC0415
+
+    runner = _runner(scripted, approve)
+    try:
+        record = asyncio.run(runner.aresume(run_id, on_step=print_step))
+    except RunNotFoundError as exc:
+        _fail_clearly(exc)
+    _finish(record)
+
+
+@app.command()
+def show(
+    run_id: Annotated[str, typer.Argument(help="The run to show.")],
+    as_json: Annotated[bool, typer.Option("--json", help="The full transcript as JSON.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the JSON transcript here.")
+    ] = None,
+) -> None:
+    """Show RUN_ID: its steps and outcome, or its full JSON transcript."""
+    from .runner import agents_settings, default_store  # noqa: PLC0415
+    from .store import RunNotFoundError  # noqa: PLC0415
+
+    store = default_store(agents_settings())
+    try:
+        if as_json or output is not None:
+            text = json.dumps(store.transcript(run_id), indent=2)
+            if output is None:
+                typer.echo(text)
+            else:
+                output.write_text(text + "\n", encoding="utf-8")
+                typer.echo(f"transcript written to {output}")
+            return
+        for step in store.steps(run_id):
+            print_step(step)
+        print_run(store.get_run(run_id))
+    except RunNotFoundError as exc:
+        _fail_clearly(exc)
+
+
+@app.command("list")
+def list_runs(limit: Annotated[int, typer.Option(help="How many runs.")] = 20) -> None:
+    """The latest runs, newest first."""
+    from .runner import agents_settings, default_store  # noqa: PLC0415
+
+    for run_id, status, updated, task in default_store(agents_settings()).list_runs(limit):
+        typer.echo(f"{run_id}  {status:<11} {updated}  {task[:60]}")
+
+
+@app.command()
+def ask(
+    task: Annotated[str, typer.Argument(help="What the agent should do.")],
+    scripted: ScriptedOption = False,
+) -> None:
+    """Run TASK with the single tool-using agent (no plan, no critic) and show its tool calls."""
     from pydantic_ai.exceptions import UserError  # noqa: PLC0415
 
     from .agent import AgentLimitExceededError, build_agent, run_agent  # noqa: PLC0415
@@ -46,19 +183,10 @@ def _print_result(task: str, scripted: bool) -> None:
     )
 
 
-@app.command()
-def run(
-    task: Annotated[str, typer.Argument(help="What the agent should do.")],
-    scripted: Annotated[
-        bool,
-        typer.Option("--scripted", help="Use the offline scripted planner, not the LLM settings."),
-    ] = False,
-) -> None:
-    """Run TASK with the model from the LLM settings (or the scripted planner) and show steps."""
-    _print_result(task, scripted)
-
-
 def demo() -> None:
-    """Offline: the scripted planner drives the real agent loop, tools and limits."""
+    """Offline: scripted roles drive the real workflow, tools, limits and run store."""
     typer.echo(f"agents: task -> {DEMO_TASK}")
-    _print_result(DEMO_TASK, scripted=True)
+    runner = _runner(scripted=True, approve=False)
+    record = asyncio.run(runner.arun(DEMO_TASK, on_step=print_step))
+    print_run(record)
+    typer.echo(f"(stored in {runner.store.path}; `agents show {record.run_id} --json`)")

@@ -1,8 +1,10 @@
-"""A small in-memory notes store the agent searches and writes through its tools.
+"""Short-term memory (a token-budgeted window) and the notes store the tools search and write.
 
-It lives in the agent's ``deps``, so each run (or each conversation, if you keep the deps) has its
-own memory. Search is keyword overlap: deterministic, dependency-free and good enough for a
-handful of notes; swap in the RAG pillar's retriever for a real corpus.
+:class:`NotesMemory` lives in the agent's ``deps``, so each run (or each conversation, if you keep
+the deps) has its own notes. Search is keyword overlap: deterministic, dependency-free and good
+enough for a handful of notes; the RAG pillar's ``rag_search`` tool covers a real corpus.
+:class:`ShortTermMemory` is what a role sees of the run so far. The long-term, episodic memory is
+in :mod:`.episodes`.
 """
 
 from __future__ import annotations
@@ -55,3 +57,40 @@ class NotesMemory:
         scored = [(len(wanted & keywords(note)), index) for index, note in enumerate(self.notes)]
         best = sorted((item for item in scored if item[0] > 0), key=lambda s: (-s[0], s[1]))
         return [self.notes[index] for _, index in best[:limit]]
+
+
+def estimate_tokens(text: str) -> int:
+    """A provider-neutral token estimate: about four characters per token."""
+    return len(text) // 4 + 1
+
+
+@dataclass
+class ShortTermMemory:
+    """The recent conversation of a run, trimmed to a token budget (newest entries kept)."""
+
+    budget_tokens: int
+    entries: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, speaker: str, text: str) -> None:
+        """Append one entry (who said it, what)."""
+        self.entries.append((speaker, text))
+
+    def window(self) -> list[tuple[str, str]]:
+        """The newest entries whose estimated tokens fit the budget, oldest first."""
+        kept: list[tuple[str, str]] = []
+        spent = 0
+        for speaker, text in reversed(self.entries):
+            cost = estimate_tokens(text)
+            if spent + cost > self.budget_tokens:
+                break
+            kept.append((speaker, text))
+            spent += cost
+        return kept[::-1]
+
+    def render(self) -> str:
+        """The window as lines ``[speaker] text``; notes how many older entries were dropped."""
+        window = self.window()
+        dropped = len(self.entries) - len(window)
+        lines = [f"({dropped} earlier entries omitted)"] if dropped else []
+        lines += [f"[{speaker}] {text}" for speaker, text in window]
+        return "\n".join(lines)

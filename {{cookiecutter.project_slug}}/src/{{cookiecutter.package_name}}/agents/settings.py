@@ -1,25 +1,117 @@
-"""Settings of the agents pillar: the hard limits every agent run is held to.
+"""Settings of the agents pillar: hard limits, run storage, memory, tool policy and MCP servers.
 
-Set them with ``MY_AI_SERVICE_AGENTS__<FIELD>`` variables (the prefix is the package name). The
-model itself comes from the LLM pillar's settings (``..._LLM__MODEL``).
+Set them with ``MY_AI_SERVICE_AGENTS__<FIELD>`` variables (the prefix is the package name); lists
+and mappings are JSON, e.g. ``..._AGENTS__MCP_SERVERS='[{"name": "files", "command": "uvx",
+"args": ["mcp-server-filesystem", "/data"]}]'``. The model itself comes from the LLM pillar's
+settings (``..._LLM__MODEL``).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
 from pydantic import BaseModel, Field
+
+Role = Literal["planner", "researcher", "executor", "critic"]
+
+DEFAULT_ROLE_TOOLS: dict[str, list[str]] = {
+    "planner": [],
+    "researcher": ["search_notes", "rag_search", "http_get", "current_time", "scratchpad_read"],
+    "executor": [
+        "calculate",
+        "current_time",
+        "save_note",
+        "ml_predict",
+        "sql_query",
+        "scratchpad_read",
+        "scratchpad_write",
+        "mcp_*",
+    ],
+    "critic": ["scratchpad_read"],
+}
+
+
+class MCPServerSettings(BaseModel):
+    """An MCP tool server started as a subprocess and spoken to over stdio."""
+
+    name: str = Field(description="Short name; its tools are offered as `mcp_<name>_<tool>`.")
+    command: str = Field(description="Executable that starts the server, e.g. `uvx` or `python`.")
+    args: list[str] = Field(default_factory=list, description="Arguments of the command.")
+    env: dict[str, str] = Field(default_factory=dict, description="Extra environment variables.")
+    side_effects: bool = Field(
+        default=True, description="Its tools change things: each call needs human approval."
+    )
 
 
 class AgentsSettings(BaseModel):
-    """Limits that stop a runaway agent: model requests, tool calls, tokens and wall-clock time."""
+    """Limits that stop a runaway run, and where runs and memories are kept."""
 
-    max_steps: int = Field(default=8, gt=0, description="Most model requests in one run.")
-    max_tool_calls: int = Field(default=12, ge=0, description="Most tool calls in one run.")
-    max_total_tokens: int = Field(
-        default=50_000, gt=0, description="Most input + output tokens in one run."
+    max_steps: int = Field(
+        default=16, gt=0, description="Most workflow steps (role turns) in one run."
     )
-    max_seconds: float = Field(default=60.0, gt=0, description="Wall-clock limit of one run.")
+    max_requests_per_step: int = Field(
+        default=8, gt=0, description="Most model requests inside one role turn."
+    )
+    max_tool_calls: int = Field(default=24, ge=0, description="Most tool calls in one run.")
+    max_total_tokens: int = Field(
+        default=100_000, gt=0, description="Most input + output tokens in one run."
+    )
+    max_cost_usd: float = Field(default=0.50, ge=0, description="Most model spend in one run, USD.")
+    input_cost_per_mtok: float = Field(
+        default=0.15,
+        ge=0,
+        description="USD per million input tokens, used when the provider reports no cost.",
+    )
+    output_cost_per_mtok: float = Field(
+        default=0.60,
+        ge=0,
+        description="USD per million output tokens, used when the provider reports no cost.",
+    )
+    max_seconds: float = Field(default=300.0, gt=0, description="Wall-clock limit of one run.")
+    max_revisions: int = Field(
+        default=2, ge=0, description="Times the critic may send one step back for revision."
+    )
+    max_plan_steps: int = Field(default=6, gt=0, description="Most steps a plan may have.")
+    max_identical_calls: int = Field(
+        default=2, gt=0, description="Same tool with the same arguments more often is a loop."
+    )
     tool_retries: int = Field(
         default=2, ge=0, description="Times a failing tool call is sent back to the model."
+    )
+    output_retries: int = Field(
+        default=2, ge=0, description="Times an invalid typed output is sent back to the model."
+    )
+    critique_steps: bool = Field(
+        default=True, description="The critic reviews every step, not only the final answer."
+    )
+    approval: Literal["deny", "allow", "prompt"] = Field(
+        default="deny",
+        description="Side-effect tools without an approver: deny, allow, or ask on the terminal.",
+    )
+    role_tools: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLE_TOOLS.items()},
+        description="Tool allowlist per role (JSON); a trailing `*` matches a prefix.",
+    )
+    runs_db: Path = Field(
+        default=Path("agents/runs.sqlite"),
+        description="SQLite file of runs, steps and episodes; relative to ARTIFACTS_DIR.",
+    )
+    short_term_tokens: int = Field(
+        default=2_000, gt=0, description="Token budget of earlier step results shown to a role."
+    )
+    memory_top_k: int = Field(
+        default=3, ge=0, description="Similar past episodes offered to the planner."
+    )
+    embedder: Literal["auto", "hashing"] = Field(
+        default="auto",
+        description="Episode embeddings: auto (the LLM pillar's embedder) or hashing (offline).",
+    )
+    scripted: bool = Field(
+        default=False, description="Use the offline scripted roles instead of the LLM (demos)."
+    )
+    mcp_servers: list[MCPServerSettings] = Field(
+        default_factory=list, description="MCP tool servers (JSON list of name/command/args)."
     )
 
 

@@ -1,0 +1,91 @@
+"""Background runs (the serving pillar's interface), observability, and the OpenAI wire path."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from structlog.testing import capture_logs
+
+from {{ cookiecutter.package_name }}.agents.runner import AgentRunner
+from {{ cookiecutter.package_name }}.agents.runs import get_run, iter_steps, start_run, wait
+from {{ cookiecutter.package_name }}.agents.settings import AgentsSettings
+from {{ cookiecutter.package_name }}.agents.store import RunNotFoundError, RunStore
+from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
+from {{ cookiecutter.package_name }}.llm import FakeOpenAIServer
+from {{ cookiecutter.package_name }}.monitoring.settings import MonitoringSettings
+from {{ cookiecutter.package_name }}.monitoring.tracing import setup_tracing, shutdown_tracing
+
+from .conftest import RunnerFactory
+
+TASK = "What is (17 + 25) * 3 and what do my notes say about deployment?"
+
+
+def test_start_run_returns_at_once_and_steps_stream(make_runner: RunnerFactory) -> None:
+    runner = make_runner()
+    run_id = start_run(TASK, runner=runner)
+    phases = [step.phase for step in iter_steps(run_id, runner=runner, timeout=30)]
+    record = get_run(run_id, runner=runner)
+    assert phases == ["plan", "execute", "critique", "execute", "critique", "answer", "review"]
+    assert record.status == "succeeded"
+    assert wait(run_id, runner=runner) == record
+    with pytest.raises(RunNotFoundError):
+        get_run("missing", runner=runner)
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    setup_tracing(MonitoringSettings(), exporter=exporter, set_global=False)
+    yield exporter
+    shutdown_tracing()
+
+
+def test_every_step_and_tool_call_is_a_span_and_a_log_line(
+    make_runner: RunnerFactory, spans: InMemorySpanExporter
+) -> None:
+    with capture_logs() as logs:
+        record = asyncio.run(make_runner().arun(TASK))
+    finished = spans.get_finished_spans()
+    steps = [s for s in finished if s.name == "agent.step"]
+    tools = [s for s in finished if s.name.startswith("agent.tool")]
+    assert len(steps) == record.steps
+    assert {s.attributes["agent.role"] for s in steps if s.attributes} == {
+        "planner",
+        "executor",
+        "researcher",
+        "critic",
+    }
+    assert sorted(s.name for s in tools) == ["agent.tool calculate", "agent.tool search_notes"]
+    run_span = next(s for s in finished if s.name == "agent.run")
+    assert all(s.parent and s.parent.span_id == run_span.context.span_id for s in steps)
+    step_logs = [entry for entry in logs if entry["event"] == "agent.step"]
+    assert [entry["seq"] for entry in step_logs] == list(range(1, record.steps + 1))
+    assert all(entry["run_id"] == record.run_id for entry in step_logs)
+
+
+def test_transcript_is_json(make_runner: RunnerFactory, store: RunStore) -> None:
+    record = asyncio.run(make_runner().arun(TASK))
+    transcript = json.loads(json.dumps(store.transcript(record.run_id)))
+    assert transcript["run"]["answer"] == record.answer
+    assert transcript["state"]["phase"] == "done"
+    assert len(transcript["steps"]) == record.steps
+
+
+def test_run_through_the_local_openai_server(
+    fake_server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch, store: RunStore
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MODEL", "fake-echo")
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", fake_server.base_url)
+    runner = AgentRunner(AgentsSettings(embedder="hashing"), store=store)
+    record = asyncio.run(runner.arun("Summarise the deployment notes"))
+    assert record.status == "succeeded"
+    assert record.usage.requests == len(fake_server.requests) == record.steps
+    first = fake_server.requests[0]
+    assert any(
+        m.get("role") == "system" and "planner" in str(m.get("content")) for m in first["messages"]
+    )
+    assert record.usage.input_tokens > 0
