@@ -118,6 +118,12 @@ class _Webhook(BaseHTTPRequestHandler):
         self.send_response(204)
         self.end_headers()
 
+    def do_PUT(self) -> None:
+        length = int(self.headers["Content-Length"])
+        self.received.append({"put": self.path, "body": self.rfile.read(length).decode()})
+        self.send_response(200)
+        self.end_headers()
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
@@ -151,6 +157,7 @@ def test_flow_reports_exports_and_alerts(
 ) -> None:
     url, received = webhook
     monkeypatch.setenv(f"{ENV_PREFIX}MONITORING__ALERT_WEBHOOK_URL", url)
+    monkeypatch.setenv(f"{ENV_PREFIX}MONITORING__PUSHGATEWAY_URL", url.removesuffix("/hook"))
     get_settings.cache_clear()
     reference, reference_score = table.iloc[:HALF], _scores(2, 5, HALF, seed=3)
     monkeypatch.setattr(drift, "load_reference", lambda tag: reference)
@@ -170,8 +177,11 @@ def test_flow_reports_exports_and_alerts(
     assert latest["drifted"] == report.drifted
     assert 'ml_drift_psi{column="tenure_months"}' in (folder / "drift.prom").read_text()
     assert REGISTRY.get_sample_value("ml_drift_detected", {"column": "tenure_months"}) == 1.0
-    assert [body["drifted"] for body in received] == [report.drifted]
-    assert "tenure_months" in received[0]["text"]
+    pushed, alert = received
+    assert pushed["put"] == "/metrics/job/ml-drift"
+    assert "ml_drift_columns_drifted" in pushed["body"]
+    assert alert["drifted"] == report.drifted
+    assert "tenure_months" in alert["text"]
 
 
 def test_main_runs_once(

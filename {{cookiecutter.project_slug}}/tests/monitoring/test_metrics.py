@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ from {{ cookiecutter.package_name }}.monitoring.metrics import (
     counter,
     gauge,
     histogram,
+    push,
     write_textfile,
 )
 
@@ -49,3 +52,29 @@ def test_textfile_holds_the_registry(tmp_path: Path) -> None:
     gauge("test_monitoring_textfile", "Written to a file").set(7)
     path = write_textfile(tmp_path / "out" / "job.prom")
     assert "test_monitoring_textfile 7.0" in path.read_text(encoding="utf-8")
+
+
+def test_push_sends_the_registry_to_a_pushgateway() -> None:
+    received: list[tuple[str, str]] = []
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            received.append((self.path, body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        gauge("test_monitoring_pushed", "Pushed to the gateway").set(2)
+        push(f"http://127.0.0.1:{server.server_port}", job="batch")
+    finally:
+        server.shutdown()
+        server.server_close()
+    [(path, body)] = received
+    assert path == "/metrics/job/batch"
+    assert "test_monitoring_pushed 2.0" in body

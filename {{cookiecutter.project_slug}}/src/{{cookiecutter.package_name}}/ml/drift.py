@@ -25,7 +25,7 @@ from prefect import flow, task
 from pydantic import BaseModel, Field
 
 from ..core.settings import get_settings
-from ..monitoring.metrics import gauge, write_textfile
+from ..monitoring.metrics import gauge, push, write_textfile
 from ..monitoring.prediction_log import read_recent
 from ..monitoring.settings import MonitoringSettings
 from .data import normalise_label, to_number
@@ -281,6 +281,12 @@ def write_report_task(report: DriftReport, directory: Path) -> Path:
     return path
 
 
+@task(retries=2, retry_delay_seconds=2)
+def push_task(gateway: str) -> None:
+    """Push the gauges to the Pushgateway, where Prometheus scrapes them."""
+    push(gateway, job="ml-drift")
+
+
 @task(retries=3, retry_delay_seconds=5)
 def alert_task(url: str, payload: dict[str, object]) -> int:
     """Send the alert (retried: webhooks fail transiently)."""
@@ -298,6 +304,8 @@ def drift_flow(tag: str | None = None) -> DriftReport:
     path = write_report_task(
         report, settings.resolve(settings.drift_report_dir, core.artifacts_dir)
     )
+    if settings.pushgateway_url:
+        push_task(settings.pushgateway_url)
     url = settings.alert_webhook_url.get_secret_value()
     if report.status == "drift" and url:
         alert_task(url, alert_payload(report, path))

@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram, write_to_textfile
+from prometheus_client import (
+    REGISTRY,
+    Counter,
+    Gauge,
+    Histogram,
+    push_to_gateway,
+    write_to_textfile,
+)
 from prometheus_client.metrics import MetricWrapperBase
 
 _lock = threading.Lock()
@@ -73,3 +80,11 @@ def write_textfile(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_to_textfile(str(path), REGISTRY)
     return path
+
+
+def push(gateway: str, job: str, timeout: float = 10.0) -> None:
+    """Push every metric of the default registry to a Prometheus Pushgateway as ``job``.
+
+    The other way for batch jobs to reach Prometheus (see :func:`write_textfile`).
+    """
+    push_to_gateway(gateway, job=job, registry=REGISTRY, timeout=timeout)

@@ -50,6 +50,10 @@ class MonitoringSettings(BaseModel):
         lt=1.0,
         description="KS p-value below this marks a numeric feature (or the score) drifted.",
     )
+    pushgateway_url: str = Field(
+        default="",
+        description="Prometheus Pushgateway (http://host:9091) batch jobs push to; empty: none.",
+    )
     alert_webhook_url: SecretStr = Field(
         default=SecretStr(""),
         description="URL that receives a JSON POST when drift is found; empty: no alert sent.",
