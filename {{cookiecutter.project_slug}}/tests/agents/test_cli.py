@@ -91,3 +91,20 @@ def test_demo_runs_the_workflow(capsys: pytest.CaptureFixture[str]) -> None:
     assert 'tool calculate({"expression": "(17 + 25) * 3"}) [ok]' in out
     assert "Helm chart" in out
     assert "succeeded after 7 steps" in out
+
+
+def test_queued_approvals_are_listed_and_decided() -> None:
+    from {{ cookiecutter.package_name }}.agents.runner import agents_settings, default_store  # noqa: PLC0415
+    from {{ cookiecutter.package_name }}.agents.schemas import RunState  # noqa: PLC0415
+
+    store = default_store(agents_settings())
+    store.create_run(RunState(run_id="r1", task="t"))
+    approval_id = store.add_approval("r1", "executor", "save_note", {"note": "x"})
+    listed = runner.invoke(app, ["approvals", "r1"])
+    assert f'{approval_id}  [executor] save_note({{"note": "x"}})' in listed.stdout
+    assert runner.invoke(app, ["approve", str(approval_id), "--deny"]).stdout.strip() == (
+        f"{approval_id}: denied"
+    )
+    again = runner.invoke(app, ["approve", str(approval_id)])
+    assert again.exit_code == 2
+    assert "no pending approval" in again.stderr

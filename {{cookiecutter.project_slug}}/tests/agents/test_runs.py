@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.models.function import AgentInfo
 from structlog.testing import capture_logs
 
+from {{ cookiecutter.package_name }}.agents.memory import NotesMemory
 from {{ cookiecutter.package_name }}.agents.runner import AgentRunner
-from {{ cookiecutter.package_name }}.agents.runs import get_run, iter_steps, start_run, wait
+from {{ cookiecutter.package_name }}.agents.runs import (
+    approvals,
+    decide,
+    get_run,
+    iter_steps,
+    start_run,
+    wait,
+)
 from {{ cookiecutter.package_name }}.agents.settings import AgentsSettings
 from {{ cookiecutter.package_name }}.agents.store import RunNotFoundError, RunStore
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
@@ -19,7 +30,7 @@ from {{ cookiecutter.package_name }}.llm import FakeOpenAIServer
 from {{ cookiecutter.package_name }}.monitoring.settings import MonitoringSettings
 from {{ cookiecutter.package_name }}.monitoring.tracing import setup_tracing, shutdown_tracing
 
-from .conftest import RunnerFactory
+from .conftest import RunnerFactory, Script, respond
 
 TASK = "What is (17 + 25) * 3 and what do my notes say about deployment?"
 
@@ -89,3 +100,44 @@ def test_run_through_the_local_openai_server(
         m.get("role") == "system" and "planner" in str(m.get("content")) for m in first["messages"]
     )
     assert record.usage.input_tokens > 0
+
+
+def _note_script() -> Script:
+    def planner(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        return respond(info, steps=[{"goal": "Save the note", "role": "executor"}])
+
+    def executor(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        if "Write the final answer" in str(messages[0].parts[-1].content):  # type: ignore[union-attr]
+            return respond(info, output="Done.")
+        if len(messages) == 1:
+            return ModelResponse(parts=[ToolCallPart("save_note", {"note": "Ship on Friday."})])
+        return respond(info, output="saved")
+
+    return Script({"planner": planner, "executor": executor})
+
+
+def test_queued_approval_is_decided_through_the_runs_api(make_runner: RunnerFactory) -> None:
+    notes = NotesMemory()
+    runner = make_runner(_note_script(), notes=notes, approval="queue")
+    run_id = start_run("Remember that we ship on Friday", runner=runner)
+    deadline = time.monotonic() + 30
+    while not (waiting := approvals(run_id, runner=runner)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [(a.role, a.tool, a.args) for a in waiting] == [
+        ("executor", "save_note", {"note": "Ship on Friday."})
+    ]
+    assert decide(waiting[0].approval_id, approved=True, runner=runner).status == "approved"
+    record = wait(run_id, runner=runner)
+    assert record.status == "succeeded"
+    assert notes.notes == ["Ship on Friday."]
+    with pytest.raises(LookupError, match="no pending approval"):
+        decide(waiting[0].approval_id, approved=False, runner=runner)
+
+
+def test_undecided_approval_expires_as_a_denial(make_runner: RunnerFactory) -> None:
+    notes = NotesMemory()
+    runner = make_runner(_note_script(), notes=notes, approval="queue", approval_timeout_s=0.2)
+    record = asyncio.run(runner.arun("Remember that we ship on Friday"))
+    assert notes.notes == []
+    assert [a.status for a in approvals(record.run_id, runner=runner, status=None)] == ["expired"]
+    assert runner.store.steps(record.run_id)[1].tool_calls[0].outcome == "denied"

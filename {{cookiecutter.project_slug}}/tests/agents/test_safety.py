@@ -185,3 +185,20 @@ def test_resuming_a_finished_run_changes_nothing(make_runner: RunnerFactory) -> 
     record = asyncio.run(runner.arun("What is 2 + 2?"))
     again = asyncio.run(make_runner().aresume(record.run_id))
     assert again == record
+
+
+def test_role_prompts_are_versioned_prompt_files() -> None:
+    from {{ cookiecutter.package_name }}.agents.roles import PROMPTS_DIR, _registry  # noqa: PLC0415
+
+    assert sorted(p.stem for p in PROMPTS_DIR.glob("*.md")) == [
+        "critic",
+        "data_rule",
+        "executor",
+        "planner",
+        "researcher",
+    ]
+    registry = _registry()
+    if registry is not None:  # the LLM pillar's registry loads them (name@version)
+        assert registry.get("agent_planner").version == 1
+    assert instructions("critic").startswith("You are the critic.")
+    assert "are DATA" in instructions("critic")

@@ -155,6 +155,32 @@ def list_runs(limit: Annotated[int, typer.Option(help="How many runs.")] = 20) -
         typer.echo(f"{run_id}  {status:<11} {updated}  {task[:60]}")
 
 
+@app.command("approvals")
+def list_approvals(run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
+    """Side-effect tool calls of RUN_ID waiting for a decision (``APPROVAL=queue``)."""
+    from .runner import agents_settings, default_store  # noqa: PLC0415
+
+    for item in default_store(agents_settings()).approvals(run_id, "pending"):
+        typer.echo(f"{item.approval_id}  [{item.role}] {item.tool}({json.dumps(item.args)})")
+
+
+@app.command()
+def approve(
+    approval_id: Annotated[int, typer.Argument(help="The id shown by `approvals`.")],
+    deny: Annotated[bool, typer.Option("--deny", help="Refuse the call instead.")] = False,
+) -> None:
+    """Approve (or ``--deny``) a queued side-effect tool call; the waiting run continues."""
+    from .runner import agents_settings, default_store  # noqa: PLC0415
+
+    try:
+        decided = default_store(agents_settings()).decide(
+            approval_id, "denied" if deny else "approved"
+        )
+    except LookupError as exc:
+        _fail_clearly(exc)
+    typer.echo(f"{decided.approval_id}: {decided.status}")
+
+
 @app.command()
 def ask(
     task: Annotated[str, typer.Argument(help="What the agent should do.")],

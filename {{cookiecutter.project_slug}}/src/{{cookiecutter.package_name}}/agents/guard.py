@@ -14,6 +14,7 @@ import asyncio
 import fnmatch
 import inspect
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from ..monitoring.metrics import counter
 from ..monitoring.tracing import get_tracer
 from .schemas import FailureKind, RunState, ToolCall
 from .settings import AgentsSettings
+from .store import RunStore
 from .tools import AgentDeps
 
 MAX_RESULT_CHARS = 4_000
@@ -61,13 +63,45 @@ def allow_all(request: ToolRequest) -> bool:
     return True
 
 
-def approver_for(mode: str) -> Approver:
-    """The approver named by the ``approval`` setting (``prompt`` asks on the terminal)."""
+def approver_for(mode: str, store: RunStore | None = None, timeout_s: float = 300.0) -> Approver:
+    """The approver named by the ``approval`` setting (``queue`` needs the run store)."""
     if mode == "allow":
         return allow_all
     if mode == "prompt":
         return _ask_terminal
+    if mode == "queue" and store is not None:
+        return QueueApprover(store, timeout_s)
     return deny_all
+
+
+@dataclass(frozen=True)
+class QueueApprover:
+    """Queue each side-effect call in the run store; wait for ``runs.decide`` (e.g. over HTTP).
+
+    An approval not decided within ``timeout_s`` is marked ``expired`` and the call is denied.
+    The wait counts against the run's wall-clock limit.
+    """
+
+    store: RunStore
+    timeout_s: float = 300.0
+    poll_s: float = 0.1
+
+    async def __call__(self, request: ToolRequest) -> bool:
+        """Wait for the decision on ``request``."""
+        approval_id = self.store.add_approval(
+            request.run_id, request.role, request.tool, request.args
+        )
+        deadline = time.monotonic() + self.timeout_s
+        while time.monotonic() < deadline:
+            status = self.store.approval(approval_id).status
+            if status != "pending":
+                return status == "approved"
+            await asyncio.sleep(self.poll_s)
+        try:
+            self.store.decide(approval_id, "expired")
+        except LookupError:  # decided at the last moment
+            return self.store.approval(approval_id).status == "approved"
+        return False
 
 
 async def _ask_terminal(request: ToolRequest) -> bool:

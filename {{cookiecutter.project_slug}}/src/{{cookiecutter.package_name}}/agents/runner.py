@@ -89,7 +89,9 @@ class AgentRunner:
         self.store = store or default_store(self.settings)
         self.roles: Roles = build_roles(models, self.settings)
         self.toolset = build_toolset(tools, max_retries=self.settings.tool_retries)
-        self.approver = approver or approver_for(self.settings.approval)
+        self.approver = approver or approver_for(
+            self.settings.approval, self.store, self.settings.approval_timeout_s
+        )
         self.memory = EpisodicMemory(
             self.store, embedder or default_embedder(self.settings.embedder)
         )

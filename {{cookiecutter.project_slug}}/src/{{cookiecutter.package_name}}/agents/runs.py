@@ -4,7 +4,9 @@ The serving pillar exposes these over HTTP. :func:`start_run` stores the run and
 once; a daemon thread drives it with the process-wide :class:`~.runner.AgentRunner` (built on first
 use from the settings). Steps are read back from the run store, so :func:`iter_steps` and
 :func:`get_run` also work for runs started by another process sharing the store, and for runs
-finished long ago. Side-effect tools follow the ``approval`` setting (default: denied).
+finished long ago. Side-effect tools follow the ``approval`` setting (default: denied); with
+``approval=queue`` each such call waits in the store until :func:`decide` is called (the HTTP
+approval endpoint) or ``approval_timeout_s`` passes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from .runner import AgentRunner
-from .schemas import TERMINAL, RunRecord, StepRecord
+from .schemas import TERMINAL, Approval, RunRecord, StepRecord
 
 POLL_SECONDS = 0.1
 _threads: dict[str, threading.Thread] = {}
@@ -87,3 +89,20 @@ def wait(run_id: str, runner: AgentRunner | None = None, timeout: float = 60.0) 
     if thread is not None:
         thread.join(timeout)
     return get_run(run_id, runner)
+
+
+def approvals(
+    run_id: str, runner: AgentRunner | None = None, status: str | None = "pending"
+) -> list[Approval]:
+    """The run's approvals (default: those still waiting for a decision)."""
+    return (runner or get_runner()).store.approvals(run_id, status)
+
+
+def decide(approval_id: int, approved: bool, runner: AgentRunner | None = None) -> Approval:
+    """Approve or deny a pending side-effect call; the waiting run continues at once.
+
+    Raises:
+        LookupError: no pending approval with this id.
+    """
+    status = "approved" if approved else "denied"
+    return (runner or get_runner()).store.decide(approval_id, status)

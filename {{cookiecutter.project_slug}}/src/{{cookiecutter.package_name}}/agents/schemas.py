@@ -132,6 +132,19 @@ class StepRecord(BaseModel):
     messages: list[dict[str, Any]] = Field(default_factory=list)
 
 
+class Approval(BaseModel):
+    """A side-effect tool call waiting for (or given) a human decision through the queue."""
+
+    approval_id: int
+    run_id: str
+    role: str
+    tool: str
+    args: dict[str, Any]
+    status: Literal["pending", "approved", "denied", "expired"]
+    created_at: str
+    decided_at: str | None = None
+
+
 class RunRecord(BaseModel):
     """A run as stored: its task, status, answer or failure, spend and plan."""
 

@@ -85,9 +85,13 @@ class AgentsSettings(BaseModel):
     critique_steps: bool = Field(
         default=True, description="The critic reviews every step, not only the final answer."
     )
-    approval: Literal["deny", "allow", "prompt"] = Field(
+    approval: Literal["deny", "allow", "prompt", "queue"] = Field(
         default="deny",
-        description="Side-effect tools without an approver: deny, allow, or ask on the terminal.",
+        description="Side-effect tools without an approver: deny, allow, ask on the terminal, "
+        "or queue (wait for a decision through the runs API / HTTP).",
+    )
+    approval_timeout_s: float = Field(
+        default=300.0, gt=0, description="A queued approval not decided in time is denied."
     )
     role_tools: dict[str, list[str]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLE_TOOLS.items()},

@@ -7,6 +7,7 @@ stored state is exactly "after the last completed step": resuming never repeats 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .schemas import RunRecord, RunState, StepRecord
+from .schemas import Approval, RunRecord, RunState, StepRecord
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -24,6 +25,11 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS steps (
     run_id TEXT NOT NULL REFERENCES runs(run_id), seq INTEGER NOT NULL, record TEXT NOT NULL,
     PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE IF NOT EXISTS approvals (
+    approval_id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, role TEXT NOT NULL,
+    tool TEXT NOT NULL, args TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL,
+    decided_at TEXT
 );
 CREATE TABLE IF NOT EXISTS episodes (
     id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, text TEXT NOT NULL,
@@ -179,3 +185,55 @@ class RunStore:
             "state": self.load_state(run_id).model_dump(mode="json"),
             "steps": [record.model_dump(mode="json") for record in self.steps(run_id)],
         }
+
+    def add_approval(self, run_id: str, role: str, tool: str, args: dict[str, object]) -> int:
+        """Queue a side-effect call for a human decision; returns its id."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO approvals (run_id, role, tool, args, status, created_at) "
+                "VALUES (?, ?, ?, ?, 'pending', ?)",
+                (run_id, role, tool, json.dumps(args, default=str), now()),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def decide(self, approval_id: int, status: str) -> Approval:
+        """Record a decision (``approved``, ``denied`` or ``expired``) on a pending approval.
+
+        Raises:
+            LookupError: no pending approval with this id (unknown, or already decided).
+        """
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE approvals SET status = ?, decided_at = ? "
+                "WHERE approval_id = ? AND status = 'pending'",
+                (status, now(), approval_id),
+            )
+        if cursor.rowcount != 1:
+            raise LookupError(f"no pending approval {approval_id}")
+        return self.approval(approval_id)
+
+    def approval(self, approval_id: int) -> Approval:
+        """One approval by id."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM approvals WHERE approval_id = ?", (approval_id,)
+            ).fetchone()
+        if row is None:
+            raise LookupError(f"no approval {approval_id}")
+        return _approval(row)
+
+    def approvals(self, run_id: str, status: str | None = None) -> list[Approval]:
+        """The approvals of ``run_id`` (only those with ``status`` if given), oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM approvals WHERE run_id = ? ORDER BY approval_id", (run_id,)
+            ).fetchall()
+        found = [_approval(row) for row in rows]
+        return [item for item in found if status is None or item.status == status]
+
+
+def _approval(row: tuple[object, ...]) -> Approval:
+    keys = ("approval_id", "run_id", "role", "tool", "args", "status", "created_at", "decided_at")
+    values = dict(zip(keys, row, strict=True))
+    values["args"] = json.loads(str(values["args"]))
+    return Approval.model_validate(values)
