@@ -101,7 +101,7 @@ def test_queued_approvals_are_listed_and_decided() -> None:
     store.create_run(RunState(run_id="r1", task="t"))
     approval_id = store.add_approval("r1", "executor", "save_note", {"note": "x"})
     listed = runner.invoke(app, ["approvals", "r1"])
-    assert f'{approval_id}  [executor] save_note({{"note": "x"}})' in listed.stdout
+    assert f"{approval_id}  [executor] save_note(" + '{"note": "x"})' in listed.stdout
     assert runner.invoke(app, ["approve", str(approval_id), "--deny"]).stdout.strip() == (
         f"{approval_id}: denied"
     )
