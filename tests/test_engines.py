@@ -19,7 +19,13 @@ COMBOS = [
         "use_agents": False,
     },
     {"use_llm": False, "use_agents": False, "ci_provider": "gitlab", "license": "Apache-2.0"},
-    {"use_ml": False, "use_serving": False, "python_version": "3.13", "ci_provider": "none"},
+    {
+        "use_ml": False,
+        "use_serving": False,
+        "python_version": "3.13",
+        "ci_provider": "none",
+        "llm_provider": "anthropic",
+    },
     {"use_rag": False, "license": "Proprietary", "ci_provider": "both"},
 ]
 

@@ -45,11 +45,17 @@ def test_defaults_are_valid() -> None:
 
 
 def test_wrong_types_and_choices_are_named() -> None:
-    answers = {**helpers.defaults(), "use_ml": "no", "license": "GPL", "python_version": "2.7"}
+    answers = {
+        **helpers.defaults(),
+        "use_ml": "no",
+        "license": "GPL",
+        "python_version": "2.7",
+        "llm_provider": "azure",
+    }
     fields = {
         error.split(":")[0] for error in template_lib.validate_answers(answers, helpers.MANIFEST)
     }
-    assert fields == {"use_ml", "license", "python_version"}
+    assert fields == {"use_ml", "license", "python_version", "llm_provider"}
 
 
 def test_every_dependency_name_is_reserved() -> None:

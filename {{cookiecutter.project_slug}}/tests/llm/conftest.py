@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pydantic_ai import models
 
 from {{ cookiecutter.package_name }}.llm.fake_server import FakeOpenAIServer
+from {{ cookiecutter.package_name }}.llm.settings import LLMSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+KEY_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY")
 
 
 @pytest.fixture(autouse=True)
 def block_model_requests(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any request to a real provider fails the test; TestModel and FunctionModel still work."""
     monkeypatch.setattr(models, "ALLOW_MODEL_REQUESTS", False)
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    for name in KEY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
@@ -24,3 +29,15 @@ def fake_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAIServer]:
     monkeypatch.setattr(models, "ALLOW_MODEL_REQUESTS", True)
     with FakeOpenAIServer() as server:
         yield server
+
+
+@pytest.fixture
+def fake_settings(fake_server: FakeOpenAIServer) -> LLMSettings:
+    """Settings pointing at the fake server, priced, with fast SDK retries."""
+    return LLMSettings(
+        model="fake-echo",
+        base_url=fake_server.base_url,
+        input_price_per_mtok=1.0,
+        output_price_per_mtok=2.0,
+        timeout_seconds=5,
+    )

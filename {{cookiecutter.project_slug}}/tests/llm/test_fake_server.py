@@ -3,70 +3,41 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from typing import Any, Literal
+from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
-from {{ cookiecutter.package_name }}.llm import FakeOpenAIServer, LLMClient, LLMSettings
-from {{ cookiecutter.package_name }}.llm.fake_server import fill_schema, reply
-
-
-class Ticket(BaseModel):
-    priority: Literal["low", "high"]
-    title: str
-    tags: list[str]
+from {{ cookiecutter.package_name }}.llm.fake_replies import completion, embeddings, stream_chunks
+from {{ cookiecutter.package_name }}.llm.fake_server import FakeOpenAIServer, Scripted, fill_schema, reply
 
 
-def _client(server: FakeOpenAIServer, **fields: Any) -> LLMClient:
-    return LLMClient(LLMSettings(model="fake-echo", base_url=server.base_url, **fields))
-
-
-def _post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def _post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
     request = urllib.request.Request(  # noqa: S310 (a local http URL)
         url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return int(response.status), json.loads(response.read())
+            return int(response.status), json.loads(response.read()), dict(response.headers)
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        return error.code, json.loads(error.read()), dict(error.headers)
 
 
-def test_text_answer_travels_over_http(fake_server: FakeOpenAIServer) -> None:
-    result = _client(fake_server).complete("hello there", instructions="Be kind.")
-    assert result.output == "echo: hello there"
-    assert result.usage.requests == 1
-    assert result.usage.input_tokens == 4  # "Be kind." + "hello there"
-    assert result.usage.output_tokens == 3
-    sent = fake_server.requests[-1]
-    assert sent["messages"][0] == {"role": "system", "content": "Be kind."}
-    assert sent["temperature"] == 0.0
-
-
-def test_structured_answer_uses_the_output_tool(fake_server: FakeOpenAIServer) -> None:
-    result = _client(fake_server).structured("a high priority crash on login", Ticket)
-    assert result.output == Ticket(
-        priority="high",
-        title="a high priority crash on login",
-        tags=["a high priority crash on login"],
+def test_scripted_errors_then_rules(fake_server: FakeOpenAIServer) -> None:
+    url = f"{fake_server.base_url}/chat/completions"
+    fake_server.script(Scripted(status=429, retry_after=2), Scripted(content="fixed"))
+    body = {"messages": [{"role": "user", "content": "hi"}]}
+    status, error, headers = _post(url, body)
+    assert (status, error["error"]["type"], headers["Retry-After"]) == (
+        429,
+        "rate_limit_error",
+        "2",
     )
-    assert fake_server.requests[-1]["tools"][0]["function"]["name"].startswith("final_result")
+    assert _post(url, body)[1]["choices"][0]["message"]["content"] == "fixed"
+    assert _post(url, body)[1]["choices"][0]["message"]["content"] == "echo: hi"
 
 
-def test_settings_limits_are_sent(fake_server: FakeOpenAIServer) -> None:
-    _client(fake_server, max_tokens=16, temperature=0.5).complete("hi")
-    sent = fake_server.requests[-1]
-    assert sent["temperature"] == 0.5
-    assert 16 in (sent.get("max_tokens"), sent.get("max_completion_tokens"))
-
-
-def test_unknown_route_and_streaming_are_rejected(fake_server: FakeOpenAIServer) -> None:
-    root = fake_server.base_url
-    assert _post(f"{root}/embeddings", {})[0] == 404
-    status, body = _post(f"{root}/chat/completions", {"messages": [], "stream": True})
-    assert status == 400
-    assert "stream" in body["error"]["message"]
+def test_unknown_route_is_404(fake_server: FakeOpenAIServer) -> None:
+    assert _post(f"{fake_server.base_url}/nothing", {})[0] == 404
 
 
 def test_models_route_lists_the_fake_model(fake_server: FakeOpenAIServer) -> None:
@@ -82,6 +53,22 @@ def test_stopped_server_has_no_url() -> None:
         _ = server.base_url
 
 
+def test_tool_directive_calls_an_offered_tool() -> None:
+    tools = [{"type": "function", "function": {"name": "calculate", "parameters": {}}}]
+    request = {
+        "messages": [{"role": "user", "content": 'sum call:calculate {"expression": "1+1"} now'}],
+        "tools": tools,
+    }
+    call = reply(request)["tool_calls"][0]["function"]
+    assert (call["name"], json.loads(call["arguments"])) == ("calculate", {"expression": "1+1"})
+    assert completion(request, "m")["choices"][0]["finish_reason"] == "tool_calls"
+
+
+def test_directive_for_a_tool_not_offered_is_echoed() -> None:
+    request = {"messages": [{"role": "user", "content": "call:missing {}"}]}
+    assert reply(request)["content"] == "echo: call:missing {}"
+
+
 def test_tool_results_are_summarised() -> None:
     messages = [
         {"role": "user", "content": "add"},
@@ -91,13 +78,29 @@ def test_tool_results_are_summarised() -> None:
     assert reply({"messages": messages})["content"] == "Tool results: 4"
 
 
-def test_json_schema_response_format_is_honoured() -> None:
-    schema = Ticket.model_json_schema()
+def test_stream_chunks_carry_the_text_and_usage() -> None:
     request = {
-        "messages": [{"role": "user", "content": [{"type": "text", "text": "low"}]}],
+        "messages": [{"role": "user", "content": "a b"}],
+        "stream_options": {"include_usage": True},
+    }
+    chunks = stream_chunks(request, "m")
+    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"])
+    assert text == "echo: a b"
+    assert chunks[-1]["usage"]["completion_tokens"] == 3
+
+
+def test_embeddings_are_deterministic() -> None:
+    first = embeddings({"input": ["same text"]})["data"][0]["embedding"]
+    assert first == embeddings({"input": "same text"})["data"][0]["embedding"]
+
+
+def test_json_schema_response_format_is_honoured() -> None:
+    schema = {"properties": {"level": {"enum": ["low", "high"]}}, "type": "object"}
+    request = {
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "high"}]}],
         "response_format": {"type": "json_schema", "json_schema": {"schema": schema}},
     }
-    assert Ticket.model_validate_json(reply(request)["content"]).priority == "low"
+    assert json.loads(reply(request)["content"]) == {"level": "high"}
 
 
 @pytest.mark.parametrize(
@@ -106,6 +109,7 @@ def test_json_schema_response_format_is_honoured() -> None:
         ({"type": "integer"}, 3),
         ({"type": "number"}, 1.0),
         ({"type": "boolean"}, True),
+        ({"type": "boolean", "default": False}, False),
         ({"enum": ["a", "two"]}, "two"),
         ({"const": "x"}, "x"),
         ({"anyOf": [{"type": "null"}, {"type": "string"}]}, "one two three"),

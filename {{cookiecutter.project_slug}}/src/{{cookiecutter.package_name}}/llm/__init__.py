@@ -1,9 +1,10 @@
-"""LLM pillar: a pydantic-ai client configured from settings, plus a local fake OpenAI server.
+"""LLM pillar: a provider-agnostic pydantic-ai client, prompts, tools, grounding, embeddings, evals.
 
-Public interface (the agents and RAG pillars use it): :func:`build_model`, :func:`model_settings`,
-:class:`LLMClient`, :class:`LLMResult`, :class:`TokenUsage`, :class:`LLMSettings` and
-:class:`FakeOpenAIServer`. The client names are imported on first use: pydantic-ai takes seconds
-to import and the CLI should not pay for it in commands that do not call a model.
+Public interface (the serving, RAG and agents pillars use it): :class:`LLMClient` (``run``,
+``run_sync``, ``stream``) returning :class:`LLMResult` with :class:`TokenUsage`;
+:func:`grounded_answer` with :class:`Passage` and :class:`GroundedAnswer`; :class:`PromptRegistry`;
+:class:`ToolRegistry`; :func:`get_embedder`; :class:`FakeOpenAIServer`. Names are imported on first
+use: pydantic-ai takes seconds to import and CLI commands that call no model should not pay for it.
 """
 
 from __future__ import annotations
@@ -11,26 +12,65 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .fake_server import FakeOpenAIServer
+from .fake_server import FakeOpenAIServer, Scripted
 from .settings import LLMSettings
 
 if TYPE_CHECKING:
-    from .client import LLMClient, LLMResult, TokenUsage, build_model, model_settings
+    from .client import (
+        BudgetExceededError,
+        LLMClient,
+        LLMResult,
+        StructuredOutputError,
+        TokenUsage,
+        build_model,
+        model_settings,
+    )
+    from .embeddings import Embedder, get_embedder
+    from .grounding import GroundedAnswer, Passage, grounded_answer
+    from .prompts import PromptRegistry, RenderedPrompt
+    from .tools import ToolRegistry
 
-_CLIENT_NAMES = frozenset({"LLMClient", "LLMResult", "TokenUsage", "build_model", "model_settings"})
+_LAZY = {
+    "BudgetExceededError": "client",
+    "LLMClient": "client",
+    "LLMResult": "client",
+    "StructuredOutputError": "client",
+    "TokenUsage": "client",
+    "build_model": "client",
+    "model_settings": "client",
+    "Embedder": "embeddings",
+    "get_embedder": "embeddings",
+    "GroundedAnswer": "grounding",
+    "Passage": "grounding",
+    "grounded_answer": "grounding",
+    "PromptRegistry": "prompts",
+    "RenderedPrompt": "prompts",
+    "ToolRegistry": "tools",
+}
 
 __all__ = [
+    "BudgetExceededError",
+    "Embedder",
     "FakeOpenAIServer",
+    "GroundedAnswer",
     "LLMClient",
     "LLMResult",
     "LLMSettings",
+    "Passage",
+    "PromptRegistry",
+    "RenderedPrompt",
+    "Scripted",
+    "StructuredOutputError",
     "TokenUsage",
+    "ToolRegistry",
     "build_model",
+    "get_embedder",
+    "grounded_answer",
     "model_settings",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _CLIENT_NAMES:
-        return getattr(importlib.import_module(".client", __name__), name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

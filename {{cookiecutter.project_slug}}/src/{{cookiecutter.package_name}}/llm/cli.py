@@ -1,51 +1,162 @@
-"""``<cli> llm``: ask the configured model, or serve the local fake OpenAI-protocol endpoint."""
+"""``<cli> llm``: ask the configured model, list prompts, run evals, serve the fake endpoint."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import BaseModel, Field
 
 from ..core.settings import get_settings
 from .fake_server import FakeOpenAIServer
 from .settings import LLMSettings
 
-app = typer.Typer(help="Ask the configured language model.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from .client import LLMClient
 
-DEMO_QUESTION = "What does the LLM pillar of this service do?"
-DEMO_REVIEW = "Review: the setup was quick and the answers were great, a positive experience."
-DEMO_SOURCE = "the local fake OpenAI server (set ..._LLM__MODEL / ..._LLM__BASE_URL for a real one)"
+app = typer.Typer(
+    help="Ask the configured language model, run prompts and evals.", no_args_is_help=True
+)
+
+KEY_VARIABLES = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "google": "GOOGLE_API_KEY",
+}
+EVALS_DIR = Path("evals")
 
 
-class ReviewVerdict(BaseModel):
-    """The structured answer of the demo's second question."""
-
-    sentiment: Literal["positive", "negative", "neutral"] = Field(description="Overall tone.")
-    summary: str = Field(description="The review in one sentence.")
+def _settings() -> LLMSettings:
+    return get_settings().section("llm", LLMSettings)
 
 
-@app.command()
-def ask(
-    prompt: Annotated[str, typer.Argument(help="The question.")],
-    instructions: Annotated[
-        str | None, typer.Option("--instructions", "-i", help="System instructions.")
-    ] = None,
-) -> None:
-    """Ask the model named by the LLM settings (MODEL, BASE_URL) one question."""
+def _client(settings: LLMSettings | None = None) -> LLMClient:
     from pydantic_ai.exceptions import UserError  # noqa: PLC0415 (slow to import)
 
     from .client import LLMClient  # noqa: PLC0415
 
     try:
-        client = LLMClient(get_settings().section("llm", LLMSettings))
+        return LLMClient(settings or _settings())
     except UserError as exc:  # e.g. no API key: say so without a traceback
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
-    result = client.complete(prompt, instructions=instructions)
+
+
+def provider_hint(settings: LLMSettings) -> str | None:
+    """How to configure the provider when no key is found; ``None`` when one is."""
+    variable = KEY_VARIABLES.get(settings.provider)
+    if settings.endpoint or variable is None:
+        return None
+    if settings.api_key.get_secret_value() or os.environ.get(variable):
+        return None
+    prefix = get_settings().model_config.get("env_prefix", "")
+    return (
+        f"no key for provider {settings.provider!r}: set {variable} (or {prefix}LLM__API_KEY), "
+        f"or point {prefix}LLM__PROVIDER=ollama at a local Ollama, then `make llm-live-demo`"
+    )
+
+
+@app.command()
+def ask(
+    prompt: Annotated[str, typer.Argument(help="The question (or prompt variables: k=v).")],
+    instructions: Annotated[
+        str | None, typer.Option("--instructions", "-i", help="System instructions.")
+    ] = None,
+    stream: Annotated[bool, typer.Option(help="Print the answer as it arrives.")] = False,
+) -> None:
+    """Ask the model named by the LLM settings one question."""
+    client = _client()
+    if stream:
+
+        async def show() -> None:
+            async for delta in client.stream(prompt, instructions=instructions):
+                typer.echo(delta, nl=False)
+            typer.echo()
+
+        asyncio.run(show())
+        typer.echo(
+            f"[{client.resolved_model.model_name}: {client.total_usage.summary()}]", err=True
+        )
+        return
+    result = client.run_sync(prompt, instructions=instructions)
     typer.echo(result.output)
     typer.echo(f"[{result.model_name}: {result.usage.summary()}]", err=True)
+
+
+@app.command()
+def prompts() -> None:
+    """List the prompts of the registry: name, versions, style and description."""
+    from .prompts import PromptRegistry  # noqa: PLC0415
+
+    registry = PromptRegistry(_settings().prompt_dirs)
+    for name in registry.names():
+        template = registry.get(name)
+        style = template.metadata.get("style", "")
+        versions = ",".join(map(str, registry.versions(name)))
+        typer.echo(f"{name:<22} v{versions:<6} {style:<17} {template.description}")
+
+
+@app.command("eval")
+def run_eval(
+    replay: Annotated[
+        bool, typer.Option("--replay/--live", help="Recorded answers (CI) or the live model.")
+    ] = True,
+    record: Annotated[
+        bool, typer.Option(help="Live only: save the answers to the replay file.")
+    ] = False,
+    folder: Annotated[Path, typer.Option("--dir", help="Datasets and replay file.")] = EVALS_DIR,
+) -> None:
+    """Run the eval datasets and fail (exit 1) when a dataset misses its thresholds."""
+    from .evals import run_all  # noqa: PLC0415
+
+    settings = _settings()
+    if not replay and (hint := provider_hint(settings)):
+        typer.echo(f"error: {hint}", err=True)
+        raise typer.Exit(1)
+    lines, passed, path = run_all(folder, settings, replay=replay, record=record)
+    for line in lines:
+        typer.echo(line)
+    typer.echo(f"report: {path}")
+    if not passed:
+        raise typer.Exit(1)
+
+
+@app.command("live-demo")
+def live_demo() -> None:
+    """With a provider configured: structured output, a tool call and the evals, live."""
+    from .demo import run_examples  # noqa: PLC0415
+
+    settings = _settings()
+    if hint := provider_hint(settings):
+        typer.echo(hint)
+        raise typer.Exit(1)
+    for line in run_examples(_client(settings)):
+        typer.echo(line)
+    run_eval(replay=False, record=False, folder=EVALS_DIR)
+
+
+@app.command()
+def finetune(
+    data: Annotated[Path, typer.Argument(help="Chat examples: JSONL of {'messages': [...]}.")],
+    max_steps: Annotated[int | None, typer.Option(help="Override FINETUNE__MAX_STEPS.")] = None,
+) -> None:
+    """Train a LoRA adapter (QLoRA on CUDA) on chat examples; needs the `finetune` extra."""
+    from .finetune import FinetuneNotInstalledError, load_chat_jsonl, train_lora  # noqa: PLC0415
+
+    settings = _settings().finetune
+    if max_steps is not None:
+        settings = settings.model_copy(update={"max_steps": max_steps})
+    try:
+        examples = load_chat_jsonl(data)
+        output = get_settings().artifacts_dir / settings.output_dir
+        train_lora(settings, examples, output)
+    except (FinetuneNotInstalledError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"adapter saved to {output} ({len(examples)} examples, base {settings.base_model})")
 
 
 @app.command("fake-server")
@@ -63,16 +174,10 @@ def fake_server(
 
 
 def demo() -> None:
-    """Offline: start the fake server, ask a text and a structured question over real HTTP."""
-    from .client import LLMClient  # noqa: PLC0415 (pydantic-ai is slow to import)
+    """Offline: the fake server answers structured, tool-calling, grounded and streamed calls."""
+    from .demo import offline_demo  # noqa: PLC0415 (pydantic-ai is slow to import)
 
-    with FakeOpenAIServer() as server:
-        client = LLMClient(LLMSettings(model="fake-echo", base_url=server.base_url))
-        text = client.complete(DEMO_QUESTION, instructions="Answer in one sentence.")
-        verdict = client.structured(DEMO_REVIEW, ReviewVerdict)
-    typer.echo(f"llm: text answer       -> {text.output!r} ({text.usage.summary()})")
-    typer.echo(
-        f"llm: structured answer -> sentiment={verdict.output.sentiment} "
-        f"({verdict.usage.summary()})"
-    )
-    typer.echo(f"llm: total usage       -> {client.total_usage.summary()} via {DEMO_SOURCE}")
+    for line in offline_demo():
+        typer.echo(line)
+    hint = provider_hint(_settings())
+    typer.echo(f"llm: {hint}" if hint else "llm: a provider is configured: `make llm-live-demo`")

@@ -1,4 +1,4 @@
-"""A local OpenAI-protocol chat-completions server with deterministic answers.
+"""A local OpenAI-protocol server with deterministic answers, streaming and scripted failures.
 
 Use it for development and tests without a provider account or a GPU: point the client at it
 (``MY_AI_SERVICE_LLM__BASE_URL=http://127.0.0.1:<port>/v1``) or start it in-process::
@@ -7,140 +7,59 @@ Use it for development and tests without a provider account or a GPU: point the 
         client = LLMClient(LLMSettings(model="fake-echo", base_url=server.base_url))
 
 Requests travel as real HTTP through the OpenAI SDK, so the wire path (serialisation, tool calls,
-usage, errors) is exercised. Answers follow fixed rules, in this order:
+streaming, usage, errors, retries) is exercised. Routes: ``POST /v1/chat/completions`` (answers
+follow the rules of :mod:`.fake_replies`; ``stream: true`` answers server-sent events),
+``POST /v1/embeddings`` and ``GET /v1/models``.
 
-1. an output tool is offered (pydantic-ai's ``final_result*`` tools for structured output): call it
-   with arguments built from its JSON schema (see :func:`fill_schema`);
-2. a ``json_schema`` response format is requested: answer JSON built from that schema;
-3. the last message is a tool result: answer ``Tool results: ...`` with the results;
-4. otherwise: echo the last user message as ``echo: <text>``.
-
-Token counts are whitespace-separated words. Streaming (``stream: true``) is not supported.
+:meth:`FakeOpenAIServer.script` queues :class:`Scripted` steps that the next chat requests take in
+order: an HTTP error (``429`` with ``Retry-After``, ``500``...), a delay (to trigger timeouts) or
+a fixed answer (text or tool calls). When the queue is empty the rules answer.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 
-JSON = dict[str, Any]
+from .fake_replies import JSON, completion, embeddings, fill_schema, reply, stream_chunks, tool_call
 
-OUTPUT_TOOL_PREFIX = "final_result"
-MAX_STRING = 200
-
-
-def _text(content: Any) -> str:
-    """The text of a message ``content`` (a string or a list of typed parts)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
-    return ""
+__all__ = ["FakeOpenAIServer", "Scripted", "fill_schema", "reply", "tool_call"]
 
 
-def _last(messages: list[JSON], role: str) -> str:
-    for message in reversed(messages):
-        if message.get("role") == role:
-            return _text(message.get("content"))
-    return ""
+@dataclass(frozen=True)
+class Scripted:
+    """One scripted answer to the next chat request.
 
-
-def fill_schema(schema: JSON, text: str, defs: JSON | None = None) -> Any:  # noqa: PLR0911
-    """Build a value that validates against ``schema``, deterministically, from ``text``.
-
-    Strings get ``text`` (cut to 200 characters), enums the first option named in ``text`` (else
-    the first option), integers the word count of ``text``, numbers 1.0, booleans ``True``, arrays
-    one item, objects every property.
+    Args:
+        status: an HTTP error status to answer with (``None``: answer normally).
+        retry_after: seconds sent as ``Retry-After`` with the error.
+        delay: seconds to wait before answering (longer than the client timeout: a timeout).
+        content: a fixed text answer.
+        tool_calls: fixed ``(name, arguments)`` tool calls to answer with.
     """
-    defs = {**(defs or {}), **schema.get("$defs", {})}
-    if "$ref" in schema:
-        return fill_schema(defs[schema["$ref"].rsplit("/", 1)[-1]], text, defs)
-    if "const" in schema:
-        return schema["const"]
-    if "enum" in schema:
-        named = [option for option in schema["enum"] if str(option).lower() in text.lower()]
-        return (named or schema["enum"])[0]
-    for key in ("anyOf", "oneOf", "allOf"):
-        if key in schema:
-            options = [s for s in schema[key] if s.get("type") != "null"] or schema[key]
-            return fill_schema(options[0], text, defs)
-    kind = schema.get("type", "object")
-    if kind == "object":
-        properties: JSON = schema.get("properties", {})
-        return {name: fill_schema(sub, text, defs) for name, sub in properties.items()}
-    if kind == "array":
-        return [fill_schema(schema.get("items", {}), text, defs)]
-    simple: JSON = {
-        "string": text[:MAX_STRING],
-        "integer": len(text.split()),
-        "number": 1.0,
-        "boolean": True,
-        "null": None,
-    }
-    return simple.get(kind, text[:MAX_STRING])
 
+    status: int | None = None
+    retry_after: float | None = None
+    delay: float = 0.0
+    content: str | None = None
+    tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-def _output_tool(tools: list[JSON]) -> JSON | None:
-    for tool in tools:
-        function: JSON = tool.get("function", {})
-        if str(function.get("name", "")).startswith(OUTPUT_TOOL_PREFIX):
-            return function
-    return None
-
-
-def reply(request: JSON) -> JSON:
-    """The assistant message answering a chat-completions ``request`` (rules: module doc)."""
-    messages: list[JSON] = request.get("messages", [])
-    prompt = _last(messages, "user")
-    tool = _output_tool(request.get("tools") or [])
-    if tool is not None:
-        arguments = fill_schema(tool.get("parameters", {}), prompt)
-        call = {"name": tool["name"], "arguments": json.dumps(arguments)}
-        call_id = f"call_{len(messages)}"
-        return {
-            "role": "assistant",
-            "content": None,
-            "tool_calls": [{"id": call_id, "type": "function", "function": call}],
-        }
-    response_format: JSON = request.get("response_format") or {}
-    if response_format.get("type") == "json_schema":
-        schema = response_format.get("json_schema", {}).get("schema", {})
-        return {"role": "assistant", "content": json.dumps(fill_schema(schema, prompt))}
-    if messages and messages[-1].get("role") == "tool":
-        results = [_text(m.get("content")) for m in messages if m.get("role") == "tool"]
-        return {"role": "assistant", "content": "Tool results: " + "; ".join(results)}
-    return {"role": "assistant", "content": f"echo: {prompt}"}
-
-
-def completion(request: JSON, model: str) -> JSON:
-    """A full chat-completions response body for ``request``, usage included."""
-    message = reply(request)
-    prompt_tokens = sum(len(_text(m.get("content")).split()) for m in request.get("messages", []))
-    calls = message.get("tool_calls", [])
-    answer = message["content"] or " ".join(c["function"]["arguments"] for c in calls)
-    completion_tokens = len(answer.split())
-    return {
-        "id": f"chatcmpl-fake-{prompt_tokens}-{completion_tokens}",
-        "object": "chat.completion",
-        "created": 0,
-        "model": request.get("model", model),
-        "choices": [
-            {
-                "index": 0,
-                "message": message,
-                "finish_reason": "tool_calls" if calls else "stop",
-            }
-        ],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
-    }
+    def message(self) -> JSON | None:
+        """The assistant message of this step, or ``None`` to use the rules."""
+        if self.tool_calls:
+            calls = [tool_call(n, a, f"call_s{i}") for i, (n, a) in enumerate(self.tool_calls)]
+            return {"role": "assistant", "content": None, "tool_calls": calls}
+        if self.content is not None:
+            return {"role": "assistant", "content": self.content}
+        return None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -155,29 +74,64 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.NOT_FOUND, f"no route {self.path}")
 
     def do_POST(self) -> None:
-        if not self.path.rstrip("/").endswith("/chat/completions"):
-            self._error(HTTPStatus.NOT_FOUND, f"no route {self.path}")
-            return
+        route = self.path.rstrip("/")
         length = int(self.headers.get("Content-Length", "0"))
         try:
             request = json.loads(self.rfile.read(length) or b"{}")
         except json.JSONDecodeError as exc:
             self._error(HTTPStatus.BAD_REQUEST, f"invalid JSON: {exc}")
             return
-        self.server.requests.append(request)
-        if request.get("stream"):
-            self._error(HTTPStatus.BAD_REQUEST, "the fake server does not stream")
+        if route.endswith("/embeddings"):
+            self._send(HTTPStatus.OK, embeddings(request))
+        elif route.endswith("/chat/completions"):
+            self.server.requests.append(request)
+            self._chat(request)
+        else:
+            self._error(HTTPStatus.NOT_FOUND, f"no route {self.path}")
+
+    def _chat(self, request: JSON) -> None:
+        step = self.server.next_step()
+        if step.delay:
+            time.sleep(step.delay)
+        if step.status is not None:
+            headers = {} if step.retry_after is None else {"Retry-After": f"{step.retry_after:g}"}
+            kind = "rate_limit_error" if step.status == HTTPStatus.TOO_MANY_REQUESTS else "error"
+            self._error(HTTPStatus(step.status), f"scripted {step.status}", kind, headers)
             return
-        self._send(HTTPStatus.OK, completion(request, self.server.model))
+        message = step.message() or reply(request)
+        if request.get("stream"):
+            self._stream(stream_chunks(request, self.server.model, message))
+        else:
+            self._send(HTTPStatus.OK, completion(request, self.server.model, message))
 
-    def _error(self, status: HTTPStatus, message: str) -> None:
-        self._send(status, {"error": {"message": message, "type": "invalid_request_error"}})
+    def _stream(self, chunks: list[JSON]) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        for chunk in chunks:
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.flush()
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.close_connection = True
 
-    def _send(self, status: HTTPStatus, body: JSON) -> None:
+    def _error(
+        self,
+        status: HTTPStatus,
+        message: str,
+        kind: str = "invalid_request_error",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self._send(status, {"error": {"message": message, "type": kind}}, headers)
+
+    def _send(self, status: HTTPStatus, body: JSON, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -192,10 +146,21 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.model = model
         self.requests: list[JSON] = []
+        self.steps: deque[Scripted] = deque()
+        self.lock = threading.Lock()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a timeout test) is not an error worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+    def next_step(self) -> Scripted:
+        with self.lock:
+            return self.steps.popleft() if self.steps else Scripted()
 
 
 class FakeOpenAIServer:
-    """Serve :func:`reply` over HTTP on ``host`` (port 0 picks a free one) in a daemon thread."""
+    """Serve the fake OpenAI protocol on ``host`` (port 0 picks a free one) in a daemon thread."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, model: str = "fake-echo") -> None:
         self._address = (host, port)
@@ -214,12 +179,22 @@ class FakeOpenAIServer:
         """Every chat-completions request body received, in order."""
         return self._running().requests
 
+    def script(self, *steps: Scripted) -> Self:
+        """Queue ``steps`` for the next chat requests (one step per request, in order)."""
+        server = self._running()
+        with server.lock:
+            server.steps.extend(steps)
+        return self
+
     def start(self) -> Self:
         """Bind the socket and serve in the background; returns ``self``."""
         if self._server is None:
             self._server = _Server(self._address, self._model)
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name="fake-openai", daemon=True
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},  # stop() returns within 50 ms
+                name="fake-openai",
+                daemon=True,
             )
             self._thread.start()
         return self

@@ -1,0 +1,93 @@
+"""Turn :class:`~.settings.LLMSettings` into a pydantic-ai model, so no code names a provider.
+
+* ``provider`` ``ollama`` / ``openai-compatible``, or any ``base_url``: the OpenAI protocol against
+  that endpoint (vLLM, Ollama, LiteLLM, the local :class:`~.fake_server.FakeOpenAIServer`).
+* ``openai`` / ``anthropic`` / ``google``: pydantic-ai's provider, reading its usual key variable
+  unless ``api_key`` is set. A ``model`` written ``provider:model`` (pydantic-ai naming, e.g.
+  ``groq:llama-3.3-70b-versatile``) is used as is, whatever ``provider`` says.
+* ``fallback_models``: a :class:`~pydantic_ai.models.fallback.FallbackModel` tries them in order
+  when a request fails (after the SDK's own retries on 429/5xx, which honour ``Retry-After``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_ai.exceptions import UserError
+from pydantic_ai.models import Model, infer_model
+from pydantic_ai.models.fallback import FallbackModel
+from pydantic_ai.models.openai import OpenAIChatModel
+from pydantic_ai.providers import Provider, infer_provider_class
+from pydantic_ai.providers.openai import OpenAIProvider
+from pydantic_ai.settings import ModelSettings
+
+from .settings import LLMSettings
+
+# pydantic-ai's prefix of each provider with no endpoint of its own.
+PREFIXES = {"openai": "openai", "anthropic": "anthropic", "google": "google-gla"}
+# The extra that brings each provider's SDK (OpenAI's comes with the pillar).
+EXTRAS = {"anthropic": "anthropic", "google-gla": "google", "google-vertex": "google"}
+PROTOCOL_PREFIX = "openai:"
+
+
+class ProviderNotInstalledError(UserError):
+    """The provider's SDK is an optional extra that is not installed."""
+
+
+def qualified_name(settings: LLMSettings, model: str | None = None) -> str:
+    """``provider:model`` for ``model`` (default: the settings' model or the provider preset)."""
+    name = model or settings.model_id
+    if ":" in name and name.split(":", 1)[0] in {*PREFIXES.values(), *EXTRAS, "groq", "mistral"}:
+        return name
+    if settings.endpoint:
+        return PROTOCOL_PREFIX + name.removeprefix(PROTOCOL_PREFIX)
+    return f"{PREFIXES.get(settings.provider, 'openai')}:{name}"
+
+
+def _single_model(settings: LLMSettings, model: str | None = None) -> Model:
+    api_key = settings.api_key.get_secret_value() or None
+    name = model or settings.model_id
+    endpoint = settings.endpoint
+    prefixed = qualified_name(settings, name)
+    if endpoint and prefixed.startswith(PROTOCOL_PREFIX):
+        provider = OpenAIProvider(base_url=endpoint, api_key=api_key or "not-needed")
+        return OpenAIChatModel(prefixed.removeprefix(PROTOCOL_PREFIX), provider=provider)
+    prefix = prefixed.split(":", 1)[0]
+    try:
+        if api_key is None:
+            return infer_model(prefixed)
+
+        def with_key(provider_name: str) -> Provider[Any]:
+            return infer_provider_class(provider_name)(api_key=api_key)  # type: ignore[call-arg]
+
+        return infer_model(prefixed, provider_factory=with_key)
+    except ImportError as exc:
+        extra = EXTRAS.get(prefix, prefix)
+        raise ProviderNotInstalledError(
+            f"the {prefix!r} provider needs its SDK: install the `{extra}` extra: "
+            f"`uv sync --extra {extra}`"
+        ) from exc
+
+
+def build_model(settings: LLMSettings) -> Model:
+    """The model named by ``settings``, behind a fallback chain when ``fallback_models`` is set.
+
+    Raises:
+        pydantic_ai.exceptions.UserError: a provider key is missing, or the model is unknown.
+        ProviderNotInstalledError: the provider's extra is not installed (the message says which).
+    """
+    primary = _single_model(settings)
+    if not settings.fallback_models:
+        return primary
+    fallbacks = [_single_model(settings, name) for name in settings.fallback_models]
+    return FallbackModel(primary, *fallbacks)
+
+
+def model_settings(settings: LLMSettings) -> ModelSettings:
+    """Per-request settings (timeout, SDK retries, temperature, max tokens) from ``settings``."""
+    return ModelSettings(
+        timeout=settings.timeout_seconds,
+        max_retries=settings.max_retries,
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+    )

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+from pydantic import SecretStr
+from pydantic_ai.exceptions import UserError
+from pydantic_ai.models.fallback import FallbackModel
+from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
+
+from {{ cookiecutter.package_name }}.llm.models import (
+    ProviderNotInstalledError,
+    build_model,
+    model_settings,
+    qualified_name,
+)
+from {{ cookiecutter.package_name }}.llm.settings import LLMSettings
+
+
+def test_base_url_builds_an_openai_compatible_model() -> None:
+    model = build_model(LLMSettings(model="openai:llama3", base_url="http://127.0.0.1:9/v1"))
+    assert isinstance(model, OpenAIChatModel)
+    assert model.model_name == "llama3"
+    assert model.base_url.rstrip("/") == "http://127.0.0.1:9/v1"
+
+
+@pytest.mark.parametrize(
+    ("provider", "url"),
+    [("ollama", "http://localhost:11434/v1"), ("openai-compatible", "http://localhost:8000/v1")],
+)
+def test_local_providers_speak_the_openai_protocol(provider: str, url: str) -> None:
+    model = build_model(LLMSettings(provider=provider, model="qwen2.5:0.5b"))
+    assert isinstance(model, OpenAIChatModel)
+    assert model.model_name == "qwen2.5:0.5b"
+    assert model.base_url.rstrip("/") == url
+
+
+def test_api_key_from_settings_reaches_the_provider() -> None:
+    settings = LLMSettings(provider="openai", api_key=SecretStr("sk-from-settings"))
+    model = build_model(settings)
+    assert isinstance(model, OpenAIChatModel | OpenAIResponsesModel)
+    assert model.client.api_key == "sk-from-settings"
+    assert model.model_name == "gpt-4o-mini"
+
+
+def test_provider_without_a_key_fails_with_the_fix() -> None:
+    with pytest.raises(UserError, match="OPENAI_API_KEY"):
+        build_model(LLMSettings(provider="openai"))
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        (LLMSettings(provider="openai", model="gpt-4o"), "openai:gpt-4o"),
+        (LLMSettings(provider="anthropic"), "anthropic:claude-sonnet-4-5"),
+        (LLMSettings(provider="google"), "google-gla:gemini-2.5-flash"),
+        (LLMSettings(provider="openai", model="groq:llama-3.3"), "groq:llama-3.3"),
+        (LLMSettings(provider="ollama", model="qwen2.5:0.5b"), "openai:qwen2.5:0.5b"),
+    ],
+)
+def test_model_names_are_qualified_per_provider(settings: LLMSettings, expected: str) -> None:
+    assert qualified_name(settings) == expected
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("anthropic") is not None, reason="the anthropic extra is installed"
+)
+def test_missing_provider_extra_names_the_fix() -> None:
+    settings = LLMSettings(provider="anthropic", api_key=SecretStr("sk-ant"))
+    with pytest.raises(ProviderNotInstalledError, match="uv sync --extra anthropic"):
+        build_model(settings)
+
+
+def test_fallback_models_build_a_chain() -> None:
+    settings = LLMSettings(model="a", base_url="http://127.0.0.1:9/v1", fallback_models=["b"])
+    model = build_model(settings)
+    assert isinstance(model, FallbackModel)
+    assert [m.model_name for m in model.models] == ["a", "b"]
+
+
+def test_model_settings_follow_the_section() -> None:
+    settings = LLMSettings(timeout_seconds=5, max_retries=0, temperature=0.3, max_tokens=64)
+    assert model_settings(settings) == {
+        "timeout": 5,
+        "max_retries": 0,
+        "temperature": 0.3,
+        "max_tokens": 64,
+    }
