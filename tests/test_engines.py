@@ -25,6 +25,7 @@ COMBOS = [
         "python_version": "3.13",
         "ci_provider": "none",
         "llm_provider": "anthropic",
+        "vector_store": "pgvector",
     },
     {"use_rag": False, "license": "Proprietary", "ci_provider": "both"},
 ]

@@ -29,6 +29,7 @@ BAD_ANSWERS = [
     ({"author_email": "not-an-email"}, "author_email"),
     ({"author_email": "a@b"}, "author_email"),
     ({"use_llm": False, "use_agents": True}, "use_agents"),
+    ({"vector_store": "qdrant"}, "vector_store"),
 ]
 IDS = [f"{field}={next(iter(answers.values()))}" for answers, field in BAD_ANSWERS]
 

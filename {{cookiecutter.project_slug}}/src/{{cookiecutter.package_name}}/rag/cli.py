@@ -1,22 +1,32 @@
-"""``<cli> rag ...``: build the index of the corpus and search it."""
+"""``<cli> rag ...``: index sources, search, ask and evaluate retrieval."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, NoReturn, cast, get_args
 
 import typer
+from rich.progress import Progress
 
-from .index import EmbedderMismatchError, IndexNotFoundError, SearchHit
-from .pipeline import index_corpus, resolve_paths, search_corpus
+from .api import answer as answer_question
+from .api import retriever as current_retriever
+from .evaluation import Metrics, evaluate, load_questions
+from .indexer import IndexReport
+from .pipeline import index_sources, resolve_paths
+from .retrieval import Hit
 from .settings import SearchMode
+from .store import EmbedderMismatchError, IndexNotFoundError
+from .web import FetchError
 
-app = typer.Typer(help="Retrieval over a document corpus (LanceDB, hybrid search).")
+app = typer.Typer(help="Retrieval over your documents: index, search, ask, evaluate.")
 
-DEMO_QUERIES = (
+DEMO_QUESTIONS = (
     "How quickly must the on-call engineer acknowledge a page?",
     "Which expenses need approval from the finance team?",
 )
+_ERRORS = (FileNotFoundError, ValueError, FetchError, RuntimeError)
 
 
 def _fail(error: Exception) -> NoReturn:
@@ -24,7 +34,21 @@ def _fail(error: Exception) -> NoReturn:
     raise typer.Exit(code=1)
 
 
-def _print_hits(query: str, hits: list[SearchHit]) -> None:
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    with Progress(transient=True) as bar:
+        task = bar.add_task("embedding chunks", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _print_hits(query: str, hits: list[Hit]) -> None:
     typer.echo(f"\nquery: {query}")
     if not hits:
         typer.echo("  (no hits)")
@@ -33,50 +57,125 @@ def _print_hits(query: str, hits: list[SearchHit]) -> None:
         typer.echo(f"  {rank}. [{hit.score:.4f}] {hit.citation}\n     {snippet}")
 
 
+def _report(report: IndexReport) -> str:
+    meta = report.meta
+    state = "unchanged" if report.noop else "updated"
+    return (
+        f"index {state}: {meta.documents} documents, {meta.chunks} chunks "
+        f"(+{report.added} new, {report.updated} changed, -{report.removed} removed, "
+        f"{report.chunks_embedded} chunks embedded), embedder {meta.embedder}, "
+        f"build {meta.build_id}"
+    )
+
+
 @app.command("index")
 def index_command(
     corpus: Annotated[
         Path | None, typer.Option(help="Corpus directory (default: the rag corpus_dir setting).")
     ] = None,
+    flow: Annotated[bool, typer.Option(help="Run as the Prefect indexing flow.")] = False,
+    dask: Annotated[bool, typer.Option(help="With --flow: embed on a local Dask cluster.")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
-    """Chunk, embed and index the corpus; a no-op when nothing changed."""
+    """Load, chunk, embed and index every source; only changed documents are re-embedded."""
     try:
-        result = index_corpus(corpus)
-    except (FileNotFoundError, ValueError) as error:
+        if flow:
+            from .flows import index_flow  # noqa: PLC0415 - Prefect is slow to import
+
+            report = index_flow(corpus_dir=corpus, use_dask=dask)
+        else:
+            with _progress_bar(progress) as update:
+                report = index_sources(corpus, progress=update)
+    except _ERRORS as error:
         _fail(error)
-    manifest = result.manifest
-    state = "unchanged" if result.reused else "built"
-    typer.echo(
-        f"index {state}: {manifest.documents} documents, {manifest.chunks} chunks, "
-        f"embedder {manifest.embedder}, build {manifest.build_id} in {resolve_paths().index_dir}"
-    )
+    typer.echo(_report(report))
+
+
+def _filters(values: list[str]) -> dict[str, list[str]]:
+    filters: dict[str, list[str]] = {}
+    for value in values:
+        key, sep, wanted = value.partition("=")
+        if not sep:
+            raise typer.BadParameter("use key=value, e.g. source=faq.md", param_hint="--filter")
+        filters.setdefault(key.strip(), []).append(wanted.strip())
+    return filters
 
 
 @app.command("search")
 def search_command(
     query: Annotated[str, typer.Argument(help="What to look for.")],
-    top_k: Annotated[int | None, typer.Option(min=1, help="Number of hits.")] = None,
-    mode: Annotated[
-        str | None, typer.Option(help="hybrid, vector or text (default: search_mode setting).")
+    top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, help="Hits.")] = None,
+    mode: Annotated[str | None, typer.Option(help="hybrid, vector or text.")] = None,
+    filter_: Annotated[
+        list[str] | None, typer.Option("--filter", help="key=value (source, kind, ...).")
     ] = None,
+    naive: Annotated[bool, typer.Option(help="Naive dense top-k baseline instead.")] = False,
 ) -> None:
     """Search the index and print the best chunks with their citations."""
     if mode is not None and mode not in get_args(SearchMode):
         raise typer.BadParameter("mode must be hybrid, vector or text", param_hint="--mode")
+    filters = _filters(filter_ or [])
     try:
-        hits = search_corpus(query, top_k=top_k, mode=cast(SearchMode | None, mode))
-    except (IndexNotFoundError, EmbedderMismatchError, ValueError) as error:
+        active = current_retriever()
+        if naive:
+            hits = active.naive_search(query, top_k)
+        else:
+            hits = active.search(query, top_k, filters, cast(SearchMode | None, mode))
+    except (IndexNotFoundError, EmbedderMismatchError, *_ERRORS) as error:
         _fail(error)
     _print_hits(query, hits)
 
 
-def demo() -> None:
-    """Index the shipped handbook corpus and answer two questions with cited chunks."""
-    result = index_corpus()
-    manifest = result.manifest
-    typer.echo(
-        f"rag: indexed {manifest.documents} documents into {manifest.chunks} chunks "
-        f"({manifest.embedder}, hybrid vector + full-text search)"
+@app.command("ask")
+def ask_command(question: Annotated[str, typer.Argument(help="Your question.")]) -> None:
+    """Answer a question from the index, with citations."""
+    try:
+        result = answer_question(question)
+    except (IndexNotFoundError, EmbedderMismatchError, *_ERRORS) as error:
+        _fail(error)
+    typer.echo(f"[{result.mode}] {result.answer}")
+    for citation in result.citations:
+        typer.echo(f"  [{citation.ref}] {citation.source} § {citation.section}")
+
+
+def _metrics_line(name: str, metrics: Metrics, k: int) -> str:
+    return (
+        f"{name:<14} recall@{k} {metrics.recall:.3f}  MRR {metrics.mrr:.3f}  "
+        f"nDCG@{k} {metrics.ndcg:.3f}"
     )
-    for query in DEMO_QUERIES:
-        _print_hits(query, search_corpus(query, top_k=2))
+
+
+def run_eval(k: int) -> tuple[Metrics, Metrics]:
+    """Hybrid retrieval and the naive dense baseline on the labelled set, same index, same k."""
+    questions = load_questions(resolve_paths().eval_path)
+    active = current_retriever()
+    hybrid = evaluate(questions, active.search, k)
+    naive = evaluate(questions, active.naive_search, k)
+    return hybrid, naive
+
+
+@app.command("eval")
+def eval_command(k: Annotated[int, typer.Option("-k", min=1, help="Cut-off rank.")] = 5) -> None:
+    """Recall@k, MRR and nDCG@k of hybrid retrieval vs. the naive dense top-k baseline."""
+    try:
+        hybrid, naive = run_eval(k)
+    except (IndexNotFoundError, EmbedderMismatchError, *_ERRORS) as error:
+        _fail(error)
+    typer.echo(f"{hybrid.questions} labelled questions")
+    typer.echo(_metrics_line("hybrid", hybrid, k))
+    typer.echo(_metrics_line("naive dense", naive, k))
+
+
+def demo() -> None:
+    """Index the shipped corpus, answer two questions with citations, print the eval."""
+    report = index_sources(progress=None)
+    typer.echo(
+        f"rag: {report.meta.documents} documents, {report.meta.chunks} chunks in "
+        f"{resolve_paths().settings.vector_store} ({report.meta.embedder}, hybrid retrieval)"
+    )
+    for question in DEMO_QUESTIONS:
+        result = answer_question(question)
+        cited = ", ".join(f"{c.source} § {c.section}" for c in result.citations)
+        typer.echo(f"\nQ: {question}\n[{result.mode}] {result.answer}\n  sources: {cited}")
+    hybrid, naive = run_eval(5)
+    typer.echo("\n" + _metrics_line("hybrid", hybrid, 5) + "\n" + _metrics_line("naive", naive, 5))

@@ -1,36 +1,42 @@
-"""The pillar's two jobs wired to settings: index the corpus, search the index."""
+"""The pillar wired to settings: resolve paths, open the chosen store, load sources, index."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.logging import get_logger
 from ..core.settings import get_settings
-from .chunking import chunk_documents
-from .documents import load_documents
-from .embeddings import Embedder, make_embedder
-from .index import BuildResult, SearchHit, build_index
-from .search import Retriever
-from .settings import RAGSettings, SearchMode
+from .apis import load_api
+from .documents import Document, load_documents
+from .embeddings import Embedder, embed_batches_default, make_embedder, token_counter
+from .indexer import EmbedFunction, IndexReport, index_documents
+from .lance_store import LanceStore
+from .live import LiveApiContext, llm_rewriter
+from .retrieval import Retriever, cross_encoder_reranker
+from .settings import RAGSettings
+from .store import VectorStore
+from .web import Fetcher, load_web_pages
 
 log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class RAGPaths:
-    """The pillar settings with their directories resolved against the core ones."""
+    """The pillar settings with their paths resolved against the core ones."""
 
     settings: RAGSettings
     corpus_dir: Path
     index_dir: Path
+    eval_path: Path
 
 
 def resolve_paths() -> RAGPaths:
-    """Read the ``rag`` settings section and resolve its directories.
+    """Read the ``rag`` settings section and resolve its paths.
 
-    Relative directories are resolved under the core ``data_dir`` and ``artifacts_dir``; absolute
-    ones are kept (``Path.__truediv__`` keeps an absolute right-hand side).
+    Relative paths are resolved under the core ``data_dir`` (corpus, eval set) and
+    ``artifacts_dir`` (index); absolute ones are kept.
     """
     core = get_settings()
     settings = core.section("rag", RAGSettings)
@@ -38,49 +44,95 @@ def resolve_paths() -> RAGPaths:
         settings=settings,
         corpus_dir=core.data_dir / settings.corpus_dir,
         index_dir=core.artifacts_dir / settings.index_dir,
+        eval_path=core.data_dir / settings.eval_path,
     )
 
 
-def index_corpus(corpus_dir: Path | None = None, embedder: Embedder | None = None) -> BuildResult:
-    """Load, chunk, embed and index the corpus (``corpus_dir`` overrides the settings)."""
+def open_store(paths: RAGPaths | None = None) -> VectorStore:
+    """The store ``vector_store`` names (LanceDB under ``index_dir``, or PostgreSQL)."""
+    paths = paths or resolve_paths()
+    settings = paths.settings
+    if settings.vector_store == "pgvector":
+        from .pg_store import PgVectorStore  # noqa: PLC0415 - only for the server store
+
+        return PgVectorStore(settings.postgres_dsn.get_secret_value(), settings.table_name)
+    return LanceStore(paths.index_dir, settings.table_name, settings.lance_vector_index_min_rows)
+
+
+def load_sources(
+    settings: RAGSettings, corpus_dir: Path | None, fetcher: Fetcher | None = None
+) -> list[Document]:
+    """Files of the corpus, the configured web pages and every API source's records."""
+    documents = load_documents(corpus_dir, settings.include, settings.exclude) if corpus_dir else []
+    if settings.web_urls or settings.api_sources:
+        fetcher = fetcher or Fetcher(settings)
+        documents += load_web_pages(fetcher, settings.web_urls)
+        for source in settings.api_sources:
+            documents += load_api(fetcher, source)
+    return documents
+
+
+def index_sources(
+    corpus_dir: Path | None = None,
+    *,
+    embedder: Embedder | None = None,
+    embed: EmbedFunction | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    fetcher: Fetcher | None = None,
+) -> IndexReport:
+    """Load every source and bring the index up to date (only changed documents are embedded)."""
     paths = resolve_paths()
     settings = paths.settings
-    source = corpus_dir or paths.corpus_dir
-    documents = load_documents(source, settings.include)
-    chunks = chunk_documents(documents, settings.chunk_max_tokens, settings.chunk_overlap_tokens)
-    result = build_index(
-        chunks, embedder or make_embedder(settings), paths.index_dir, settings.table_name
-    )
+    embedder = embedder or make_embedder(settings)
+    documents = load_sources(settings, corpus_dir or paths.corpus_dir, fetcher)
+    store = open_store(paths)
+    try:
+        report = index_documents(
+            documents,
+            store,
+            embedder,
+            max_tokens=settings.chunk_max_tokens,
+            overlap=settings.chunk_overlap_tokens,
+            counter=token_counter(settings),
+            embed=embed or embed_batches_default(embedder, progress),
+        )
+    finally:
+        store.close()
     log.info(
         "rag index ready",
-        corpus=str(source),
-        index=str(paths.index_dir),
-        documents=len(documents),
-        chunks=len(chunks),
-        build=result.manifest.build_id,
-        reused=result.reused,
+        store=settings.vector_store,
+        documents=report.documents,
+        added=report.added,
+        updated=report.updated,
+        removed=report.removed,
+        chunks_embedded=report.chunks_embedded,
+        build=report.meta.build_id,
     )
-    return result
+    return report
 
 
-def search_corpus(
-    query: str,
-    top_k: int | None = None,
-    mode: SearchMode | None = None,
+def make_retriever(
+    paths: RAGPaths | None = None,
+    *,
     embedder: Embedder | None = None,
-) -> list[SearchHit]:
-    """Search the index with the settings' defaults for anything not given.
-
-    Opens the live build on each call (a few milliseconds; the embedding model is loaded once per
-    process), so it always sees the latest ``index_corpus``. For many queries, keep a
-    :class:`Retriever`.
-    """
-    paths = resolve_paths()
+    store: VectorStore | None = None,
+    fetcher: Fetcher | None = None,
+) -> Retriever:
+    """A retriever configured from settings (reranker, query rewriting, live API context)."""
+    paths = paths or resolve_paths()
     settings = paths.settings
-    retriever = Retriever(paths.index_dir, embedder or make_embedder(settings))
-    return retriever.search(
-        query,
-        top_k=top_k or settings.top_k,
-        mode=mode or settings.search_mode,
-        rrf_k=settings.rrf_k,
+    embedder = embedder or make_embedder(settings)
+    live_sources = [source for source in settings.api_sources if source.live]
+    live = None
+    if live_sources:
+        live = LiveApiContext(
+            live_sources, fetcher or Fetcher(settings), embedder, settings, token_counter(settings)
+        )
+    return Retriever(
+        store=store or open_store(paths),
+        embedder=embedder,
+        settings=settings,
+        reranker=cross_encoder_reranker() if settings.reranker == "cross-encoder" else None,
+        rewriter=llm_rewriter() if settings.rewrite_query else None,
+        live=live,
     )

@@ -1,0 +1,162 @@
+"""Answers from retrieved passages: grounded by the LLM pillar when present, else extractive.
+
+The grounded path hands numbered passages to ``llm.grounding.grounded_answer`` (the LLM pillar's
+citation contract) and maps its citations back to chunks. Without the LLM pillar (or with
+``answer_mode=extractive``) the answer is the sentences of the best passages closest to the
+question, each with its citation, and says plainly that no model wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from ..core.logging import get_logger
+from ..core.pillars import pillar_module
+from .context import Context
+from .embeddings import Embedder
+
+log = get_logger(__name__)
+
+EXTRACTIVE_LABEL = "Extractive answer (quoted from the sources; no language model was used):"
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+_WRAPPED = re.compile(r"(?<!\n)\n(?![\n|#-])")
+
+
+class Citation(BaseModel):
+    """A passage an answer relies on."""
+
+    ref: int
+    chunk_id: str
+    source: str
+    section: str
+    title: str
+
+
+class RagAnswer(BaseModel):
+    """An answer with its citations; ``mode`` says whether a model wrote it."""
+
+    answer: str
+    citations: list[Citation]
+    mode: Literal["grounded", "extractive"]
+    abstained: bool = False
+    reason: str | None = None
+
+
+def _citations(context: Context, refs: list[int]) -> list[Citation]:
+    return [
+        Citation(
+            ref=ref,
+            chunk_id=context.hits[ref - 1].chunk_id,
+            source=context.hits[ref - 1].source,
+            section=context.hits[ref - 1].section,
+            title=context.hits[ref - 1].title,
+        )
+        for ref in refs
+        if 1 <= ref <= len(context.hits)
+    ]
+
+
+def grounding_module() -> object | None:
+    """``llm.grounding`` when the LLM pillar is present and provides it."""
+    try:
+        return pillar_module("llm", "grounding")
+    except ImportError:
+        return None
+
+
+def grounded(question: str, context: Context, module: object) -> RagAnswer:
+    """Ask the LLM pillar for an answer that cites the numbered passages."""
+    passage = module.Passage  # type: ignore[attr-defined]
+    passages = [
+        passage(id=str(number), text=hit.text, source=hit.citation)
+        for number, hit in enumerate(context.hits, start=1)
+    ]
+    result = module.grounded_answer(question, passages)  # type: ignore[attr-defined]
+    refs = [int(ref) for ref in result.citations if str(ref).strip().isdigit()]
+    return RagAnswer(
+        answer=result.answer,
+        citations=_citations(context, refs),
+        mode="grounded",
+        abstained=bool(result.abstained),
+        reason=result.reason,
+    )
+
+
+def extractive(
+    question: str, context: Context, embedder: Embedder, max_sentences: int = 3
+) -> RagAnswer:
+    """Quote the sentences of the context closest to the question (at most two per passage)."""
+    if not context.hits:
+        return RagAnswer(
+            answer="No indexed passage matches the question.",
+            citations=[],
+            mode="extractive",
+            abstained=True,
+            reason="no passages retrieved",
+        )
+    sentences: list[tuple[int, str]] = []
+    for ref, hit in enumerate(context.hits, start=1):
+        pieces = [" ".join(s.split()) for s in _SENTENCE.split(_WRAPPED.sub(" ", hit.text))]
+        sentences += [(ref, piece) for piece in pieces if len(piece.split()) >= 3]  # noqa: PLR2004
+    if not sentences:
+        sentences = [(1, " ".join(context.hits[0].text.split()))]
+    vectors = embedder.embed([question, *(text for _, text in sentences)])
+    similarity = vectors[1:] @ vectors[0]
+    chosen: list[tuple[int, str]] = []
+    per_ref: dict[int, int] = {}
+    for index in np.argsort(-similarity):
+        ref, text = sentences[int(index)]
+        if per_ref.get(ref, 0) < 2:  # noqa: PLR2004
+            chosen.append((ref, text))
+            per_ref[ref] = per_ref.get(ref, 0) + 1
+        if len(chosen) == max_sentences:
+            break
+    lines = [EXTRACTIVE_LABEL, *(f'- "{text}" [{ref}]' for ref, text in chosen)]
+    return RagAnswer(
+        answer="\n".join(lines),
+        citations=_citations(context, sorted({ref for ref, _ in chosen})),
+        mode="extractive",
+    )
+
+
+def answer_from_context(
+    question: str,
+    context: Context,
+    embedder: Embedder,
+    mode: Literal["auto", "grounded", "extractive"] = "auto",
+    module_lookup: Callable[[], object | None] = grounding_module,
+) -> RagAnswer:
+    """Grounded when the LLM pillar is present (``auto``) or required (``grounded``).
+
+    In ``auto`` mode a failing model (no API key, endpoint down) degrades to the extractive answer,
+    with the error in ``reason``; in ``grounded`` mode it raises.
+
+    Raises:
+        RuntimeError: ``mode`` is ``grounded`` but the LLM pillar is absent.
+    """
+    module = None if mode == "extractive" else module_lookup()
+    if module is None:
+        if mode == "grounded":
+            raise RuntimeError("answer_mode=grounded needs the LLM pillar (llm.grounding)")
+        return extractive(question, context, embedder)
+    if not context.hits:
+        return RagAnswer(
+            answer="No indexed passage matches the question.",
+            citations=[],
+            mode="grounded",
+            abstained=True,
+            reason="no passages retrieved",
+        )
+    if mode == "grounded":
+        return grounded(question, context, module)
+    try:
+        return grounded(question, context, module)
+    except Exception as error:  # auto mode: degrade to a labelled extractive answer
+        log.warning("grounded answer failed, answering extractively", error=str(error))
+        fallback = extractive(question, context, embedder)
+        return fallback.model_copy(update={"reason": f"LLM unavailable: {error}"})

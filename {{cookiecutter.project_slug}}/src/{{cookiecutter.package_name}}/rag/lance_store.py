@@ -1,0 +1,241 @@
+"""Embedded LanceDB store: one database per build, switched atomically by ``manifest.json``.
+
+Layout of ``index_dir``::
+
+    manifest.json          # the live build and its IndexMeta
+    builds/<build_id>/     # LanceDB database: tables <name> (chunks) and <name>_documents
+
+An update writes a complete new build (unchanged chunks are copied with their stored vectors, so
+only changed documents are re-embedded), indexes it (full-text always, HNSW vectors above
+``vector_index_min_rows``) and only then replaces ``manifest.json`` (temporary file + atomic
+rename). A failed or interrupted update never touches the live build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .store import (
+    Candidate,
+    Filters,
+    IndexMeta,
+    IndexUpdate,
+    check_filters,
+    query_words,
+)
+
+MANIFEST_FILE = "manifest.json"
+BUILDS_DIR = "builds"
+TEXT_COLUMN = "search_text"
+
+
+def _schema(dimension: int) -> Any:
+    import pyarrow as pa  # noqa: PLC0415 - heavy import, only when writing
+
+    return pa.schema(
+        [
+            pa.field("id", pa.string(), nullable=False),
+            pa.field("document_id", pa.string()),
+            pa.field("source", pa.string()),
+            pa.field("title", pa.string()),
+            pa.field("section", pa.list_(pa.string())),
+            pa.field("position", pa.int32()),
+            pa.field("text", pa.string()),
+            pa.field(TEXT_COLUMN, pa.string()),
+            pa.field("kind", pa.string()),
+            pa.field("fetched_at", pa.float64()),
+            pa.field("metadata", pa.string()),
+            pa.field("vector", pa.list_(pa.float32(), dimension)),
+        ]
+    )
+
+
+def _where(filters: Filters | None) -> str | None:
+    clauses = []
+    for key, values in check_filters(filters).items():
+        quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+        clauses.append(f"{key} IN ({quoted})")
+    return " AND ".join(clauses) or None
+
+
+def _candidate(row: dict[str, Any], score: float) -> Candidate:
+    return Candidate(
+        chunk_id=row["id"],
+        document_id=row["document_id"],
+        source=row["source"],
+        title=row["title"],
+        section=tuple(row["section"] or ()),
+        text=row["text"],
+        kind=row["kind"],
+        fetched_at=datetime.fromtimestamp(row["fetched_at"], UTC),
+        score=float(score),
+        vector=np.asarray(row["vector"], dtype=np.float32),
+    )
+
+
+class LanceStore:
+    """:class:`.store.VectorStore` on LanceDB files under ``index_dir``."""
+
+    def __init__(
+        self, index_dir: Path, table_name: str = "chunks", vector_index_min_rows: int = 50_000
+    ) -> None:
+        self.index_dir = index_dir
+        self.table_name = table_name
+        self.vector_index_min_rows = vector_index_min_rows
+        self._opened: tuple[str, Any, Any] | None = None
+
+    def __str__(self) -> str:
+        return str(self.index_dir)
+
+    def _manifest(self) -> dict[str, Any] | None:
+        path = self.index_dir / MANIFEST_FILE
+        if not path.is_file():
+            return None
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
+
+    def meta(self) -> IndexMeta | None:
+        """The live build's metadata."""
+        manifest = self._manifest()
+        return IndexMeta.model_validate(manifest["meta"]) if manifest else None
+
+    def _tables(self) -> tuple[Any, Any] | None:
+        manifest = self._manifest()
+        if manifest is None:
+            return None
+        build_id = manifest["build_id"]
+        if self._opened is None or self._opened[0] != build_id:
+            import lancedb  # noqa: PLC0415 - heavy import, only when reading
+
+            database = lancedb.connect(self.index_dir / BUILDS_DIR / build_id)
+            chunks = database.open_table(self.table_name)
+            documents = database.open_table(f"{self.table_name}_documents")
+            self._opened = (build_id, chunks, documents)
+        return self._opened[1], self._opened[2]
+
+    def document_hashes(self) -> dict[str, str]:
+        """Content hash of every document of the live build."""
+        tables = self._tables()
+        if tables is None:
+            return {}
+        data = tables[1].to_arrow().to_pydict()
+        return dict(zip(data["id"], data["content_hash"], strict=True))
+
+    def apply(self, update: IndexUpdate) -> None:
+        """Write a new build with ``update`` applied, then switch the manifest to it."""
+        import lancedb  # noqa: PLC0415 - heavy import, only when writing
+
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        live = self._manifest()
+        build_id = update.meta.build_id
+        build_dir = self.index_dir / BUILDS_DIR / build_id
+        try:
+            chunks, documents = self._merged(update)
+            database = lancedb.connect(build_dir)
+            table = database.create_table(self.table_name, data=chunks)
+            database.create_table(f"{self.table_name}_documents", data=documents)
+            self._create_indexes(table, chunks.num_rows)
+        except BaseException:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
+        meta = update.meta.model_copy(
+            update={"chunks": chunks.num_rows, "documents": documents.num_rows}
+        )
+        self._write_manifest({"build_id": build_id, "meta": meta.model_dump(mode="json")})
+        keep = {build_id, live["build_id"] if live else build_id}
+        for build in (self.index_dir / BUILDS_DIR).iterdir():
+            if build.name not in keep:
+                shutil.rmtree(build, ignore_errors=True)
+
+    def _merged(self, update: IndexUpdate) -> tuple[Any, Any]:
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        new_chunks = pa.Table.from_pylist(
+            [
+                {
+                    "id": chunk.id,
+                    "document_id": chunk.document_id,
+                    "source": chunk.source,
+                    "title": chunk.title,
+                    "section": list(chunk.section),
+                    "position": chunk.position,
+                    "text": chunk.text,
+                    TEXT_COLUMN: chunk.search_text,
+                    "kind": chunk.kind,
+                    "fetched_at": chunk.fetched_at.timestamp(),
+                    "metadata": json.dumps(dict(chunk.metadata)),
+                    "vector": vector,
+                }
+                for chunk, vector in zip(update.chunks, update.vectors, strict=True)
+            ],
+            schema=_schema(update.meta.dimension),
+        )
+        new_documents = pa.table(
+            {
+                "id": [document.id for document in update.documents],
+                "content_hash": [document.content_hash for document in update.documents],
+            },
+            schema=pa.schema([("id", pa.string()), ("content_hash", pa.string())]),
+        )
+        tables = None if update.rebuild else self._tables()
+        if tables is None:
+            return new_chunks, new_documents
+        dropped = pa.array([*update.removed, *(d.id for d in update.documents)], pa.string())
+        old_chunks = tables[0].to_arrow()
+        old_documents = tables[1].to_arrow()
+        kept_chunks = old_chunks.filter(pc.invert(pc.is_in(old_chunks["document_id"], dropped)))
+        kept_documents = old_documents.filter(pc.invert(pc.is_in(old_documents["id"], dropped)))
+        return (
+            pa.concat_tables([kept_chunks.cast(new_chunks.schema), new_chunks]),
+            pa.concat_tables([kept_documents.cast(new_documents.schema), new_documents]),
+        )
+
+    def _create_indexes(self, table: Any, rows: int) -> None:
+        from lancedb.index import FTS, HnswSq  # noqa: PLC0415
+
+        table.create_index(TEXT_COLUMN, config=FTS(), replace=True)
+        if rows >= self.vector_index_min_rows:
+            table.create_index("vector", config=HnswSq(distance_type="cosine"), replace=True)
+
+    def _write_manifest(self, manifest: dict[str, Any]) -> None:
+        temporary = self.index_dir / f".{MANIFEST_FILE}.{uuid.uuid4().hex}.tmp"
+        temporary.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        os.replace(temporary, self.index_dir / MANIFEST_FILE)
+
+    def vector_search(self, vector: Any, k: int, filters: Filters | None = None) -> list[Candidate]:
+        """Cosine nearest neighbours (prefiltered)."""
+        tables = self._tables()
+        if tables is None:
+            return []
+        builder = tables[0].search(np.asarray(vector), query_type="vector").distance_type("cosine")
+        where = _where(filters)
+        if where:
+            builder = builder.where(where, prefilter=True)
+        rows = builder.limit(k).to_list()
+        return [_candidate(row, 1.0 - row["_distance"]) for row in rows]
+
+    def text_search(self, query: str, k: int, filters: Filters | None = None) -> list[Candidate]:
+        """BM25 over the heading path + text (LanceDB native full-text index)."""
+        tables = self._tables()
+        words = query_words(query)
+        if tables is None or not words:
+            return []
+        builder = tables[0].search(words, query_type="fts", fts_columns=TEXT_COLUMN)
+        where = _where(filters)
+        if where:
+            builder = builder.where(where, prefilter=True)
+        rows = builder.limit(k).to_list()
+        return [_candidate(row, row["_score"]) for row in rows]
+
+    def close(self) -> None:
+        """Forget the opened tables."""
+        self._opened = None

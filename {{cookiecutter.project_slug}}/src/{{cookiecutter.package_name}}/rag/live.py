@@ -1,0 +1,96 @@
+"""Live context and query rewriting: what retrieval may ask for at query time.
+
+Live context fetches the API sources marked ``live`` when a query arrives, chunks and embeds their
+records, and ranks them by similarity to the query; the retriever fuses that ranking with the
+indexed ones, so answers reflect what the API says now, not only what was indexed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..core.logging import get_logger
+from ..core.pillars import pillar_module
+from .apis import load_api
+from .chunking import TokenCounter, chunk_documents
+from .embeddings import Embedder
+from .retrieval import QueryRewriter
+from .settings import ApiSource, RAGSettings
+from .store import Candidate
+from .web import Fetcher, FetchError
+
+log = get_logger(__name__)
+
+REWRITE_INSTRUCTIONS = (
+    "Rewrite the user's search query into two alternative phrasings that use other words a "
+    "document might contain. Answer with exactly two lines, no numbering, nothing else."
+)
+
+
+@dataclass
+class LiveApiContext:
+    """Callable ``(query) -> ranked candidates`` over the live API sources."""
+
+    sources: Sequence[ApiSource]
+    fetcher: Fetcher
+    embedder: Embedder
+    settings: RAGSettings
+    counter: TokenCounter
+
+    def __call__(self, query: str) -> list[Candidate]:
+        """Fetch, chunk, embed and rank the live records (a failing source is logged, skipped)."""
+        documents = []
+        for source in self.sources:
+            try:
+                documents += load_api(self.fetcher, source)
+            except FetchError as error:
+                log.warning("live source failed", source=source.name, error=str(error))
+        chunks = chunk_documents(
+            documents,
+            self.settings.chunk_max_tokens,
+            self.settings.chunk_overlap_tokens,
+            self.counter,
+        )
+        if not chunks:
+            return []
+        vectors = self.embedder.embed([query, *(chunk.search_text for chunk in chunks)])
+        scores = vectors[1:] @ vectors[0]
+        ranked = sorted(zip(scores.tolist(), chunks, vectors[1:], strict=True), key=_score)
+        return [
+            Candidate(
+                chunk_id=chunk.id,
+                document_id=chunk.document_id,
+                source=chunk.source,
+                title=chunk.title,
+                section=chunk.section,
+                text=chunk.text,
+                kind="api",
+                fetched_at=chunk.fetched_at,
+                score=score,
+                vector=vector,
+            )
+            for score, chunk, vector in reversed(ranked[-self.settings.candidates :])
+        ]
+
+
+def _score(item: tuple[float, object, object]) -> float:
+    return item[0]
+
+
+def llm_rewriter() -> QueryRewriter | None:
+    """A rewriter asking the LLM pillar for two more phrasings; ``None`` without the pillar."""
+    client_module = pillar_module("llm", "client")
+    if client_module is None:
+        return None
+    client = client_module.LLMClient()
+
+    def rewrite(query: str) -> list[str]:
+        try:
+            output = client.complete(query, instructions=REWRITE_INSTRUCTIONS).output
+        except Exception as error:
+            log.warning("query rewriting failed", error=str(error))
+            return []
+        return [line.strip(" -•\t") for line in str(output).splitlines() if line.strip()][:2]
+
+    return rewrite

@@ -1,0 +1,173 @@
+"""Hybrid retrieval: dense + lexical rankings fused by RRF, filtered, boosted, reranked, diverse.
+
+``search`` runs, in order: optional query rewriting (extra phrasings from the LLM pillar), a dense
+and a full-text ranking per phrasing (metadata filters applied inside the store), an optional live
+ranking of chunks fetched at query time, reciprocal-rank fusion, the recency boost, an optional
+reranker, then MMR to pick ``k`` diverse hits. ``naive_search`` is the dense-top-k baseline that
+evaluation compares against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+
+from .embeddings import Embedder
+from .ranking import mmr, recency_boost, rrf
+from .settings import RAGSettings, SearchMode
+from .store import (
+    Candidate,
+    Filters,
+    IndexNotFoundError,
+    VectorStore,
+    check_embedder,
+    check_filters,
+)
+
+Reranker = Callable[[str, Sequence[Candidate]], Sequence[float]]
+QueryRewriter = Callable[[str], Sequence[str]]
+LiveSource = Callable[[str], Sequence[Candidate]]
+
+
+class Hit(BaseModel):
+    """One retrieved chunk with what is needed to cite it."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    source: str
+    title: str
+    section: str
+    score: float
+    kind: str = "file"
+    fetched_at: datetime | None = None
+
+    @property
+    def citation(self) -> str:
+        """``source § section path [chunk id prefix]``."""
+        return f"{self.source} § {self.section} [{self.chunk_id[:8]}]"
+
+
+def to_hit(candidate: Candidate) -> Hit:
+    """The public record of a store candidate."""
+    return Hit(
+        chunk_id=candidate.chunk_id,
+        doc_id=candidate.document_id,
+        text=candidate.text,
+        source=candidate.source,
+        title=candidate.title,
+        section=candidate.section_path,
+        score=candidate.score,
+        kind=candidate.kind,
+        fetched_at=candidate.fetched_at,
+    )
+
+
+@dataclass
+class Retriever:
+    """A store, the embedder it was built with and the ranking settings.
+
+    Raises:
+        IndexNotFoundError: the store holds no index yet.
+        EmbedderMismatchError: the index was built with another embedder or dimension.
+    """
+
+    store: VectorStore
+    embedder: Embedder
+    settings: RAGSettings = field(default_factory=RAGSettings)
+    reranker: Reranker | None = None
+    rewriter: QueryRewriter | None = None
+    live: LiveSource | None = None
+
+    def __post_init__(self) -> None:
+        meta = self.store.meta()
+        if meta is None:
+            raise IndexNotFoundError(
+                f"no RAG index in {self.store}: build it first (`make rag-index`)"
+            )
+        check_embedder(meta, self.embedder, str(self.store))
+
+    def _rankings(
+        self, query: str, mode: SearchMode, filters: Filters | None
+    ) -> tuple[list[list[Candidate]], list[float]]:
+        depth = self.settings.candidates
+        queries = [query]
+        if self.rewriter is not None:
+            queries += [q for q in self.rewriter(query) if q.strip() and q != query]
+        rankings: list[list[Candidate]] = []
+        if mode != "text":
+            vectors = self.embedder.embed(queries)
+            rankings += [self.store.vector_search(v, depth, filters) for v in vectors]
+        if mode != "vector":
+            rankings += [self.store.text_search(q, depth, filters) for q in queries]
+        weights = [1.0] * len(rankings)
+        if self.live is not None:
+            # Live chunks are ranked once (by similarity) where indexed ones are ranked twice
+            # (dense and lexical): weigh the live ranking as two, so fresh data can come first.
+            rankings.append(list(self.live(query)))
+            weights.append(2.0)
+        return rankings, weights
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        mode: SearchMode | None = None,
+    ) -> list[Hit]:
+        """The ``k`` best chunks for ``query``, best first (see the module docstring).
+
+        Raises:
+            ValueError: ``query`` is blank or a filter key is unknown.
+        """
+        if not query.strip():
+            raise ValueError("the query is empty")
+        check_filters(filters)
+        k = k or self.settings.top_k
+        mode = mode or self.settings.search_mode
+        rankings, weights = self._rankings(query, mode, filters)
+        fused = rankings[0] if len(rankings) == 1 else rrf(rankings, self.settings.rrf_k, weights)
+        settings = self.settings
+        fused = recency_boost(
+            fused,
+            datetime.now(UTC),
+            settings.recency_weight,
+            settings.recency_half_life_days,
+            settings.recency_kinds,
+        )
+        if self.reranker is not None:
+            pool = fused[: max(k * 4, 20)]
+            scores = self.reranker(query, pool)
+            rescored = (replace(c, score=float(s)) for c, s in zip(pool, scores, strict=True))
+            fused = sorted(rescored, key=lambda candidate: candidate.score, reverse=True)
+        return [to_hit(candidate) for candidate in mmr(fused, k, settings.mmr_lambda)]
+
+    def naive_search(self, query: str, k: int | None = None) -> list[Hit]:
+        """Baseline: the ``k`` nearest chunks by cosine similarity, nothing else."""
+        vector = self.embedder.embed([query])[0]
+        candidates = self.store.vector_search(vector, k or self.settings.top_k)
+        return [to_hit(candidate) for candidate in candidates]
+
+
+def cross_encoder_reranker(model: str = "cross-encoder/ms-marco-MiniLM-L-6-v2") -> Reranker:
+    """A sentence-transformers cross-encoder as reranker (the `rerank` extra; downloads the model).
+
+    Raises:
+        RuntimeError: sentence-transformers is not installed (the message says how to add it).
+    """
+    try:
+        from sentence_transformers import CrossEncoder  # noqa: PLC0415
+    except ImportError as error:
+        raise RuntimeError(
+            "the cross-encoder reranker needs the `rerank` extra: `uv sync --extra rerank`"
+        ) from error
+    encoder = CrossEncoder(model)
+
+    def rerank(query: str, candidates: Sequence[Candidate]) -> Sequence[float]:
+        pairs = [(query, f"{c.section_path}\n{c.text}") for c in candidates]
+        return [float(score) for score in encoder.predict(pairs)]
+
+    return rerank

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.rag import flows
+from {{ cookiecutter.package_name }}.rag.api import search
+from {{ cookiecutter.package_name }}.rag.indexer import Plan
+
+
+@pytest.fixture(autouse=True)
+def no_closed_log_streams() -> None:
+    """Drop log handlers left writing to streams an earlier CLI test closed (CliRunner's)."""
+    loggers = [logging.getLogger(), *map(logging.getLogger, logging.root.manager.loggerDict)]
+    for logger in loggers:
+        for handler in list(logger.handlers):
+            stream = getattr(handler, "stream", None)
+            if stream is not None and getattr(stream, "closed", False):
+                logger.removeHandler(handler)
+
+
+def test_chunk_task_logic_runs_without_prefect() -> None:
+    from {{ cookiecutter.package_name }}.rag.documents import make_document  # noqa: PLC0415
+    from {{ cookiecutter.package_name }}.rag.settings import RAGSettings  # noqa: PLC0415
+
+    plan = Plan([make_document("a.md", "# A\n\nSome words.")], [], 0, 1, rebuild=True)
+
+    chunks = flows.chunk_task.fn(plan, RAGSettings())
+
+    assert [chunk.section for chunk in chunks] == [("A",)]
+
+
+def test_indexing_flow_builds_then_only_applies_changes(
+    prefect_harness: None, corpus: Path
+) -> None:
+    first = flows.index_flow(corpus_dir=corpus)
+    (corpus / "remote-work.md").unlink()
+    second = flows.index_flow(corpus_dir=corpus)
+    third = flows.index_flow(corpus_dir=corpus)
+
+    assert (first.added, first.meta.documents) == (6, 6)
+    assert (second.removed, second.chunks_embedded, second.meta.documents) == (1, 0, 5)
+    assert third.noop
+    assert all(hit.source != "remote-work.md" for hit in search("home office budget", k=5))
+
+
+def test_refresh_deployment_runs_on_an_interval() -> None:
+    deployment = flows.refresh_deployment(timedelta(hours=6))
+
+    assert deployment.name == "rag-refresh"
+    assert deployment.schedules[0].schedule.interval == timedelta(hours=6)
+
+
+def test_dask_option_fails_with_the_fix_when_the_extra_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import builtins  # noqa: PLC0415
+
+    real_import = builtins.__import__
+
+    def no_dask(name: str, *args: object, **kwargs: object) -> object:
+        if name.startswith("prefect_dask"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    with pytest.raises(RuntimeError, match="uv sync --extra dask"):
+        flows.index_flow(use_dask=True)
