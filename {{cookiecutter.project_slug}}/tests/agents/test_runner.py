@@ -174,3 +174,14 @@ def test_invalid_plan_is_sent_back_with_the_error(make_runner: RunnerFactory) ->
     record = asyncio.run(make_runner(Script({"planner": planner})).arun("What is 2 + 2?"))
     assert record.status == "succeeded"
     assert "no steps" in retries[0]
+
+
+def test_registry_offers_pillar_tools_exactly_when_the_pillar_is_installed() -> None:
+    from {{ cookiecutter.package_name }}.agents.toolbox import build_toolset  # noqa: PLC0415
+    from {{ cookiecutter.package_name }}.core.pillars import installed_pillars  # noqa: PLC0415
+
+    names = set(build_toolset().tools)
+    assert {"calculate", "current_time", "search_notes", "save_note"} <= names
+    assert ("rag_search" in names) == ("rag" in installed_pillars())
+    assert ("ml_predict" in names) == ("ml" in installed_pillars())
+    assert build_toolset().tools["save_note"].metadata == {"side_effects": True}

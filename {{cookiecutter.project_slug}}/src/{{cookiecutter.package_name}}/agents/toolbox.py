@@ -10,13 +10,14 @@ before each call.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic_ai import RunContext, Tool
 from pydantic_ai.toolsets import FunctionToolset
 
-from ..core.pillars import pillar_module
+from ..core.pillars import ROOT_PACKAGE, installed_pillars, pillar_module
 from ..core.settings import get_settings
 from .guard import RoleDeps
 from .tools import calculate, current_time, save_note, search_notes
@@ -71,11 +72,18 @@ def ml_predict(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [prediction.model_dump() for prediction in predictor.predict(records)]
 
 
+def _present(pillar: str, module: str) -> bool:
+    """Whether ``<package>.<pillar>.<module>`` exists, without importing it (ML takes seconds)."""
+    if pillar not in installed_pillars():
+        return False
+    return importlib.util.find_spec(f"{ROOT_PACKAGE}.{pillar}.{module}") is not None
+
+
 def _pillar_tools() -> list[Tool[Any]]:
     tools: list[Tool[Any]] = []
-    if pillar_module("rag", "api") is not None:
+    if _present("rag", "api"):
         tools.append(Tool(rag_search))
-    if pillar_module("ml", "inference") is not None:
+    if _present("ml", "inference"):
         tools.append(Tool(ml_predict))
     return tools
 
