@@ -162,12 +162,18 @@ def selected_pillars(answers: Mapping[str, Any], manifest: Mapping[str, Any]) ->
 
 
 def removed_paths(answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[str]:
-    """Project-relative paths owned by unselected pillars and option values."""
+    """Project-relative paths owned by unselected pillars, integrations and option values."""
     package = str(answers["package_name"])
     paths: list[str] = []
-    for pillar in manifest["pillars"].values():
+    pillars = manifest["pillars"]
+    for pillar in pillars.values():
         if not answers.get(pillar["answer"]):
             paths.extend(pillar["paths"])
+        # Integration files (e.g. serving's adapter inside the ml folder) exist only when both the
+        # owning pillar and the partner pillar are chosen.
+        for partner, partner_paths in pillar.get("integrations", {}).items():
+            if not (answers.get(pillar["answer"]) and answers.get(pillars[partner]["answer"])):
+                paths.extend(partner_paths)
     for field, rules in manifest.get("options", {}).items():
         for rule in rules:
             if answers.get(field) not in rule["when"]:

@@ -35,9 +35,39 @@ def test_every_owned_path_exists_in_the_template() -> None:
                 assert _template_path(relative).exists(), f"{option}: {relative} missing"
 
 
+def test_integrations_name_other_pillars_and_exist() -> None:
+    for name, pillar in helpers.PILLARS.items():
+        for partner, paths in pillar.get("integrations", {}).items():
+            assert partner in helpers.PILLARS and partner != name, f"{name}: {partner}"
+            for relative in paths:
+                assert _template_path(relative).exists(), f"{name}+{partner}: {relative} missing"
+
+
+def test_integration_paths_exist_only_when_both_pillars_are_chosen() -> None:
+    for name, pillar in helpers.PILLARS.items():
+        for partner, paths in pillar.get("integrations", {}).items():
+            for own, other in [(True, True), (True, False), (False, True), (False, False)]:
+                answers = {
+                    **helpers.defaults(),
+                    pillar["answer"]: own,
+                    helpers.PILLARS[partner]["answer"]: other,
+                }
+                removed = helpers.template_lib.removed_paths(answers, helpers.MANIFEST)
+                for relative in paths:
+                    path = relative.format(package=helpers.PACKAGE)
+                    assert helpers.template_lib.is_removed(path, removed) is not (own and other)
+
+
 def test_owned_paths_do_not_overlap() -> None:
     owned = [path for pillar in helpers.PILLARS.values() for path in pillar["paths"]]
     assert len(owned) == len(set(owned))
+    integrations = [
+        path
+        for pillar in helpers.PILLARS.values()
+        for paths in pillar.get("integrations", {}).values()
+        for path in paths
+    ]
+    assert len(integrations) == len(set(integrations))
     for path in owned:
         others = [other for other in owned if other != path]
         assert not helpers.template_lib.is_removed(path, others), path

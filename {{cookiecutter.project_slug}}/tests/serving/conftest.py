@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from bentoml._internal.configuration.containers import BentoMLContainer
 from bentoml._internal.server.metrics.prometheus import PrometheusClient
 from starlette.testclient import TestClient
 
+from {{ cookiecutter.package_name }}.core.pillars import ROOT_PACKAGE, installed_pillars
+from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
+from {{ cookiecutter.package_name }}.serving import cli
 from {{ cookiecutter.package_name }}.serving.service import asgi_app
+from tests.conftest import PROJECT_ROOT
 
 os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
 # The in-process app runs in this one process, so its /metrics uses Prometheus' single-process
@@ -18,9 +30,190 @@ os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
 # PROMETHEUS_MULTIPROC_DIR being set before anything, e.g. Prefect, imports prometheus_client.
 BentoMLContainer.metrics_client.set(PrometheusClient(multiproc=False))
 
+API_KEY = "test-key-0123456789abcdef"
+OTHER_KEY = "other-key-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+
+
+# An LLM model that can be built without a provider key (nothing listens there: tests that call
+# the model point LLM__BASE_URL at the llm pillar's fake server).
+OFFLINE_LLM = {"LLM__MODEL": "fake-echo", "LLM__BASE_URL": "http://127.0.0.1:9/v1"}
+KEYS = {"tests": API_KEY, "other": OTHER_KEY}
+# ml training kept small and fast: no tuning, few trees, no MLflow.
+FAST_TRAINING = {
+    "ML__TUNING_TRIALS": "0",
+    "ML__CV_FOLDS": "2",
+    "ML__N_ESTIMATORS": "20",
+    "ML__TRACKING_ENABLED": "false",
+}
+READY_TIMEOUT_S = 120.0
+
+
+@pytest.fixture(autouse=True)
+def api_keys(monkeypatch: pytest.MonkeyPatch, clean_settings: None) -> None:
+    """Two named keys, as a deployment would configure them; an offline LLM setting."""
+    monkeypatch.setenv(f"{ENV_PREFIX}SERVING__API_KEYS", json.dumps(KEYS))
+    for name, value in OFFLINE_LLM.items():
+        monkeypatch.setenv(f"{ENV_PREFIX}{name}", value)
+    get_settings.cache_clear()
+
+
+def model_environment(root: Path) -> dict[str, str]:
+    """Variables pointing a process at the model trained under ``root`` (see trained_model)."""
+    return {
+        f"{ENV_PREFIX}ENVIRONMENT": "test",
+        f"{ENV_PREFIX}DATA_DIR": str(PROJECT_ROOT / "data"),
+        f"{ENV_PREFIX}ML__BENTOML_HOME": str(root / "bentoml"),
+        **{f"{ENV_PREFIX}{name}": value for name, value in FAST_TRAINING.items()},
+    }
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Train and register one production model with the ml pillar's flow (once per session)."""
+    if "ml" not in installed_pillars():
+        pytest.skip("the ml pillar is not part of this project")
+    from prefect.testing.utilities import prefect_test_harness  # noqa: PLC0415
+
+    flows = importlib.import_module(f"{ROOT_PACKAGE}.ml.flows")
+    root = tmp_path_factory.mktemp("ml-model")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in model_environment(root).items():
+            patch.setenv(name, value)
+        patch.setenv(f"{ENV_PREFIX}ARTIFACTS_DIR", str(root / "artifacts"))
+        patch.setenv("PREFECT_HOME", str(root / "prefect"))
+        patch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        get_settings.cache_clear()
+        with prefect_test_harness(server_startup_timeout=120):
+            result = flows.run_training()
+        get_settings.cache_clear()
+    assert result.promoted, result.decision
+    return root
+
+
+@pytest.fixture(scope="session")
+def fake_llm() -> Iterator[str]:
+    """The llm pillar's fake OpenAI-protocol server; yields its base URL."""
+    if "llm" not in installed_pillars():
+        pytest.skip("the llm pillar is not part of this project")
+    fake_server = importlib.import_module(f"{ROOT_PACKAGE}.llm.fake_server")
+    with fake_server.FakeOpenAIServer() as server:
+        yield str(server.base_url)
+
+
+def _server_environment(request: pytest.FixtureRequest, root: Path, port: int) -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in cli.serve_environment().items()
+        if not name.startswith(ENV_PREFIX)
+    }
+    env.update(
+        {
+            f"{ENV_PREFIX}ENVIRONMENT": "test",
+            f"{ENV_PREFIX}ARTIFACTS_DIR": str(root / "artifacts"),
+            f"{ENV_PREFIX}DATA_DIR": str(PROJECT_ROOT / "data"),
+            f"{ENV_PREFIX}SERVING__PORT": str(port),
+            f"{ENV_PREFIX}SERVING__API_KEYS": json.dumps(KEYS),
+            f"{ENV_PREFIX}LOG_FORMAT": "json",
+        }
+    )
+    if "ml" in installed_pillars():
+        env.update(model_environment(request.getfixturevalue("trained_model")))
+    if "llm" in installed_pillars():
+        llm = {"LLM__MODEL": "fake-echo", "LLM__BASE_URL": request.getfixturevalue("fake_llm")}
+        env.update({f"{ENV_PREFIX}{name}": value for name, value in llm.items()})
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """One real ``bentoml serve`` per session on a free port (with the session's model and fake
+    LLM when those pillars are present); yields its base URL."""
+    root = tmp_path_factory.mktemp("live-server")
+    port = free_port()
+    env = _server_environment(request, root, port)
+    log = (root / "server.log").open("wb")
+    process = subprocess.Popen(  # noqa: S603
+        cli.serve_command("127.0.0.1", port), env=env, cwd=root, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process, root / "server.log")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(
+                f"bentoml serve exited with {process.returncode}:\n{log.read_text()[-3000:]}"
+            )
+        try:
+            if httpx.get(f"{base}/livez", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"bentoml serve was not up within {READY_TIMEOUT_S} s")
+
 
 @pytest.fixture
-def client() -> Iterator[TestClient]:
-    """A client of the service's ASGI app, with its startup and shutdown hooks run."""
-    with TestClient(asgi_app()) as test_client:
+def anonymous() -> Iterator[TestClient]:
+    """A client of the service's ASGI app without credentials (startup/shutdown hooks run)."""
+    with TestClient(asgi_app(), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client(anonymous: TestClient) -> TestClient:
+    """A client of the service's ASGI app that sends a valid API key."""
+    anonymous.headers.update(AUTH)
+    return anonymous
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``redis-server`` on a free loopback port (skipped when the binary is missing)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
+    port = free_port()
+    folder: Path = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(  # noqa: S603
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("redis-server did not start within 10 s")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

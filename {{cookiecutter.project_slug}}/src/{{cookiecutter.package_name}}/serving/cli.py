@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from ..core.pillars import ROOT_PACKAGE
-from ..core.settings import get_settings
+from ..core.settings import ENV_PREFIX, get_settings
 from .settings import ServingSettings
 
 SERVICE_IMPORT = f"{ROOT_PACKAGE}.serving.service:AIService"
@@ -76,6 +77,24 @@ def _quiet(*loggers: str) -> Iterator[None]:
             logging.getLogger(name).setLevel(level)
 
 
+@contextmanager
+def _demo_key() -> Iterator[str]:
+    """A throw-away API key named ``demo`` for the duration of the demo."""
+    name = f"{ENV_PREFIX}SERVING__API_KEYS"
+    previous = os.environ.get(name)
+    key = secrets.token_urlsafe(24)
+    os.environ[name] = json.dumps({"demo": key})
+    get_settings.cache_clear()
+    try:
+        yield key
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+        get_settings.cache_clear()
+
+
 def _call(client: Any, route: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     response = client.post(route, json=payload)
     return response.status_code, response.json()
@@ -93,12 +112,19 @@ def demo() -> None:
         "text": "To be, or not to be: that is the question.\nWhether 'tis nobler...",
         "top_k": 3,
     }
-    with _quiet("bentoml", "httpx", "httpx2"), TestClient(asgi_app()) as client:
+    with (
+        _quiet("bentoml", "httpx", "httpx2", "serving.access"),
+        _demo_key() as key,
+        TestClient(asgi_app()) as client,
+    ):
         ready = client.get("/readyz").status_code
+        unauthorized = client.post("/info").status_code
+        client.headers["Authorization"] = f"Bearer {key}"
         _, info = _call(client, "/info", {})
         _, echo = _call(client, "/v1/echo", sample)
         rejected, error = _call(client, "/v1/echo", {"text": "", "top_k": 0})
-    typer.echo(f"serving: /readyz -> {ready}; /info -> {json.dumps(info)}")
+    typer.echo(f"serving: /readyz -> {ready}; /info without a key -> {unauthorized}")
+    typer.echo(f"serving: /info -> {json.dumps(info)}")
     top = ", ".join(f"{item['word']}={item['count']}" for item in echo["top_words"])
     typer.echo(
         f"serving: /v1/echo -> {echo['characters']} chars, {echo['words']} words, "

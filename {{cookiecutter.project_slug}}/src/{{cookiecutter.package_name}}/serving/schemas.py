@@ -25,6 +25,9 @@ class InfoResponse(BaseModel):
     version: str = Field(description="Version of the installed package.")
     pillars: list[str] = Field(description="Pillars present in this project.")
     environment: str = Field(description="dev, test, staging or prod.")
+    routes: list[str] = Field(
+        default_factory=list, description="Routes added by the pillars' endpoint adapters."
+    )
 
 
 class EchoRequest(BaseModel):

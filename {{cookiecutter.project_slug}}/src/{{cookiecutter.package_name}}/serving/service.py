@@ -2,7 +2,8 @@
 
 Besides BentoML's built-in ``GET /livez``, ``GET /readyz`` and ``GET /metrics`` (Prometheus), it
 answers ``POST /info`` (what is running) and ``POST /v1/echo`` (an example that needs no other
-pillar). Request limits come from the ``serving`` settings section, read when this module is
+pillar). Every other pillar present adds its own endpoints through ``<pillar>/endpoints.py``
+(see :mod:`.adapters`): this module never names a pillar. Settings are read when this module is
 imported (that is when BentoML reads a service's configuration).
 """
 
@@ -13,11 +14,19 @@ from functools import cache
 from typing import Any, Protocol, TypeVar, cast
 
 import bentoml
+import structlog
+from starlette.middleware.cors import CORSMiddleware
 
 from .. import __version__
+from ..core.logging import configure_logging, get_logger
 from ..core.pillars import installed_pillars
 from ..core.settings import get_settings
+from ..monitoring.settings import MonitoringSettings
+from ..monitoring.tracing import setup_tracing, shutdown_tracing
+from .adapters import Contribution, discover
+from .gateway import GatewayMiddleware, auth_required
 from .middleware import ASGIApp, BodySizeLimitMiddleware, ValidationStatusMiddleware
+from .ratelimit import RedisRateLimiter
 from .schemas import EchoRequest, EchoResponse, InfoResponse, describe_text
 from .settings import ServingSettings
 
@@ -25,6 +34,9 @@ MethodT = TypeVar("MethodT", bound=Callable[..., Any])
 
 # BentoML takes a service's configuration from its decorator, so the section is read on import.
 _SETTINGS = get_settings().section("serving", ServingSettings)
+CONTRIBUTIONS: list[Contribution] = discover()
+
+_log = get_logger("serving")
 
 
 class BentoService(Protocol):
@@ -38,19 +50,57 @@ class BentoService(Protocol):
     def add_asgi_middleware(self, middleware_cls: type[Any], **options: Any) -> None:
         """Wrap every request in ``middleware_cls(app, **options)``."""
 
+    def mount_asgi_app(self, app: ASGIApp, path: str = "/", name: str | None = None) -> None:
+        """Serve ``app`` under ``path`` (after the service's own routes)."""
 
-def api(route: str) -> Callable[[MethodT], MethodT]:
+
+def api(route: str, **options: Any) -> Callable[[MethodT], MethodT]:
     """``bentoml.api`` on ``route``, typed so the decorated method keeps its signature."""
-    return cast(Callable[[MethodT], MethodT], bentoml.api(route=route))
+    return cast(Callable[[MethodT], MethodT], bentoml.api(route=route, **options))
 
 
-@bentoml.service(
-    name=_SETTINGS.service_name,
-    workers=_SETTINGS.workers,
-    traffic={"timeout": _SETTINGS.request_timeout_s},
-)
-class AIService:
-    """HTTP front door of the project; each API method is one ``POST`` route."""
+def on_shutdown(method: MethodT) -> MethodT:  # noqa: UP047, RUF100 (PEP 695: 3.12+)
+    """``bentoml.on_shutdown``, typed."""
+    return cast(MethodT, bentoml.on_shutdown(method))
+
+
+class CoreAPIs:
+    """The service's own APIs and lifecycle; pillar mixins are added next to it."""
+
+    def __init__(self) -> None:
+        settings = get_settings()
+        if not structlog.is_configured():
+            configure_logging(settings)
+        setup_tracing(settings.section("monitoring", MonitoringSettings))
+        serving = settings.section("serving", ServingSettings)
+        if not auth_required(settings, serving):
+            _log.warning("API key auth is OFF (auth_enabled=false in the dev environment)")
+        elif not serving.auth_enabled:
+            _log.warning("auth_enabled=false ignored: auth stays on outside ENVIRONMENT=dev")
+        elif not serving.api_keys:
+            _log.warning("no API keys configured: every protected route answers 401/403")
+
+    async def __is_ready__(self) -> bool:
+        """Ready when every pillar's check passes and the rate-limit store answers."""
+        problems: list[str] = []
+        for contribution in CONTRIBUTIONS:
+            for check in contribution.readiness:
+                reason = await check()
+                if reason:
+                    problems.append(f"{contribution.pillar}: {reason}")
+        serving = get_settings().section("serving", ServingSettings)
+        if serving.rate_limit_backend == "redis" and serving.rate_limit_per_minute > 0:
+            probe = RedisRateLimiter(serving.redis_url.get_secret_value(), 1.0, 1)
+            if not await probe.ping():
+                problems.append("serving: redis (rate limit backend) unreachable")
+            await probe.close()
+        if problems:
+            _log.warning("not ready", problems=problems)
+        return not problems
+
+    @on_shutdown
+    def _shutdown(self) -> None:
+        shutdown_tracing()
 
     @api(route="/info")
     def info(self) -> InfoResponse:
@@ -60,6 +110,7 @@ class AIService:
             version=__version__,
             pillars=installed_pillars(),
             environment=get_settings().environment.value,
+            routes=sorted(route for c in CONTRIBUTIONS for route in c.routes),
         )
 
     @api(route="/v1/echo")
@@ -68,8 +119,25 @@ class AIService:
         return describe_text(request)
 
 
+def _service_config() -> dict[str, Any]:
+    return {
+        "name": _SETTINGS.service_name,
+        "workers": _SETTINGS.workers,
+        "traffic": {
+            "timeout": _SETTINGS.request_timeout_s,
+            "max_concurrency": _SETTINGS.max_concurrency,
+        },
+    }
+
+
+_MIXINS = tuple(c.mixin for c in CONTRIBUTIONS if c.mixin is not None)
+AIService: Any = bentoml.service(**_service_config())(
+    type("AIService", (CoreAPIs, *_MIXINS), {"__module__": __name__, "__doc__": CoreAPIs.__doc__})
+)
+
+
 def bento_service() -> BentoService:
-    """:class:`AIService` as the ``bentoml.Service`` object the decorator made of it."""
+    """:data:`AIService` as the ``bentoml.Service`` object the decorator made of it."""
     return cast(BentoService, AIService)
 
 
@@ -83,7 +151,25 @@ def asgi_app() -> ASGIApp:
     return bento_service().to_asgi()
 
 
-bento_service().add_asgi_middleware(
-    BodySizeLimitMiddleware, max_body_bytes=_SETTINGS.max_request_body_bytes
-)
-bento_service().add_asgi_middleware(ValidationStatusMiddleware)
+def _install(service: BentoService) -> None:
+    # Added first = outermost: CORS answers preflights before auth; the gateway sees every request.
+    if _SETTINGS.cors_origins:
+        service.add_asgi_middleware(
+            CORSMiddleware,
+            allow_origins=_SETTINGS.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["authorization", "x-api-key", "content-type", "x-request-id"],
+            expose_headers=["x-request-id", "retry-after"],
+            max_age=600,
+        )
+    service.add_asgi_middleware(GatewayMiddleware)
+    service.add_asgi_middleware(
+        BodySizeLimitMiddleware, max_body_bytes=_SETTINGS.max_request_body_bytes
+    )
+    service.add_asgi_middleware(ValidationStatusMiddleware)
+    for contribution in CONTRIBUTIONS:
+        for path, app in contribution.mounts:
+            service.mount_asgi_app(app, path=path, name=f"{contribution.pillar}-{path}")
+
+
+_install(bento_service())

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from ..core.pillars import ROOT_PACKAGE
 
 # BentoML service names follow its tag rules: lowercase alphanumerics, `-`, `_` and `.`.
 SERVICE_NAME_PATTERN = r"^[a-z0-9]([-._a-z0-9]*[a-z0-9])?$"
+KEY_NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+MIN_KEY_CHARS = 16
 
 
 def _default_service_name() -> str:
@@ -15,7 +20,7 @@ def _default_service_name() -> str:
 
 
 class ServingSettings(BaseModel):
-    """How the HTTP service listens, and the limits it enforces on each request."""
+    """How the HTTP service listens, who may call it, and the limits it enforces."""
 
     host: str = Field(
         default="127.0.0.1",
@@ -28,10 +33,18 @@ class ServingSettings(BaseModel):
     request_timeout_s: float = Field(
         default=60.0, gt=0, description="Seconds a request may run before the server gives up."
     )
+    endpoint_timeouts_s: dict[str, float] = Field(
+        default_factory=lambda: {"/predict": 5.0, "/search": 10.0},
+        description="Per-path time to first response byte in seconds (JSON); others: 504 after "
+        "request_timeout_s.",
+    )
     max_request_body_bytes: int = Field(
         default=1_048_576,
         ge=1,
         description="Largest accepted request body in bytes; bigger requests get 413.",
+    )
+    max_concurrency: int = Field(
+        default=256, ge=1, description="Requests one worker handles at once; more get 503."
     )
     service_name: str = Field(
         default_factory=_default_service_name,
@@ -40,6 +53,62 @@ class ServingSettings(BaseModel):
         pattern=SERVICE_NAME_PATTERN,
         description="Name of the BentoML service (lowercase letters, digits, '-', '_', '.').",
     )
+    api_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='Named API keys as JSON, e.g. {"ci": "...", "web-2024": "..."} (several for '
+        "rotation; at least 16 characters each).",
+    )
+    auth_enabled: bool = Field(
+        default=True,
+        description="Require an API key; false is honoured only when ENVIRONMENT=dev.",
+    )
+    public_paths: list[str] = Field(
+        default_factory=lambda: ["/livez", "/readyz", "/metrics"],
+        description="Paths answered without an API key (JSON list; a trailing * is a prefix).",
+    )
+    rate_limit_per_minute: float = Field(
+        default=600.0, ge=0, description="Sustained requests per minute per key; 0 disables."
+    )
+    rate_limit_burst: int = Field(
+        default=60, ge=1, description="Requests a key may send at once (token bucket size)."
+    )
+    rate_limit_backend: Literal["memory", "redis"] = Field(
+        default="memory",
+        description="memory (one replica) or redis (shared by every replica).",
+    )
+    redis_url: SecretStr = Field(
+        default=SecretStr("redis://localhost:6379/0"),
+        description="Redis URL of the rate-limit backend (may hold a password).",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description='Origins allowed by CORS as a JSON list (e.g. ["https://app.example.com"]).',
+    )
+    hsts: bool = Field(
+        default=False, description="Send Strict-Transport-Security (behind HTTPS only)."
+    )
+    predict_max_batch_size: int = Field(
+        default=64, ge=2, description="Most records BentoML merges into one /predict batch."
+    )
+    predict_max_latency_ms: int = Field(
+        default=200, ge=10, description="Longest a /predict request may wait in the batch queue."
+    )
+    llm_cache_size: int = Field(
+        default=1024, ge=0, description="LLM answers kept for identical requests; 0 disables."
+    )
+    llm_cache_ttl_s: float = Field(
+        default=600.0, gt=0, description="Seconds a cached LLM answer stays valid."
+    )
+
+    @field_validator("api_keys")
+    @classmethod
+    def _check_keys(cls, keys: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        for name, key in keys.items():
+            if not re.match(KEY_NAME_PATTERN, name):
+                raise ValueError(f"API key name {name!r} must match {KEY_NAME_PATTERN}")
+            if len(key.get_secret_value()) < MIN_KEY_CHARS:
+                raise ValueError(f"API key {name!r} is shorter than {MIN_KEY_CHARS} characters")
+        return keys
 
 
 SETTINGS = ServingSettings

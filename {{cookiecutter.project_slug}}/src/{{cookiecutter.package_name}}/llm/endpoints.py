@@ -1,0 +1,307 @@
+"""OpenAI-compatible ``/v1/chat/completions`` (streaming or not) and ``/v1/models``.
+
+Present only when both the llm and serving pillars are (the template's manifest lists it as an
+integration). Any OpenAI client works against the service unchanged, e.g.
+``OpenAI(base_url="http://host:3000/v1", api_key="<a service API key>")``. Answers come from
+:class:`.client.LLMClient` (``run`` / ``stream``), so the model, fallbacks, budgets and
+provider are the llm pillar's settings. Identical deterministic requests (temperature 0, one
+choice) are answered from an in-process cache (``serving.llm_cache_size``/``llm_cache_ttl_s``).
+
+These are mounted as a small Starlette app rather than BentoML APIs: the OpenAI protocol needs
+``GET`` routes, OpenAI-shaped errors and ``data:`` server-sent events.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from ..core.logging import get_logger
+from ..core.settings import get_settings
+from ..monitoring.metrics import counter
+from ..monitoring.tracing import get_tracer
+from ..serving.adapters import Contribution
+from ..serving.cache import TTLCache, cache_key
+from ..serving.settings import ServingSettings
+from .client import LLMClient
+from .settings import LLMSettings
+from .usage import BudgetExceededError, TokenUsage
+
+_log = get_logger("serving.llm")
+
+
+class TextPart(BaseModel):
+    """One text part of a message's content (images and audio are not supported)."""
+
+    type: Literal["text"]
+    text: str = Field(max_length=100_000)
+
+
+class ChatMessage(BaseModel):
+    """One message of the conversation."""
+
+    role: Literal["system", "developer", "user", "assistant"]
+    content: str | list[TextPart] = Field(description="Text, or a list of text parts.")
+    name: str | None = Field(default=None, max_length=64)
+
+    def text(self) -> str:
+        """The message's text."""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(part.text for part in self.content)
+
+
+class ChatRequest(BaseModel):
+    """The body of ``POST /v1/chat/completions`` (the fields this service honours)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str = Field(min_length=1, max_length=200)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=256)
+    stream: bool = False
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1, le=131_072)
+    max_completion_tokens: int | None = Field(default=None, ge=1, le=131_072)
+    n: Literal[1] | None = None
+
+
+@dataclass
+class Answer:
+    """A complete answer and what it cost."""
+
+    text: str
+    usage: TokenUsage
+    cached: bool = False
+
+
+@lru_cache(maxsize=4)
+def _base_client(settings_json: str) -> LLMClient:
+    return LLMClient(settings=LLMSettings.model_validate_json(settings_json))
+
+
+def base_client() -> LLMClient:
+    """The process-wide client for the current llm settings (its model is reused per request)."""
+    return _base_client(get_settings().section("llm", LLMSettings).model_dump_json())
+
+
+def served_model() -> str:
+    """The model id clients ask for: the provider's model name."""
+    return str(base_client().resolved_model.model_name)
+
+
+@lru_cache(maxsize=1)
+def _cache(size: int, ttl_s: float) -> TTLCache[Answer]:
+    return TTLCache(size, ttl_s)
+
+
+def answer_cache() -> TTLCache[Answer]:
+    """The answer cache sized by the serving settings."""
+    serving = get_settings().section("serving", ServingSettings)
+    return _cache(serving.llm_cache_size, serving.llm_cache_ttl_s)
+
+
+def error(status: int, message: str, kind: str, **extra: Any) -> JSONResponse:
+    """An error in OpenAI's shape (``{"error": {"message", "type", ...}}``)."""
+    body: dict[str, Any] = {
+        "error": {"message": message, "type": kind, "param": None, "code": None}
+    }
+    return JSONResponse({**body, **extra}, status_code=status)
+
+
+def request_client(chat: ChatRequest) -> LLMClient:
+    """A client for this request: the shared model, the request's sampling overrides."""
+    base = base_client()
+    updates: dict[str, Any] = {}
+    if chat.temperature is not None:
+        updates["temperature"] = chat.temperature
+    if (limit := chat.max_completion_tokens or chat.max_tokens) is not None:
+        updates["max_tokens"] = limit
+    return LLMClient(settings=base.settings.model_copy(update=updates), model=base.resolved_model)
+
+
+def _messages(chat: ChatRequest) -> list[dict[str, str]]:
+    roles = {"developer": "system"}
+    return [{"role": roles.get(m.role, m.role), "content": m.text()} for m in chat.messages]
+
+
+def _key(chat: ChatRequest, client: LLMClient) -> str | None:
+    if client.settings.temperature != 0:
+        return None
+    limits = (client.settings.max_tokens, client.resolved_model.model_name)
+    return cache_key({"messages": _messages(chat), "limits": limits})
+
+
+def _record(usage: TokenUsage, model: str, cached: bool) -> None:
+    counter("serving_llm_cache_total", "LLM cache lookups", ["result"]).labels(
+        "hit" if cached else "miss"
+    ).inc()
+    tokens = counter("serving_llm_tokens_total", "LLM tokens", ["model", "kind"])
+    tokens.labels(model, "input").inc(usage.input_tokens)
+    tokens.labels(model, "output").inc(usage.output_tokens)
+    if usage.cost_usd:
+        counter("serving_llm_cost_usd_total", "LLM cost in USD", ["model"]).labels(model).inc(
+            usage.cost_usd
+        )
+
+
+async def complete(chat: ChatRequest) -> Answer:
+    """The whole answer (from the cache when an identical deterministic request was answered)."""
+    client = request_client(chat)
+    key = _key(chat, client)
+    cache = answer_cache()
+    if key is not None and (hit := cache.get(key)) is not None:
+        _record(TokenUsage(), served_model(), cached=True)
+        return Answer(hit.text, TokenUsage(), cached=True)
+    with get_tracer(__name__).start_as_current_span("llm.chat"):
+        result = await client.run(_messages(chat))
+    answer = Answer(str(result.output), result.usage)
+    _record(answer.usage, served_model(), cached=False)
+    if key is not None:
+        cache.put(key, answer)
+    return answer
+
+
+def _completion(answer: Answer, model: str) -> dict[str, Any]:
+    usage = answer.usage
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": answer.text},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": usage.input_tokens,
+            "completion_tokens": usage.output_tokens,
+            "total_tokens": usage.total_tokens,
+        },
+    }
+
+
+def _chunk(ident: str, model: str, delta: dict[str, str], finish: str | None) -> str:
+    body = {
+        "id": ident,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return f"data: {json.dumps(body)}\n\n"
+
+
+async def stream_events(chat: ChatRequest, model: str) -> AsyncIterator[str]:
+    """Server-sent events in OpenAI's chunk format, ending with ``data: [DONE]``."""
+    ident = f"chatcmpl-{uuid.uuid4().hex}"
+    yield _chunk(ident, model, {"role": "assistant", "content": ""}, None)
+    client = request_client(chat)
+    key = _key(chat, client)
+    hit = answer_cache().get(key) if key is not None else None
+    try:
+        if hit is not None:
+            _record(TokenUsage(), model, cached=True)
+            yield _chunk(ident, model, {"content": hit.text}, None)
+        else:
+            parts: list[str] = []
+            async for delta in client.stream(_messages(chat)):
+                parts.append(delta)
+                yield _chunk(ident, model, {"content": delta}, None)
+            _record(client.total_usage, model, cached=False)
+            if key is not None:
+                answer_cache().put(key, Answer("".join(parts), client.total_usage))
+    except Exception:
+        _log.exception("stream failed")
+        failure = {"error": {"message": "the model failed mid-stream", "type": "server_error"}}
+        yield f"data: {json.dumps(failure)}\n\n"
+        return
+    yield _chunk(ident, model, {}, "stop")
+    yield "data: [DONE]\n\n"
+
+
+async def parse(request: Request) -> ChatRequest | JSONResponse:
+    """The validated request, or the error answer (400 bad JSON, 422 invalid, 404 model)."""
+    try:
+        payload = json.loads(await request.body())
+    except ValueError:
+        return error(400, "the body is not valid JSON", "invalid_request_error")
+    try:
+        chat = ChatRequest.model_validate(payload)
+    except ValidationError as invalid:
+        detail = invalid.errors(include_url=False, include_context=False, include_input=False)
+        message = f"{invalid.error_count()} invalid field(s)"
+        return error(422, message, "invalid_request_error", detail=detail)
+    model = served_model()
+    if chat.model not in {model, get_settings().section("llm", LLMSettings).model}:
+        return error(404, f"model {chat.model!r} is not served; ask for {model!r}", "not_found")
+    if chat.messages[-1].role != "user":
+        return error(422, "the last message must come from the user", "invalid_request_error")
+    return chat
+
+
+async def chat_completions(request: Request) -> Response:
+    """``POST /v1/chat/completions``."""
+    chat = await parse(request)
+    if isinstance(chat, JSONResponse):
+        return chat
+    model = served_model()
+    if chat.stream:
+        return StreamingResponse(stream_events(chat, model), media_type="text/event-stream")
+    try:
+        answer = await complete(chat)
+    except BudgetExceededError as spent:
+        return error(429, str(spent), "insufficient_quota")
+    except Exception:
+        _log.exception("model call failed")
+        return error(502, "the model provider failed; see the service log", "server_error")
+    return JSONResponse(_completion(answer, model))
+
+
+async def list_models(request: Request) -> Response:
+    """``GET /v1/models``: the one model this service answers with."""
+    del request
+    entry = {"id": served_model(), "object": "model", "created": 0, "owned_by": "service"}
+    return JSONResponse({"object": "list", "data": [entry]})
+
+
+def app() -> Starlette:
+    """The OpenAI-compatible routes, to mount under ``/v1``."""
+    return Starlette(
+        routes=[
+            Route("/chat/completions", chat_completions, methods=["POST"]),
+            Route("/models", list_models, methods=["GET"]),
+        ]
+    )
+
+
+async def ready() -> str | None:
+    """``None`` when a model can be built from the settings, else why not."""
+    try:
+        served_model()
+    except Exception as problem:
+        return f"llm model cannot be built: {problem}"
+    return None
+
+
+def contribute() -> Contribution:
+    """The OpenAI-compatible API for the service (see :mod:`..serving.adapters`)."""
+    return Contribution(
+        pillar="llm",
+        mounts=[("/v1", app())],
+        readiness=[ready],
+        routes=["/v1/chat/completions", "/v1/models"],
+    )

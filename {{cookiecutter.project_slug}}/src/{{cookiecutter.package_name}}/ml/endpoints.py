@@ -1,0 +1,136 @@
+"""``POST /predict``: the ml pillar's production model behind an adaptively batched BentoML API.
+
+Present only when both the ml and serving pillars are (the template's manifest lists it as an
+integration). Uses :class:`.inference.Predictor` only. The request model is built from the
+model's frozen data schema (one optional, typed field per raw input column; unknown fields are
+refused with 422), so it is read when the service is imported: after training a new model
+*schema*, restart the service. Without a model yet, any record shape is accepted and ``/readyz``
+answers 503 until one is trained.
+
+Request: ``{"records": [{"<column>": value, ...}, ...]}``; answer: one
+``{"probability", "label", "model_version"}`` per record. BentoML merges concurrent requests
+into batches of up to ``serving.predict_max_batch_size`` records, waiting at most
+``serving.predict_max_latency_ms``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import bentoml
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..core.logging import get_logger
+from ..core.settings import get_settings
+from ..monitoring.metrics import gauge, histogram
+from ..monitoring.prediction_log import log_predictions
+from ..monitoring.tracing import get_tracer
+from ..serving.adapters import Contribution
+from ..serving.settings import ServingSettings
+from .inference import ModelNotFoundError, Predictor
+
+SCORE_BUCKETS = tuple(round(0.1 * step, 1) for step in range(1, 11))
+AnyRecord = dict[str, str | int | float | bool | None]
+
+_log = get_logger("serving.ml")
+_lock = threading.Lock()
+_loaded: dict[str, Predictor] = {}
+
+
+class PredictionOut(BaseModel):
+    """The model's answer for one record."""
+
+    probability: float = Field(description="Probability of the positive class.")
+    label: int | str = Field(description="Predicted class, as spelled in the training data.")
+    model_version: str = Field(description="Version of the model that answered.")
+
+
+def predictor() -> Predictor:
+    """The production model (``ml.production_tag`` pins it), loaded once per process.
+
+    Raises:
+        ModelNotFoundError: no model was trained (or the pinned tag does not exist).
+    """
+    with _lock:
+        if "model" not in _loaded:
+            model = Predictor.load(None)
+            gauge("serving_model_info", "Model served by /predict", ["version"]).labels(
+                model.version
+            ).set(1)
+            _log.info("model loaded", tag=model.tag)
+            _loaded["model"] = model
+        return _loaded["model"]
+
+
+def reset() -> None:
+    """Forget the loaded model (tests; a new production model without a restart)."""
+    with _lock:
+        _loaded.clear()
+
+
+def record_model() -> Any:
+    """The request record type: the model's input model with unknown fields refused."""
+    try:
+        base = predictor().input_model()
+    except ModelNotFoundError as error:
+        _log.warning("no model to serve yet; /predict accepts any record shape", reason=str(error))
+        return AnyRecord
+    config = ConfigDict(**{**base.model_config, "extra": "forbid"})
+    return type("PredictRecord", (base,), {"model_config": config, "__module__": __name__})
+
+
+def score(records: list[Any]) -> list[PredictionOut]:
+    """Score a batch of validated records with the production model; metrics and log them."""
+    model = predictor()
+    raw = [r.model_dump(by_alias=True) if isinstance(r, BaseModel) else dict(r) for r in records]
+    with get_tracer(__name__).start_as_current_span("ml.predict") as span:
+        span.set_attribute("ml.rows", len(raw))
+        span.set_attribute("ml.model_version", model.version)
+        predictions = model.predict(raw)
+    scores = histogram(
+        "serving_prediction_score",
+        "Probability returned by /predict",
+        ["model_version"],
+        buckets=SCORE_BUCKETS,
+    ).labels(model.version)
+    for prediction in predictions:
+        scores.observe(prediction.probability)
+    log_predictions(raw, predictions, model_version=model.version)
+    return [PredictionOut.model_validate(p.model_dump()) for p in predictions]
+
+
+async def ready() -> str | None:
+    """``None`` once a model is loaded, else why not."""
+    try:
+        predictor()
+    except ModelNotFoundError as error:
+        return str(error)
+    return None
+
+
+def _mixin(record: Any, settings: ServingSettings) -> type:
+    def predict(self: object, records: list[Any]) -> list[PredictionOut]:
+        """Score records with the production model (adaptive batching across requests)."""
+        del self
+        return score(records)
+
+    predict.__annotations__ = {"records": list[record], "return": list[PredictionOut]}
+    api = bentoml.api(
+        route="/predict",
+        batchable=True,
+        max_batch_size=settings.predict_max_batch_size,
+        max_latency_ms=settings.predict_max_latency_ms,
+    )
+    return type("PredictAPI", (), {"predict": api(predict), "__module__": __name__})
+
+
+def contribute() -> Contribution:
+    """``/predict`` for the service (see :mod:`..serving.adapters`)."""
+    settings = get_settings().section("serving", ServingSettings)
+    return Contribution(
+        pillar="ml",
+        mixin=_mixin(record_model(), settings),
+        readiness=[ready],
+        routes=["/predict"],
+    )

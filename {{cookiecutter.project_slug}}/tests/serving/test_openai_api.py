@@ -1,0 +1,120 @@
+"""The OpenAI-compatible API, driven by the official ``openai`` SDK (llm pillar's fake upstream)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import httpx2
+import pytest
+from openai import AsyncOpenAI, NotFoundError, OpenAI
+from openai.types.chat import ChatCompletionMessageParam
+from starlette.testclient import TestClient
+
+from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
+from {{ cookiecutter.package_name }}.llm import endpoints
+from {{ cookiecutter.package_name }}.serving.service import asgi_app
+
+from .conftest import API_KEY, AUTH
+
+MESSAGES: list[ChatCompletionMessageParam] = [
+    {"role": "system", "content": "Answer briefly."},
+    {"role": "user", "content": "Say hello to the service"},
+]
+
+
+@pytest.fixture
+def upstream(fake_llm: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Settings pointing the llm pillar at the fake server; a fresh answer cache."""
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", fake_llm)
+    get_settings.cache_clear()
+    endpoints._cache.cache_clear()
+    yield fake_llm
+    endpoints._cache.cache_clear()
+
+
+def sdk() -> AsyncOpenAI:
+    """The official async SDK talking to the in-process app."""
+    transport = httpx2.ASGITransport(app=asgi_app())
+    return AsyncOpenAI(
+        base_url="http://testserver/v1",
+        api_key=API_KEY,
+        http_client=httpx2.AsyncClient(transport=transport, base_url="http://testserver"),
+        max_retries=0,
+    )
+
+
+def test_sdk_lists_the_served_model(upstream: str) -> None:
+    async def ids() -> list[str]:
+        return [model.id async for model in sdk().models.list()]
+
+    assert asyncio.run(ids()) == ["fake-echo"]
+
+
+def test_sdk_chat_completion_with_usage_and_cache(upstream: str, client: TestClient) -> None:
+    async def ask() -> tuple[str | None, int]:
+        answer = await sdk().chat.completions.create(model="fake-echo", messages=MESSAGES)
+        assert answer.usage is not None
+        return answer.choices[0].message.content, answer.usage.total_tokens
+
+    first, tokens = asyncio.run(ask())
+    assert first
+    assert tokens > 0
+    second, cached_tokens = asyncio.run(ask())
+    assert (second, cached_tokens) == (first, 0)
+    metrics = client.get("/metrics").text
+    assert 'serving_llm_cache_total{result="hit"}' in metrics
+    assert "serving_llm_tokens_total" in metrics
+
+
+def test_sdk_streams_deltas(upstream: str) -> None:
+    async def stream() -> list[str]:
+        chunks = await sdk().chat.completions.create(
+            model="fake-echo",
+            messages=MESSAGES,
+            stream=True,
+            temperature=0.7,
+        )
+        return [c.choices[0].delta.content or "" async for c in chunks if c.choices]
+
+    parts = asyncio.run(stream())
+    assert len(parts) >= 2
+    assert "".join(parts)
+
+
+def test_unknown_model_is_404_in_openai_shape(upstream: str) -> None:
+    with pytest.raises(NotFoundError, match="not served"):
+        asyncio.run(sdk().chat.completions.create(model="gpt-9", messages=MESSAGES))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"model": "fake-echo", "messages": []},
+        {"model": "fake-echo", "messages": [{"role": "wizard", "content": "hi"}]},
+        {"model": "fake-echo", "messages": [{"role": "user", "content": "hi"}], "n": 3},
+        {"model": "fake-echo", "messages": [{"role": "user", "content": "hi"}], "temperature": 9},
+        {"model": "fake-echo", "messages": [{"role": "assistant", "content": "last"}]},
+        {"messages": [{"role": "user", "content": "hi"}]},
+    ],
+)
+def test_invalid_chat_requests_are_422(client: TestClient, body: dict[str, object]) -> None:
+    response = client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 422
+    assert response.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_chat_needs_an_api_key(anonymous: TestClient) -> None:
+    assert anonymous.get("/v1/models").status_code == 401
+    assert anonymous.get("/v1/models", headers=AUTH).status_code == 200
+
+
+@pytest.mark.slow
+def test_live_server_speaks_openai(live_server: str) -> None:
+    client = OpenAI(base_url=f"{live_server}/v1", api_key=API_KEY, max_retries=0, timeout=30)
+    assert [m.id for m in client.models.list().data] == ["fake-echo"]
+    answer = client.chat.completions.create(model="fake-echo", messages=MESSAGES)
+    assert answer.choices[0].message.content
+    stream = client.chat.completions.create(model="fake-echo", messages=MESSAGES, stream=True)
+    text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert text

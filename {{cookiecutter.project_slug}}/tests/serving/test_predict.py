@@ -1,0 +1,105 @@
+"""``/predict`` over a real model trained once per session by the ml pillar's own flow."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import ValidationError
+from starlette.testclient import TestClient
+
+from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
+from {{ cookiecutter.package_name }}.ml import endpoints
+from {{ cookiecutter.package_name }}.ml.inference import Predictor
+from {{ cookiecutter.package_name }}.serving.service import AIService
+
+from .conftest import AUTH, model_environment
+
+RECORD = {
+    "age": 40,
+    "tenure_months": 3,
+    "monthly_charges": 99.5,
+    "total_charges": 300.0,
+    "support_calls": 4,
+    "contract": "month-to-month",
+    "payment_method": "credit card",
+    "region": "south",
+}
+
+
+@pytest.fixture
+def model(
+    trained_model: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Predictor]:
+    """Settings pointing at the trained model; the adapter loads it afresh."""
+    for name, value in model_environment(trained_model).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv(f"{ENV_PREFIX}ARTIFACTS_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    endpoints.reset()
+    yield endpoints.predictor()
+    endpoints.reset()
+
+
+def test_record_model_comes_from_the_frozen_schema(model: Predictor) -> None:
+    record = endpoints.record_model()
+    assert set(record.model_fields) == set(model.input_model().model_fields)
+    assert record.model_validate(RECORD)
+    with pytest.raises(ValidationError, match="age"):
+        record.model_validate({**RECORD, "age": "forty"})
+    with pytest.raises(ValidationError, match="unknown_column"):
+        record.model_validate({**RECORD, "unknown_column": 1})
+
+
+def test_predict_in_process_scores_and_logs(model: Predictor, tmp_path: Path) -> None:
+    predictions = AIService().predict([RECORD, {**RECORD, "tenure_months": 60}])
+    assert len(predictions) == 2
+    assert all(0.0 <= p.probability <= 1.0 for p in predictions)
+    assert {p.model_version for p in predictions} == {model.version}
+    logged = list(tmp_path.rglob("predictions-*.jsonl"))
+    assert logged
+    assert len(logged[0].read_text().splitlines()) == 2
+
+
+def test_predict_over_http_with_metrics(model: Predictor, client: TestClient) -> None:
+    response = client.post("/predict", json={"records": [RECORD]})
+    assert response.status_code == 200, response.text
+    [prediction] = response.json()
+    assert prediction["model_version"] == model.version
+    assert prediction["label"] in model.classes
+    metrics = client.get("/metrics").text
+    assert "serving_prediction_score_bucket" in metrics
+    assert "serving_model_info{" + f'version="{model.version}"' + "} 1.0" in metrics
+    assert asyncio.run(endpoints.ready()) is None
+
+
+def test_predict_rejects_a_non_list(client: TestClient) -> None:
+    response = client.post("/predict", json={"records": {"age": 1}})
+    assert response.status_code == 422
+    assert client.post("/predict", json={}).status_code == 422
+
+
+def test_not_ready_without_a_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}ML__BENTOML_HOME", str(tmp_path / "empty"))
+    get_settings.cache_clear()
+    endpoints.reset()
+    reason = asyncio.run(endpoints.ready())
+    assert reason
+    assert "train" in reason
+
+
+@pytest.mark.slow
+def test_live_server_predicts_with_the_frozen_schema(live_server: str) -> None:
+    """Over HTTP: the schema of the served model validates each field (422 names it)."""
+    url = f"{live_server}/predict"
+    ok = httpx.post(url, json={"records": [RECORD, RECORD]}, headers=AUTH, timeout=30)
+    assert ok.status_code == 200, ok.text
+    assert len(ok.json()) == 2
+    wrong = httpx.post(url, json={"records": [{**RECORD, "age": "old"}]}, headers=AUTH, timeout=30)
+    assert wrong.status_code == 422
+    assert "age" in str(wrong.json()["detail"])
+    unknown = httpx.post(url, json={"records": [{"colour": "red"}]}, headers=AUTH, timeout=30)
+    assert unknown.status_code == 422
