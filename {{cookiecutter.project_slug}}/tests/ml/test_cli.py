@@ -1,18 +1,49 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.core.cli import build_app
 
+runner = CliRunner()
 
-def test_help_lists_the_train_command() -> None:
-    result = CliRunner().invoke(build_app(), ["ml", "--help"])
+
+def test_help_lists_the_commands() -> None:
+    result = runner.invoke(build_app(), ["ml", "--help"])
     assert result.exit_code == 0, result.output
-    assert "train" in result.output
+    for command in ("train", "evaluate", "predict", "schema", "models", "sample", "deploy"):
+        assert command in result.output
 
 
 def test_train_help_documents_its_options() -> None:
-    result = CliRunner().invoke(build_app(), ["ml", "train", "--help"])
+    result = runner.invoke(build_app(), ["ml", "train", "--help"])
     assert result.exit_code == 0, result.output
     assert "--data-path" in result.output
     assert "--artifacts-dir" in result.output
+
+
+def test_schema_shows_the_frozen_contract() -> None:
+    result = runner.invoke(build_app(), ["ml", "schema"])
+    assert result.exit_code == 0, result.output
+    assert "reviewed" in result.output
+    assert "month_to_month" in result.output
+
+
+def test_sample_then_schema_infer_on_new_data(tmp_path: Path) -> None:
+    data = tmp_path / "mine.csv"
+    result = runner.invoke(build_app(), ["ml", "sample", "--out", str(data), "--rows", "120"])
+    assert result.exit_code == 0, result.output
+    assert data.is_file()
+    result = runner.invoke(build_app(), ["ml", "schema", "--data-path", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "inferred" in result.output
+    assert (tmp_path / "mine.schema.json").is_file()
+    again = runner.invoke(build_app(), ["ml", "schema", "--data-path", str(data), "--infer"])
+    assert "schema v2" in again.output
+
+
+def test_models_on_an_empty_store() -> None:
+    result = runner.invoke(build_app(), ["ml", "models"])
+    assert result.exit_code == 0, result.output
+    assert "model store" in result.output

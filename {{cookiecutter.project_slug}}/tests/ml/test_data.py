@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,53 +7,18 @@ import pytest
 from {{ cookiecutter.package_name }}.ml import data
 
 
-def test_missing_file_names_the_path(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match=r"nope\.csv"):
-        data.load_table(tmp_path / "nope.csv")
+def test_text_numbers_become_floats() -> None:
+    values = pd.Series(["1,234.50", " 12 ", "$5", "", None, "n/a", "7"], dtype=object)
+    out = data.to_number(values)
+    assert out.iloc[:3].tolist() == [1234.5, 12.0, 5.0]
+    assert out.iloc[3:6].isna().all()
+    assert out.iloc[6] == 7.0
 
 
-def test_sample_quarantines_rows_without_a_usable_target(sample: pd.DataFrame) -> None:
-    clean, quarantined = data.quarantine(sample, "churned")
-    assert len(clean) + len(quarantined) == len(sample)
-    assert len(quarantined) == 8
-    assert set(clean["churned"].unique()) == {0, 1}
-    assert pd.api.types.is_integer_dtype(clean["churned"])
-    assert set(quarantined[data.REASON_COLUMN]) == {
-        "missing churned",
-        "invalid churned: not 0/1",
-    }
-    assert not set(clean["customer_id"]) & set(quarantined["customer_id"])
-
-
-def test_quarantine_reasons_per_rule() -> None:
-    frame = pd.DataFrame(
-        {
-            "x": [1.0, np.nan, 3.0, 4.0, 5.0],
-            "c": ["a", np.nan, "b", "a", "b"],
-            "y": ["1", "0", None, "yes", "0"],
-        }
-    )
-    clean, quarantined = data.quarantine(frame, "y")
-    assert clean["x"].tolist() == [1.0, 5.0]
-    assert clean["y"].tolist() == [1, 0]
-    assert quarantined[data.REASON_COLUMN].tolist() == [
-        "all features missing",
-        "missing y",
-        "invalid y: not 0/1",
-    ]
-
-
-def test_missing_target_column_is_a_data_error(sample: pd.DataFrame) -> None:
-    with pytest.raises(data.DataError, match="'label' not found"):
-        data.quarantine(sample, "label")
-
-
-def test_quarantine_fraction_limit() -> None:
-    data.check_quarantine_fraction(total=100, quarantined=10, limit=0.1)
-    with pytest.raises(data.DataError, match="11 of 100"):
-        data.check_quarantine_fraction(total=100, quarantined=11, limit=0.1)
-    with pytest.raises(data.DataError, match="no usable rows"):
-        data.check_quarantine_fraction(total=3, quarantined=3, limit=1.0)
+def test_numeric_detection_tolerates_blanks_but_not_words() -> None:
+    assert data.looks_numeric(pd.Series(["1", "2.5", " ", None, "3,000"]))
+    assert not data.looks_numeric(pd.Series(["1", "two", "three"]))
+    assert not data.looks_numeric(pd.Series([True, False]))
 
 
 def test_roles_of_the_sample(sample: pd.DataFrame) -> None:
@@ -69,7 +32,6 @@ def test_roles_of_the_sample(sample: pd.DataFrame) -> None:
         "support_calls",
     ]
     assert roles.categorical == ["contract", "payment_method", "region"]
-    assert roles.features == [*roles.numeric, *roles.categorical]
 
 
 def test_id_detection_by_name_and_by_unique_values() -> None:
@@ -77,8 +39,8 @@ def test_id_detection_by_name_and_by_unique_values() -> None:
         {
             "order_key": [5, 5, 6],
             "email": ["a@x", "b@x", "c@x"],
-            "row": [10, 11, 12],
-            "price": [1.5, 2.5, 3.5],
+            "row": ["10", "11", "12"],
+            "price": ["1.5", "2.5", "3.5"],
             "plan": ["a", "a", "b"],
             "y": [0, 1, 0],
         }
@@ -92,6 +54,8 @@ def test_explicit_id_columns_override_detection(sample: pd.DataFrame) -> None:
     assert "region" not in roles.features
     with pytest.raises(data.DataError, match="not_a_column"):
         data.infer_roles(sample, "churned", ["not_a_column"])
+    with pytest.raises(data.DataError, match="'label' not found"):
+        data.infer_roles(sample, "label")
 
 
 @pytest.mark.parametrize(
@@ -113,9 +77,61 @@ def test_blank_labels_become_missing_and_others_pass_through() -> None:
     assert data.normalise_label(3) == 3
 
 
-def test_sample_categories_collapse_to_canonical_values(sample: pd.DataFrame) -> None:
-    assert sample["contract"].nunique() > 3
-    normalised = data.normalise_categories(sample, ["contract", "region"])
-    assert set(normalised["contract"]) == {"month_to_month", "one_year", "two_year"}
-    assert set(normalised["region"].dropna()) == {"north", "south", "east", "west"}
+@pytest.mark.parametrize(
+    ("values", "positive", "classes"),
+    [
+        (["Yes", "No", "yes", "NO ", "No"], "", ["No", "Yes"]),
+        (["1", "0", "0", "1.0", "0"], "", [0, 1]),
+        ([True, False, False], "", ["False", "True"]),
+        (["stay", "leave", "stay", "stay"], "", ["stay", "leave"]),
+        (["stay", "leave", "stay", "leave", "leave"], "stay", ["leave", "stay"]),
+    ],
+)
+def test_target_encoding(values: list[object], positive: str, classes: list[object]) -> None:
+    encoded, found = data.encode_target(pd.Series(values, name="y"), positive)
+    assert found == classes
+    assert set(encoded.dropna()) <= {0.0, 1.0}
+    assert encoded.notna().all()
+
+
+def test_unusable_target_values_become_missing() -> None:
+    encoded, classes = data.encode_target(pd.Series(["Yes", "No", "No", "unknown", "", None]))
+    assert classes == ["No", "Yes"]
+    assert encoded.tolist()[:3] == [1.0, 0.0, 0.0]
+    assert encoded.iloc[3:].isna().all()
+
+
+def test_target_errors_name_the_problem() -> None:
+    with pytest.raises(data.DataError, match="two classes"):
+        data.encode_target(pd.Series(["a", "a"], name="y"))
+    with pytest.raises(data.DataError, match="positive_label 'maybe'"):
+        data.encode_target(pd.Series(["a", "b"]), "maybe")
+
+
+def test_clean_table_fixes_the_sample(sample: pd.DataFrame) -> None:
+    cleaned = data.clean_table(sample, "churned")
+    frame = cleaned.frame
+    assert cleaned.duplicates == 20
+    assert len(frame) == len(sample) - 20
+    assert not frame.duplicated().any()
+    assert frame["total_charges"].dtype == float
+    assert set(frame["contract"]) == {"month_to_month", "one_year", "two_year"}
+    assert set(frame["region"].dropna()) == {"north", "south", "east", "west"}
+    assert cleaned.classes == ["No", "Yes"]
+    assert frame.index.isin(sample.index).all(), "raw row numbers are kept"
     assert sample["contract"].nunique() > 3, "the input frame is not modified"
+
+
+def test_prepare_features_adds_missing_columns() -> None:
+    out = data.prepare_features(pd.DataFrame({"x": ["1,5"]}), ["x", "n"], ["c"])
+    assert out["x"].tolist() == [15.0]
+    assert np.isnan(out["n"].iloc[0])
+    assert pd.isna(out["c"].iloc[0])
+
+
+def test_quarantine_fraction_limit() -> None:
+    data.check_quarantine_fraction(total=100, quarantined=10, limit=0.1)
+    with pytest.raises(data.DataError, match="11 of 100"):
+        data.check_quarantine_fraction(total=100, quarantined=11, limit=0.1)
+    with pytest.raises(data.DataError, match="no usable rows"):
+        data.check_quarantine_fraction(total=3, quarantined=3, limit=1.0)

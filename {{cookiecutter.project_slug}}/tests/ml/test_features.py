@@ -6,7 +6,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from {{ cookiecutter.package_name }}.ml.data import ColumnRoles
-from {{ cookiecutter.package_name }}.ml.features import build_pipeline, build_preprocessor
+from {{ cookiecutter.package_name }}.ml.features import Winsorizer, build_pipeline, build_preprocessor
 
 ROLES = ColumnRoles(numeric=["x"], categorical=["plan"], ids=["id"])
 
@@ -18,7 +18,7 @@ def _frame(x: list[float], plan: list[str | None]) -> pd.DataFrame:
 def test_statistics_come_from_the_training_rows_only() -> None:
     train = _frame([1.0, 2.0, 3.0, np.nan], ["Basic", "basic", "PRO", None])
     holdout = _frame([np.nan, 100.0], ["Enterprise", "pro"])
-    preprocessor = build_preprocessor(ROLES).fit(train)
+    preprocessor = build_preprocessor(ROLES, winsorize_quantile=0.0).fit(train)
 
     out = preprocessor.transform(holdout)
 
@@ -45,3 +45,23 @@ def test_pipeline_ignores_ids_and_accepts_raw_spellings() -> None:
     raw = _frame([5.0, 5.0], [" PRO", "pro"]).assign(id=["other", "ids"])
     proba = pipeline.predict_proba(raw)[:, 1]
     assert proba[0] == pytest.approx(proba[1])
+
+
+def test_winsorizer_clips_to_training_quantiles() -> None:
+    train = np.array([[float(v)] for v in range(101)])
+    clipper = Winsorizer(0.05).fit(train)
+    assert clipper.transform(np.array([[-50.0], [50.0], [1000.0]]))[:, 0].tolist() == [
+        5.0,
+        50.0,
+        95.0,
+    ]
+    assert Winsorizer(0.0).fit(train).transform(np.array([[1000.0]]))[0, 0] == 1000.0
+
+
+def test_pipeline_reads_numbers_stored_as_text() -> None:
+    train = _frame([1.0, 2.0, 8.0, 9.0], ["basic", "basic", "pro", "pro"])
+    pipeline = build_pipeline(ROLES, LogisticRegression()).fit(train, [0, 0, 1, 1])
+    as_text = pd.DataFrame({"x": ["8", " 8.0 ", "8,0"], "plan": ["pro", "PRO", "pro"]})
+    proba = pipeline.predict_proba(as_text)[:, 1]
+    assert proba[0] == pytest.approx(proba[1])
+    assert proba[2] != pytest.approx(proba[0]), "8,0 reads as 80: thousands separators"

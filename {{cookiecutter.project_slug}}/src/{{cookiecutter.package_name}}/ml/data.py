@@ -1,31 +1,37 @@
-"""Load the training table, quarantine unusable rows and infer column roles (plain functions)."""
+"""Clean a raw table: column roles, numbers stored as text, category spelling, target, duplicates.
+
+Plain functions on pandas frames. :func:`prepare_features` is also the first step of the saved
+model pipeline, so serving cleans raw rows exactly the way training did.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-REASON_COLUMN = "quarantine_reason"
 _ID_NAME = re.compile(r"(^|_)(id|uuid|key)$", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s\-_/]+")
+_NOT_NUMERIC = re.compile(r"[,$€£%\s]")
+_POSITIVE = ("1", "1.0", "yes", "y", "true", "t", "positive", "pos")
+NUMERIC_SHARE = 0.95
 
 
 class DataError(ValueError):
-    """The training data cannot be used (missing column, too many bad rows)."""
+    """The data cannot be used (missing column, not binary, too many bad rows)."""
 
 
 @dataclass(frozen=True)
 class ColumnRoles:
-    """How each column of the training table is used."""
+    """How each column of the table is used."""
 
     numeric: list[str]
     categorical: list[str]
-    ids: list[str]
+    ids: list[str] = field(default_factory=list)
 
     @property
     def features(self) -> list[str]:
@@ -33,73 +39,50 @@ class ColumnRoles:
         return [*self.numeric, *self.categorical]
 
 
-def load_table(path: Path) -> pd.DataFrame:
-    """Read a CSV file; blank cells become missing values.
+@dataclass(frozen=True)
+class CleanTable:
+    """The cleaned table (original row index kept) and what cleaning decided."""
 
-    Raises:
-        FileNotFoundError: ``path`` does not exist (the message names it).
-    """
-    if not path.is_file():
-        raise FileNotFoundError(f"training data not found: {path}")
-    return pd.read_csv(path, skipinitialspace=True)
-
-
-def quarantine(
-    frame: pd.DataFrame, target: str, feature_columns: Sequence[str] | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split ``frame`` into usable rows and quarantined rows (with a ``quarantine_reason``).
-
-    A row is quarantined when its target is missing or not 0/1, or when every feature is blank.
-    The clean frame gets an integer target.
-
-    Raises:
-        DataError: ``target`` is not a column of ``frame``.
-    """
-    if target not in frame.columns:
-        raise DataError(f"target column {target!r} not found; columns: {list(frame.columns)}")
-    features = list(feature_columns or [c for c in frame.columns if c != target])
-    labels = pd.to_numeric(frame[target], errors="coerce")
-    reasons = pd.Series("", index=frame.index, dtype=object)
-    reasons[frame[features].isna().all(axis=1)] = "all features missing"
-    reasons[~labels.isin([0, 1])] = f"invalid {target}: not 0/1"
-    reasons[frame[target].isna()] = f"missing {target}"
-    bad = reasons != ""
-    quarantined = frame[bad].assign(**{REASON_COLUMN: reasons[bad]})
-    clean = frame[~bad].assign(**{target: labels[~bad].astype(int)})
-    return clean.reset_index(drop=True), quarantined.reset_index(drop=True)
+    frame: pd.DataFrame
+    roles: ColumnRoles
+    classes: list[Any]
+    duplicates: int
 
 
-def check_quarantine_fraction(total: int, quarantined: int, limit: float) -> None:
-    """Refuse to train when too many rows were quarantined.
+def to_number(values: pd.Series) -> pd.Series:
+    """``"1,234.50"``, ``" 12 "``, ``"$5"`` -> floats; blanks and words -> NaN."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype(float)
+    text = values.astype(object).map(lambda v: _NOT_NUMERIC.sub("", v) if isinstance(v, str) else v)
+    return pd.to_numeric(text.replace("", np.nan), errors="coerce").astype(float)
 
-    Raises:
-        DataError: ``quarantined / total`` exceeds ``limit`` or nothing is left.
-    """
-    if quarantined >= total:
-        raise DataError(f"no usable rows: {quarantined} of {total} quarantined")
-    if quarantined / total > limit:
-        raise DataError(
-            f"{quarantined} of {total} rows quarantined ({quarantined / total:.1%}), "
-            f"above max_quarantine_fraction={limit:.1%}"
-        )
+
+def looks_numeric(values: pd.Series, share: float = NUMERIC_SHARE) -> bool:
+    """Whether at least ``share`` of the non-blank values read as numbers."""
+    if pd.api.types.is_bool_dtype(values):
+        return False
+    if pd.api.types.is_numeric_dtype(values):
+        return True
+    present = values.dropna().astype(str).str.strip()
+    present = present[present != ""]
+    return len(present) > 0 and float(to_number(present).notna().mean()) >= share
 
 
 def detect_id_columns(frame: pd.DataFrame, target: str) -> list[str]:
     """Columns that identify rows rather than describe them.
 
     A column is an identifier when its name says so (``id``, ``customer_id``, ``uuid``, ``key``)
-    or when it holds text or integers with a distinct value on every row.
+    or when it holds text or whole numbers with a distinct value on (almost) every row.
     """
     ids = []
     for column in frame.columns:
         if column == target:
             continue
         values = frame[column]
-        unique_per_row = len(frame) > 1 and values.nunique(dropna=False) == len(frame)
-        discrete = pd.api.types.is_integer_dtype(values) or not pd.api.types.is_numeric_dtype(
-            values
-        )
-        if _ID_NAME.search(str(column)) or (unique_per_row and discrete):
+        unique_per_row = len(frame) > 1 and values.nunique() >= 0.99 * len(frame)
+        numbers = to_number(values) if looks_numeric(values) else None
+        whole = numbers is not None and bool((numbers.dropna() % 1 == 0).all())
+        if _ID_NAME.search(str(column)) or (unique_per_row and (numbers is None or whole)):
             ids.append(str(column))
     return ids
 
@@ -109,19 +92,20 @@ def infer_roles(
 ) -> ColumnRoles:
     """Sort the non-target columns into numeric features, categorical features and identifiers.
 
-    ``id_columns`` overrides detection when given; unknown names are an error.
+    Numbers stored as text count as numeric. ``id_columns`` overrides the id detection.
 
     Raises:
-        DataError: an explicit id column is not in ``frame``.
+        DataError: ``target`` or an explicit id column is not in ``frame``.
     """
+    if target not in frame.columns:
+        raise DataError(f"target column {target!r} not found; columns: {list(frame.columns)}")
     missing = sorted(set(id_columns or []) - set(frame.columns))
     if missing:
         raise DataError(f"id_columns not found in the data: {missing}")
     ids = list(id_columns) if id_columns else detect_id_columns(frame, target)
     rest = [str(c) for c in frame.columns if c != target and c not in ids]
-    numeric = [c for c in rest if pd.api.types.is_numeric_dtype(frame[c])]
-    categorical = [c for c in rest if c not in numeric]
-    return ColumnRoles(numeric=numeric, categorical=categorical, ids=ids)
+    numeric = [c for c in rest if looks_numeric(frame[c])]
+    return ColumnRoles(numeric=numeric, categorical=[c for c in rest if c not in numeric], ids=ids)
 
 
 def normalise_label(value: object) -> object:
@@ -138,3 +122,105 @@ def normalise_categories(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Data
     for column in columns:
         result[column] = result[column].map(normalise_label).astype(object)
     return result
+
+
+def prepare_features(
+    frame: pd.DataFrame, numeric: Sequence[str], categorical: Sequence[str]
+) -> pd.DataFrame:
+    """Numbers stored as text become floats, categories get one spelling; other columns kept.
+
+    Columns missing from ``frame`` are added as missing values, so a row with only some
+    fields still reaches the imputers.
+    """
+    result = frame.copy()
+    for column in [*numeric, *categorical]:
+        if column not in result.columns:
+            result[column] = np.nan
+    for column in numeric:
+        result[column] = to_number(result[column])
+    return normalise_categories(result, categorical)
+
+
+def model_inputs(
+    frame: pd.DataFrame, numeric: Sequence[str], categorical: Sequence[str]
+) -> pd.DataFrame:
+    """:func:`prepare_features`, keeping only the model's input columns, in a fixed order."""
+    return prepare_features(frame, numeric, categorical)[[*numeric, *categorical]]
+
+
+def _target_key(value: object) -> object:
+    """One spelling per class: ``" YES"`` -> ``"yes"``, ``"1.0"`` -> ``"1"``; blanks -> NaN."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return np.nan
+    text = str(value).strip()
+    if re.fullmatch(r"-?\d+(\.0+)?", text):
+        return str(int(float(text)))
+    return normalise_label(text)
+
+
+def encode_target(values: pd.Series, positive_label: str = "") -> tuple[pd.Series, list[Any]]:
+    """Encode a binary target as 0/1 floats (NaN when unusable) and return ``[negative, positive]``.
+
+    The two most frequent (normalised) values are the classes; any other value is unusable.
+    The positive class is ``positive_label`` when given, else 1/yes/true, else the rarer one.
+
+    Raises:
+        DataError: fewer than two classes, or ``positive_label`` is not one of them.
+    """
+    norm = values.map(_target_key)
+    counts = norm.value_counts()
+    if len(counts) < 2:  # noqa: PLR2004  (binary)
+        raise DataError(f"target {values.name!r} needs two classes, found {list(counts.index)}")
+    classes = [str(c) for c in counts.index[:2]]
+    wanted = str(normalise_label(positive_label)) if positive_label else ""
+    if wanted and wanted not in classes:
+        raise DataError(f"positive_label {positive_label!r} is not one of the classes {classes}")
+    positive = wanted or next((c for c in classes if c in _POSITIVE), classes[1])
+    negative = classes[0] if classes[1] == positive else classes[1]
+    encoded = norm.map({negative: 0.0, positive: 1.0}).astype(float)
+    raw = {key: values[norm == key].astype(str).str.strip().mode().iloc[0] for key in classes}
+    labels: list[Any] = [raw[negative], raw[positive]]
+    if all(re.fullmatch(r"-?\d+(\.0+)?", str(label)) for label in labels):
+        labels = [int(float(label)) for label in labels]
+    return encoded, labels
+
+
+def clean_table(
+    raw: pd.DataFrame,
+    target: str,
+    roles: ColumnRoles | None = None,
+    positive_label: str = "",
+    id_columns: Sequence[str] | None = None,
+) -> CleanTable:
+    """Clean a raw table for validation and training.
+
+    Strips column names, infers roles (unless given), parses numbers, fixes category spellings,
+    encodes the target and drops exact duplicate rows. The row index of ``raw`` is kept, so
+    quarantined rows can be found in the raw table.
+    """
+    frame = raw.rename(columns=lambda c: str(c).strip())
+    roles = roles or infer_roles(frame, target, id_columns)
+    frame = prepare_features(frame, roles.numeric, roles.categorical)
+    frame[target], classes = encode_target(frame[target], positive_label)
+    duplicated = frame.duplicated(keep="first")
+    return CleanTable(
+        frame=frame[~duplicated],
+        roles=roles,
+        classes=classes,
+        duplicates=int(duplicated.sum()),
+    )
+
+
+def check_quarantine_fraction(total: int, quarantined: int, limit: float) -> None:
+    """Refuse to train when too many rows were quarantined.
+
+    Raises:
+        DataError: ``quarantined / total`` exceeds ``limit`` or nothing is left.
+    """
+    if quarantined >= total:
+        raise DataError(f"no usable rows: {quarantined} of {total} quarantined")
+    if quarantined / total > limit:
+        raise DataError(
+            f"{quarantined} of {total} rows quarantined ({quarantined / total:.1%}), "
+            f"above max_quarantine_fraction={limit:.1%}"
+        )

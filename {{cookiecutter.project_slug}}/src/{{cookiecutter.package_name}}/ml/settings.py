@@ -3,39 +3,119 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
 
 class MLSettings(BaseModel):
-    """Where the training data lives, how it is split and how the model is fitted."""
+    """Where the data comes from, how it is validated, tuned, tracked and registered."""
 
+    # --- data ------------------------------------------------------------------------------------
     data_path: Path = Field(
         default=Path("ml/customers.csv"),
-        description="Training CSV; a relative path is read from the core data_dir.",
+        description="Training CSV or Parquet file; a relative path is read from the core data_dir.",
     )
-    target: str = Field(default="churned", description="Name of the 0/1 target column.")
+    sql_url: SecretStr = Field(
+        default=SecretStr(""),
+        description="SQLAlchemy URL to read training data from with sql_query; empty: DuckDB.",
+    )
+    sql_query: str = Field(
+        default="",
+        description="SQL query returning the training table; empty: read data_path instead.",
+    )
+    target: str = Field(default="churned", description="Name of the binary target column.")
+    positive_label: str = Field(
+        default="",
+        description="Target value of the positive class; empty: 1/yes/true or the rarer value.",
+    )
     id_columns: list[str] = Field(
         default_factory=list,
         description="Identifier columns to drop (JSON list); empty: detected from names/values.",
     )
-    test_size: float = Field(
-        default=0.2, gt=0.0, lt=1.0, description="Fraction of rows held out for evaluation."
+    schema_path: Path = Field(
+        default=Path(""),
+        description="Frozen data schema (JSON); empty: <data file>.schema.json next to the data.",
     )
-    random_seed: int = Field(default=42, description="Seed for the split and the models.")
-    n_estimators: int = Field(default=200, ge=1, description="XGBoost: number of trees.")
-    max_depth: int = Field(default=4, ge=1, description="XGBoost: maximum tree depth.")
-    learning_rate: float = Field(default=0.05, gt=0.0, description="XGBoost: shrinkage per tree.")
     max_quarantine_fraction: float = Field(
         default=0.1,
         ge=0.0,
         le=1.0,
         description="Fail the run when more than this fraction of rows is quarantined.",
     )
+    winsorize_quantile: float = Field(
+        default=0.01,
+        ge=0.0,
+        lt=0.5,
+        description="Clip numbers to the [q, 1-q] quantiles of the training rows; 0 disables.",
+    )
+    # --- training --------------------------------------------------------------------------------
+    test_size: float = Field(
+        default=0.2, gt=0.0, lt=1.0, description="Fraction of rows held out for evaluation."
+    )
+    cv_folds: int = Field(default=5, ge=2, description="Stratified cross-validation folds.")
+    random_seed: int = Field(default=42, description="Seed for splits, tuning and models.")
+    n_estimators: int = Field(default=200, ge=1, description="XGBoost trees (untuned default).")
+    max_depth: int = Field(default=4, ge=1, description="XGBoost maximum depth (untuned default).")
+    learning_rate: float = Field(default=0.05, gt=0.0, description="XGBoost shrinkage (default).")
+    tuning_trials: int = Field(
+        default=15, ge=0, description="Optuna trials (0: no tuning, use the defaults above)."
+    )
+    tuning_timeout_s: float = Field(
+        default=20.0, gt=0.0, description="Wall-clock budget of the Optuna search, in seconds."
+    )
+    # --- tracking and registry -------------------------------------------------------------------
+    tracking_enabled: bool = Field(default=True, description="Log runs to MLflow.")
+    tracking_uri: str = Field(
+        default="",
+        description="MLflow tracking URI; empty: sqlite:///<artifacts_dir>/ml/mlflow.db.",
+    )
+    experiment_name: str = Field(default="ml-train", description="MLflow experiment name.")
+    model_name: str = Field(
+        default="tabular-classifier", description="Name of the model in the BentoML model store."
+    )
+    bentoml_home: Path | None = Field(
+        default=None,
+        description="BentoML home holding the model store; empty: BENTOML_HOME or ~/bentoml.",
+    )
+    production_tag: str = Field(
+        default="",
+        description="Pin serving to this model tag (name:version); empty: the production alias.",
+    )
+    promotion_margin: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="A challenger is promoted when its holdout ROC AUC beats production by this.",
+    )
+    # --- orchestration ---------------------------------------------------------------------------
+    task_runner: Literal["threads", "dask"] = Field(
+        default="threads", description="Prefect task runner: threads, or a Dask cluster."
+    )
+    dask_address: str = Field(
+        default="", description="Dask scheduler address; empty: start a LocalCluster."
+    )
+    retrain_cron: str = Field(
+        default="0 3 * * 1", description="Cron schedule of the retraining deployment (UTC)."
+    )
+
+    @field_validator("bentoml_home", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """``BENTOML_HOME=`` (blank, as in .env.example) means: not set."""
+        return None if value in ("", ".") else value
 
     def resolve_data_path(self, data_dir: Path) -> Path:
         """Return ``data_path``, read relative to ``data_dir`` unless it is absolute."""
         return self.data_path if self.data_path.is_absolute() else data_dir / self.data_path
+
+    def resolve_schema_path(self, data_dir: Path, artifacts_dir: Path) -> Path:
+        """The frozen schema file: the setting, else next to the data file (SQL: artifacts)."""
+        if str(self.schema_path) not in {"", "."}:
+            path = self.schema_path
+            return path if path.is_absolute() else data_dir / path
+        if self.sql_query:
+            return artifacts_dir / "ml" / "sql.schema.json"
+        return self.resolve_data_path(data_dir).with_suffix(".schema.json")
 
 
 SETTINGS = MLSettings

@@ -1,57 +1,77 @@
-"""Training steps as plain functions: version, split, fit, evaluate, save.
+"""Training steps as plain functions: prepare, split, fit, version, write the run folder.
 
 :mod:`.flows` wires them into a Prefect flow; tests call them directly.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import joblib
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
-from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
-from .data import ColumnRoles
+from . import data, schema
+from .evaluation import Metrics
 from .features import build_pipeline
+from .ingest import write_parquet
+from .registry import PIPELINE_FILE, REFERENCE_FILE, REFERENCE_SCORES_FILE, SCHEMA_FILE
 
 ARTIFACT_SUBDIR = "ml"
-DECISION_THRESHOLD = 0.5
-
-
-class Metrics(BaseModel):
-    """Holdout metrics of one classifier."""
-
-    roc_auc: float = Field(description="Area under the ROC curve.")
-    pr_auc: float = Field(description="Average precision (area under the precision-recall curve).")
-    f1: float = Field(description="F1 score at a 0.5 probability threshold.")
+REFERENCE_ROWS = 5000
 
 
 class TrainResult(BaseModel):
-    """What a training run produced: metrics, artifact paths and row counts."""
+    """What a training run produced: metrics, the decision, artifact paths and row counts."""
 
     version: str
+    model_tag: str
+    promoted: bool
+    decision: str = Field(description="Why the model was (not) promoted to production.")
     metrics: Metrics
     baseline_metrics: Metrics
-    model_path: Path
-    metrics_path: Path
+    cv_roc_auc: float = Field(description="Mean CV ROC AUC of the chosen XGBoost parameters.")
+    baseline_cv_roc_auc: float
+    params: dict[str, Any]
+    tuning_trials: int
+    tuning_pruned: int
+    run_dir: Path
+    report_path: Path
     quarantine_path: Path
+    schema_path: Path
+    schema_written: bool = Field(description="True when this run inferred and wrote the schema.")
+    data_hash: str
     rows_total: int
+    rows_duplicates: int
     rows_quarantined: int
     rows_train: int
     rows_test: int
+    mlflow_run_id: str | None = None
 
     @property
     def beats_baseline(self) -> bool:
-        """Whether the main model's ROC AUC is at least the baseline's."""
+        """Whether the main model's holdout ROC AUC is at least the baseline's."""
         return self.metrics.roc_auc >= self.baseline_metrics.roc_auc
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Validated rows ready to split, and what validation decided."""
+
+    frame: pd.DataFrame
+    quarantined: pd.DataFrame
+    contract: schema.FrozenSchema
+    schema_written: bool
+    duplicates: int
+    rows_total: int
 
 
 @dataclass(frozen=True)
@@ -64,38 +84,49 @@ class Split:
     y_test: pd.Series
 
 
-@dataclass(frozen=True)
-class ArtifactPaths:
-    """Where one version's files are written."""
+def prepare(
+    raw: pd.DataFrame,
+    target: str,
+    schema_path: Path,
+    *,
+    positive_label: str = "",
+    id_columns: list[str] | None = None,
+    max_quarantine_fraction: float = 1.0,
+) -> Prepared:
+    """Clean ``raw`` and enforce the frozen data contract.
 
-    model: Path
-    metrics: Path
-    quarantine: Path
+    Infers and writes the schema the first time; quarantines failing rows with reasons and
+    enforces the quarantine limit.
 
-    @classmethod
-    def for_version(cls, artifacts_dir: Path, version: str) -> ArtifactPaths:
-        """``<artifacts_dir>/ml/{model,metrics,quarantine}-<version>.*``."""
-        folder = artifacts_dir / ARTIFACT_SUBDIR
-        return cls(
-            model=folder / f"model-{version}.joblib",
-            metrics=folder / f"metrics-{version}.json",
-            quarantine=folder / f"quarantine-{version}.csv",
-        )
-
-
-def data_hash(path: Path, length: int = 8) -> str:
-    """Short SHA-256 of the file's bytes: the same data always gives the same hash."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:length]
+    Raises:
+        DataError: the data breaks the contract or too many rows fail it.
+    """
+    frozen = schema.load(schema_path)
+    roles = frozen.roles if frozen else None
+    cleaned = data.clean_table(raw, target, roles, positive_label, id_columns)
+    if frozen is None:
+        frozen = schema.infer(cleaned.frame, cleaned.roles, target, cleaned.classes)
+        schema.save(frozen, schema_path)
+    valid, quarantined = schema.validate(cleaned.frame, raw, frozen)
+    data.check_quarantine_fraction(len(raw), len(quarantined), max_quarantine_fraction)
+    return Prepared(
+        frame=valid.assign(**{target: valid[target].astype(int)}),
+        quarantined=quarantined,
+        contract=frozen,
+        schema_written=roles is None,
+        duplicates=cleaned.duplicates,
+        rows_total=len(raw),
+    )
 
 
 def model_version(digest: str, now: datetime | None = None) -> str:
-    """``20250131T120000Z-<hash>``: sortable by time, traceable to the data."""
-    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    """``20250131t120000z-<hash>``: sortable by time, traceable to the data, a valid BentoML tag."""
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dt%H%M%Sz")
     return f"{stamp}-{digest}"
 
 
 def split_data(
-    frame: pd.DataFrame, roles: ColumnRoles, target: str, test_size: float, seed: int
+    frame: pd.DataFrame, roles: data.ColumnRoles, target: str, test_size: float, seed: int
 ) -> Split:
     """Stratified train/holdout split of the feature columns and the target."""
     x_train, x_test, y_train, y_test = train_test_split(
@@ -108,59 +139,64 @@ def split_data(
     return Split(x_train=x_train, x_test=x_test, y_train=y_train, y_test=y_test)
 
 
-def fit_pipeline(split: Split, roles: ColumnRoles, estimator: Any) -> Pipeline:
+def fit_pipeline(
+    split: Split, roles: data.ColumnRoles, estimator: Any, winsorize_quantile: float = 0.01
+) -> Pipeline:
     """Fit preprocessing + ``estimator`` on the training part only."""
-    pipeline = build_pipeline(roles, estimator)
+    pipeline = build_pipeline(roles, estimator, winsorize_quantile)
     pipeline.fit(split.x_train, split.y_train)
     return pipeline
 
 
-def evaluate(pipeline: Pipeline, x: pd.DataFrame, y: pd.Series) -> Metrics:
-    """ROC AUC, PR AUC and F1 of ``pipeline`` on ``x``/``y``."""
-    scores = pipeline.predict_proba(x)[:, 1]
-    return Metrics(
-        roc_auc=float(roc_auc_score(y, scores)),
-        pr_auc=float(average_precision_score(y, scores)),
-        f1=float(f1_score(y, (scores >= DECISION_THRESHOLD).astype(int))),
-    )
+def git_commit(cwd: Path | None = None) -> str:
+    """The current git commit (short), or ``"unknown"`` outside a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],  # noqa: S607
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() or "unknown"
 
 
-def save_artifacts(
-    paths: ArtifactPaths,
+def write_model_files(
+    run_dir: Path,
     pipeline: Pipeline,
-    quarantined: pd.DataFrame,
-    report: dict[str, Any],
-) -> ArtifactPaths:
-    """Write the fitted pipeline (joblib), the run report (JSON) and the quarantined rows (CSV)."""
-    paths.model.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(pipeline, paths.model)
-    quarantined.to_csv(paths.quarantine, index=False)
-    paths.metrics.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
-    return paths
+    contract: schema.FrozenSchema,
+    x_train: pd.DataFrame,
+    seed: int,
+) -> dict[str, Path]:
+    """Write what the registry stores next to the pipeline; returns store name -> local path.
 
-
-def run_report(result: TrainResult, data_path: Path, roles: ColumnRoles) -> dict[str, Any]:
-    """The JSON written next to the model: the result plus the data source and input columns."""
-    return {
-        **result.model_dump(mode="json"),
-        "data_path": str(data_path),
-        "columns": {"numeric": roles.numeric, "categorical": roles.categorical, "ids": roles.ids},
+    ``reference.parquet``: up to 5 000 training rows, raw input columns after cleaning (numbers
+    parsed, categories normalised); ``reference_scores.json``: the model's probabilities on them.
+    Drift monitoring compares live inputs and scores with these.
+    """
+    run_dir.mkdir(parents=True, exist_ok=True)
+    reference = x_train.sample(min(len(x_train), REFERENCE_ROWS), random_state=seed)
+    reference = reference.reset_index(drop=True)
+    scores = pipeline.predict_proba(reference)[:, 1]
+    files = {
+        PIPELINE_FILE: run_dir / PIPELINE_FILE,
+        SCHEMA_FILE: run_dir / SCHEMA_FILE,
+        REFERENCE_FILE: run_dir / REFERENCE_FILE,
+        REFERENCE_SCORES_FILE: run_dir / REFERENCE_SCORES_FILE,
     }
+    joblib.dump(pipeline, files[PIPELINE_FILE])
+    schema.save(contract, files[SCHEMA_FILE])
+    write_parquet(reference, files[REFERENCE_FILE])
+    files[REFERENCE_SCORES_FILE].write_text(
+        json.dumps(np.round(scores, 6).tolist()) + "\n", encoding="utf-8"
+    )
+    return files
 
 
-def load_model(path: Path) -> Pipeline:
-    """Load a pipeline written by :func:`save_artifacts` (only open files you trust)."""
+def load_pipeline(path: Path) -> Pipeline:
+    """Load a pipeline written by :func:`write_model_files` (only open files you trust)."""
     model: Pipeline = joblib.load(path)
     return model
-
-
-def latest_model_path(artifacts_dir: Path) -> Path:
-    """The newest ``model-<version>.joblib`` under ``<artifacts_dir>/ml``.
-
-    Raises:
-        FileNotFoundError: no model has been trained yet.
-    """
-    models = sorted((artifacts_dir / ARTIFACT_SUBDIR).glob("model-*.joblib"))
-    if not models:
-        raise FileNotFoundError(f"no trained model under {artifacts_dir / ARTIFACT_SUBDIR}")
-    return models[-1]

@@ -1,0 +1,117 @@
+"""The data contract: inference, the frozen file, lazy validation and quarantine with reasons."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}.ml import data, schema, train
+from tests.ml.conftest import SCHEMA_PATH
+
+
+def _contract(frame: pd.DataFrame) -> tuple[data.CleanTable, schema.FrozenSchema]:
+    cleaned = data.clean_table(frame, "churned")
+    return cleaned, schema.infer(cleaned.frame, cleaned.roles, "churned", cleaned.classes)
+
+
+def test_inferred_schema_describes_the_sample(sample: pd.DataFrame) -> None:
+    _, contract = _contract(sample)
+    columns = contract.columns
+    assert columns["contract"]["categories"] == ["month_to_month", "one_year", "two_year"]
+    assert columns["region"]["nullable"] is True
+    assert (
+        columns["tenure_months"] | {"nullable": False, "integer": True, "min": 0.0}
+        == columns["tenure_months"]
+    )
+    # Robust ranges: the 999 ages are far outside the range inferred from the bulk.
+    assert 85 < columns["age"]["max"] < 999
+    assert contract.classes == ["No", "Yes"]
+    assert contract.roles.ids == ["customer_id"]
+
+
+def test_schema_file_round_trips_and_is_readable(sample: pd.DataFrame, tmp_path: Path) -> None:
+    _, contract = _contract(sample)
+    path = schema.save(contract, tmp_path / "s.schema.json")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["status"] == "inferred"
+    assert document["columns"]["age"]["kind"] == "numeric"
+    loaded = schema.load(path)
+    assert loaded is not None
+    assert loaded.columns == contract.columns
+    assert loaded.roles == contract.roles
+    assert schema.load(tmp_path / "none.json") is None
+
+
+def test_shipped_schema_is_reviewed_and_enforced(sample: pd.DataFrame) -> None:
+    contract = schema.load(SCHEMA_PATH)
+    assert contract is not None
+    assert contract.status == "reviewed"
+    assert contract.columns["age"]["max"] == 120.0
+    cleaned = data.clean_table(sample, "churned", contract.roles)
+    valid, quarantined = schema.validate(cleaned.frame, sample, contract)
+    assert len(valid) + len(quarantined) == len(cleaned.frame)
+    reasons = quarantined[schema.REASON_COLUMN]
+    assert reasons.str.contains(r"churned: not one of \['No', 'Yes'\]").sum() >= 8
+    assert reasons.str.contains(r"age: in_range\(0.0, 120.0\) \(raw '999'\)").sum() >= 1
+    # Quarantined rows are the raw rows, as they were in the file.
+    assert set(quarantined["churned"].fillna("")) - {"Yes", "No"} >= {"unknown", "N/A", ""}
+
+
+def test_every_failing_row_is_collected_with_all_its_reasons(sample: pd.DataFrame) -> None:
+    _, contract = _contract(sample.head(200))
+    raw = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d"],
+            "age": ["30", "999", "40", "abc"],
+            "tenure_months": ["5", "6", "", "7"],
+            "monthly_charges": ["50", "60", "70", "80"],
+            "total_charges": ["100", "200", "300", "400"],
+            "support_calls": ["0", "1", "2", "3"],
+            "contract": ["One year", "weekly", "Two year", "One year"],
+            "payment_method": ["Credit card"] * 4,
+            "region": ["north"] * 4,
+            "churned": ["Yes", "No", "maybe", "No"],
+        }
+    )
+    batch = data.clean_table(raw, "churned", contract.roles)
+    valid, quarantined = schema.validate(batch.frame, raw, contract)
+    assert valid["customer_id"].tolist() == ["a"]
+    reasons = dict(zip(quarantined["customer_id"], quarantined[schema.REASON_COLUMN], strict=True))
+    assert "age: in_range" in reasons["b"]
+    assert "contract: isin" in reasons["b"]
+    assert "(raw 'weekly')" in reasons["b"]
+    assert "tenure_months: not_nullable (raw blank)" in reasons["c"]
+    assert "churned: not one of" in reasons["c"]
+    assert "age" in reasons["d"]
+
+
+def test_missing_column_fails_the_run(sample: pd.DataFrame) -> None:
+    cleaned, contract = _contract(sample)
+    with pytest.raises(data.DataError, match=r"missing: \['region'\]"):
+        schema.validate(cleaned.frame, sample.drop(columns="region"), contract)
+
+
+def test_prepare_infers_once_then_enforces(sample: pd.DataFrame, tmp_path: Path) -> None:
+    path = tmp_path / "data.schema.json"
+    first = train.prepare(sample, "churned", path)
+    assert first.schema_written
+    assert path.is_file()
+    assert first.rows_total == len(sample)
+    assert first.duplicates == 20
+    assert set(first.frame["churned"]) == {0, 1}
+    # A reviewer narrows a category list: later runs enforce the edited file.
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["columns"]["region"]["categories"] = ["north", "south"]
+    path.write_text(json.dumps(document), encoding="utf-8")
+    second = train.prepare(sample, "churned", path)
+    assert not second.schema_written
+    assert len(second.quarantined) > len(first.quarantined)
+    assert second.quarantined[schema.REASON_COLUMN].str.contains("region: isin").any()
+
+
+def test_prepare_enforces_the_quarantine_limit(sample: pd.DataFrame, tmp_path: Path) -> None:
+    with pytest.raises(data.DataError, match="rows quarantined"):
+        train.prepare(sample, "churned", tmp_path / "s.json", max_quarantine_fraction=0.001)
