@@ -259,3 +259,22 @@ def test_platform_targets_run_in_a_generated_project(tmp_path: Path, template_re
     assert warn.returncode == 0
     assert "behind the template" in warn.stdout
     assert _run("make", "template-check", cwd=project, **{**env, "CI": "true"}).returncode != 0
+
+
+def test_template_still_green_workflow_covers_every_preset() -> None:
+    """The template repository's weekly run: valid, and it generates every preset."""
+    path = helpers.REPO_ROOT / ".github/workflows/still-green.yml"
+    for command in (
+        [BIN / "actionlint", "-oneline", path],
+        [BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows", path],
+    ):
+        result = _run(*command, cwd=helpers.REPO_ROOT)
+        assert result.returncode == 0, result.stdout + result.stderr
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    matrix = workflow["jobs"]["project"]["strategy"]["matrix"]
+    presets = {preset.stem for preset in (helpers.REPO_ROOT / "presets").glob("*.yml")}
+    assert set(matrix["preset"]) == presets
+    steps = workflow["jobs"]["project"]["steps"]
+    runs = [step["run"] for step in steps if "run" in step]
+    for target in ("install", "lint", "typecheck", "test-ci"):
+        assert f'make -C "$PROJECT" {target}' in runs
