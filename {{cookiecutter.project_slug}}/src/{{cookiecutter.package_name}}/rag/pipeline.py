@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..core.logging import get_logger
 from ..core.settings import get_settings
+from ..monitoring.metrics import counter, gauge, histogram
 from .apis import load_api
 from .documents import Document, load_documents
 from .embeddings import Embedder, embed_batches_default, make_embedder, token_counter
@@ -98,6 +99,7 @@ def index_sources(
         )
     finally:
         store.close()
+    _record(report, settings.vector_store)
     log.info(
         "rag index ready",
         store=settings.vector_store,
@@ -109,6 +111,18 @@ def index_sources(
         build=report.meta.build_id,
     )
     return report
+
+
+def _record(report: IndexReport, store: str) -> None:
+    counter(
+        "rag_index_chunks_embedded_total", "Chunks embedded by index updates.", ["store"]
+    ).labels(store=store).inc(report.chunks_embedded)
+    gauge("rag_index_chunks", "Chunks in the live index.", ["store"]).labels(store=store).set(
+        report.meta.chunks
+    )
+    histogram("rag_index_seconds", "Duration of index updates.", ["store"]).labels(
+        store=store
+    ).observe(report.seconds)
 
 
 def make_retriever(

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
+from ..monitoring.metrics import histogram
+from ..monitoring.tracing import get_tracer
 from .embeddings import Embedder
 from .ranking import mmr, recency_boost, rrf
 from .settings import RAGSettings, SearchMode
@@ -128,6 +130,16 @@ class Retriever:
         check_filters(filters)
         k = k or self.settings.top_k
         mode = mode or self.settings.search_mode
+        seconds = histogram("rag_search_seconds", "Retrieval latency (rag pillar).", ["mode"])
+        with get_tracer(__name__).start_as_current_span("rag.search") as span:
+            span.set_attribute("rag.k", k)
+            span.set_attribute("rag.mode", mode)
+            with seconds.labels(mode=mode).time():
+                hits = self._search(query, k, filters, mode)
+            span.set_attribute("rag.hits", len(hits))
+        return hits
+
+    def _search(self, query: str, k: int, filters: Filters | None, mode: SearchMode) -> list[Hit]:
         rankings, weights = self._rankings(query, mode, filters)
         fused = rankings[0] if len(rankings) == 1 else rrf(rankings, self.settings.rrf_k, weights)
         settings = self.settings
