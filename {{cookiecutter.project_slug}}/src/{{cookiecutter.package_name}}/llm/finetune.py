@@ -136,6 +136,7 @@ def train_lora(
     ``model`` / ``tokenizer`` default to :func:`load_base` of ``settings.base_model``.
     """
     require_finetune()
+    import torch  # noqa: PLC0415
     from datasets import Dataset  # noqa: PLC0415
     from peft import LoraConfig, prepare_model_for_kbit_training  # noqa: PLC0415
     from trl import SFTConfig, SFTTrainer  # noqa: PLC0415
@@ -154,6 +155,7 @@ def train_lora(
         target_modules=settings.target_modules or "all-linear",
         task_type="CAUSAL_LM",
     )
+    cuda = torch.cuda.is_available()
     config = SFTConfig(
         output_dir=str(output_dir / "checkpoints"),
         max_steps=settings.max_steps,
@@ -165,6 +167,8 @@ def train_lora(
         save_strategy="no",
         report_to=[],
         seed=settings.seed,
+        use_cpu=not cuda,
+        bf16=cuda and torch.cuda.is_bf16_supported(),
     )
     trainer = SFTTrainer(
         model=model,
@@ -204,7 +208,7 @@ def generate(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int = 32) 
     text = tokenizer.apply_chat_template(
         [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
     )
-    inputs = tokenizer(text, return_tensors="pt")
+    inputs = tokenizer(text, return_tensors="pt").to(model.device)
     with torch.no_grad():
         output = model.generate(
             **inputs,
