@@ -196,20 +196,21 @@ def test_alerts_fire_on_bad_series_and_not_on_good_ones(
                         "HighErrorRate",
                         {"severity": "critical"},
                         "More than 5% of requests fail with 5xx",
-                        "5xx ratio is 60% over 5 minutes.",
+                        "The 5xx ratio has been above 5% for 5 minutes.",
                     ),
                     _alert(
                         "DataDriftDetected",
                         {"severity": "warning", "column": "tenure_months"},
-                        "Drift in tenure_months",
-                        "The last drift check found tenure_months drifted from the training "
+                        "Data drift in one input column (label: column)",
+                        "The last drift check found the column drifted from the training "
                         "reference (see artifacts/drift/latest.json).",
                     ),
                     _alert(
                         "LLMErrorRate",
                         {"severity": "warning", "model": "m"},
-                        "Over 10% of calls to m fail",
-                        "Error ratio 50% (fallback models take over if configured).",
+                        "Over 10% of calls to one model fail (label: model)",
+                        "Error ratio above 10% for 10 minutes (fallback models take over if "
+                        "configured).",
                     ),
                     {"alertname": "HighLatencyP99", "eval_time": "15m", "exp_alerts": []},
                     {"alertname": "AgentStepFailures", "eval_time": "15m", "exp_alerts": []},
