@@ -60,7 +60,8 @@ def test_option_row(row: dict[str, str], render: Callable[..., Path]) -> None:
 
 def _ci_calls_only_make_targets(ci_file: Path, project: Path) -> None:
     """Every CI job step that runs something calls `make <target>` with an existing target."""
-    makefile = (project / "Makefile").read_text()
+    makefiles = [project / "Makefile", *sorted((project / "make").glob("*.mk"))]
+    makefile = "\n".join(path.read_text() for path in makefiles)
     config = yaml.safe_load(ci_file.read_text())
     commands: list[str] = []
     if ci_file.name == "ci.yml":
