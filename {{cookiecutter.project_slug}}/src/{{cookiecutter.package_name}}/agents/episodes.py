@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 import zlib
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -97,6 +98,7 @@ class EpisodicMemory:
         self.store = store
         self.embedder = embedder
         self._last_id = 0
+        self._lock = threading.Lock()  # background runs share one memory
         self._texts: list[tuple[str, str]] = []
         self._matrix: Matrix = np.zeros((0, embedder.dim), dtype=np.float32)
 
@@ -128,10 +130,13 @@ class EpisodicMemory:
         return normalise(np.asarray(self.embedder.embed(texts), dtype=np.float32))
 
     def _refresh(self) -> None:
-        rows = self.store.episodes(self.embedder.name, after_id=self._last_id)
-        if not rows:
-            return
-        vectors = np.stack([np.frombuffer(blob, dtype=np.float32) for *_, blob in rows])
-        self._matrix = np.vstack([self._matrix, vectors])
-        self._texts += [(text, outcome) for _, text, outcome, _ in rows]
-        self._last_id = rows[-1][0]
+        with self._lock:
+            rows = self.store.episodes(self.embedder.name, after_id=self._last_id)
+            if not rows:
+                return
+            vectors = np.stack([np.frombuffer(blob, dtype=np.float32) for *_, blob in rows])
+            # texts first: a concurrent search may pair an older matrix with newer texts, never
+            # the reverse
+            self._texts += [(text, outcome) for _, text, outcome, _ in rows]
+            self._matrix = np.vstack([self._matrix, vectors])
+            self._last_id = rows[-1][0]
