@@ -107,7 +107,7 @@ def test_tuning_is_seeded_and_starts_from_the_defaults(fitted: Fitted) -> None:
             defaults=DEFAULTS,
             trials=3,
             timeout_s=120,
-            folds=3,
+            folds=2,
             seed=5,
         )
 
@@ -122,7 +122,7 @@ def test_tuning_is_seeded_and_starts_from_the_defaults(fitted: Fitted) -> None:
         defaults=DEFAULTS,
         trials=0,
         timeout_s=1,
-        folds=3,
+        folds=2,
         seed=5,
     )
     assert untuned.params == DEFAULTS
