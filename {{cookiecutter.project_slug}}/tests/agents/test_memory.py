@@ -6,13 +6,20 @@ import asyncio
 
 import numpy as np
 import pytest
-from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolCallPart
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    ToolCallPart,
+    ToolReturnPart,
+)
 from pydantic_ai.models.function import AgentInfo
 
 from {{ cookiecutter.package_name }}.agents.episodes import EpisodicMemory, HashingEmbedder
+from {{ cookiecutter.package_name }}.agents.history import TRIMMED
 from {{ cookiecutter.package_name }}.agents.memory import ShortTermMemory, estimate_tokens
 from {{ cookiecutter.package_name }}.agents.schemas import Critique, Plan, RunState, StepResult
-from {{ cookiecutter.package_name }}.agents.settings import AgentsSettings
+from {{ cookiecutter.package_name }}.agents.settings import DEFAULT_ROLE_TOOLS, AgentsSettings
 from {{ cookiecutter.package_name }}.agents.store import RunStore
 from {{ cookiecutter.package_name }}.agents.workflow import advance, next_turn
 
@@ -106,3 +113,39 @@ def test_state_machine_without_a_model() -> None:
     assert (state.status, state.answer) == ("succeeded", "the longer answer")
     with pytest.raises(TypeError, match="cannot take"):
         advance(state, Plan(steps=[]), settings)
+
+
+def test_long_turns_trim_their_oldest_tool_outputs(make_runner: RunnerFactory) -> None:
+    seen: list[list[str]] = []
+
+    def read_log(part: int) -> str:
+        """Read one part of a long log file."""
+        return f"part {part}: " + "x" * 2_000
+
+    def researcher(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        returns = [
+            str(p.content)
+            for m in messages
+            if isinstance(m, ModelRequest)
+            for p in m.parts
+            if isinstance(p, ToolReturnPart)
+        ]
+        seen.append(returns)
+        if len(returns) < 3:
+            return ModelResponse(parts=[ToolCallPart("read_log", {"part": len(returns)})])
+        return respond(info, output="read 3 parts")
+
+    role_tools = {**DEFAULT_ROLE_TOOLS, "researcher": ["read_log"]}
+    runner = make_runner(
+        Script({"researcher": researcher}),
+        tools=[read_log],
+        role_tools=role_tools,
+        turn_history_tokens=1_200,
+    )
+    record = asyncio.run(runner.arun("Summarise the log"))
+    last = seen[-1]
+    assert last[0] == TRIMMED  # the oldest output made room
+    assert last[-1].count("x") == 2_000  # the newest is intact
+    assert record.status == "succeeded"
+    step = runner.store.steps(record.run_id)[1]
+    assert all(call.result.count("x") == 2_000 for call in step.tool_calls)  # transcript: full

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic_ai import Agent, ModelRetry, RunContext
+from pydantic_ai.capabilities import ProcessHistory
 from pydantic_ai.models import Model
 
 from ..core.pillars import pillar_module
 from .guard import RoleDeps
+from .history import trim_tool_returns
 from .schemas import Critique, Plan, StepResult
 from .settings import AgentsSettings
 
@@ -87,6 +89,7 @@ def build_roles(models: Model | Mapping[str, Model] | None, settings: AgentsSett
             instructions=instructions(role),
             model_settings=request_settings,
             retries={"tools": settings.tool_retries, "output": settings.output_retries},
+            capabilities=[ProcessHistory(trim_tool_returns(settings.turn_history_tokens))],
             name=role,
             defer_model_check=True,
         )

@@ -104,6 +104,11 @@ class AgentsSettings(BaseModel):
     short_term_tokens: int = Field(
         default=2_000, gt=0, description="Token budget of earlier step results shown to a role."
     )
+    turn_history_tokens: int = Field(
+        default=8_000,
+        gt=0,
+        description="Token budget of one role turn's conversation; older tool outputs are trimmed.",
+    )
     memory_top_k: int = Field(
         default=3, ge=0, description="Similar past episodes offered to the planner."
     )
