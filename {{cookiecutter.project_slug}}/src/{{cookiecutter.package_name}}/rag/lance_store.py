@@ -66,19 +66,31 @@ def _where(filters: Filters | None) -> str | None:
     return " AND ".join(clauses) or None
 
 
-def _candidate(row: dict[str, Any], score: float) -> Candidate:
-    return Candidate(
-        chunk_id=row["id"],
-        document_id=row["document_id"],
-        source=row["source"],
-        title=row["title"],
-        section=tuple(row["section"] or ()),
-        text=row["text"],
-        kind=row["kind"],
-        fetched_at=datetime.fromtimestamp(row["fetched_at"], UTC),
-        score=float(score),
-        vector=np.asarray(row["vector"], dtype=np.float32),
-    )
+_COLUMNS = ["id", "document_id", "source", "title", "section", "text", "kind", "fetched_at"]
+
+
+def _candidates(table: Any, scores: list[float]) -> list[Candidate]:
+    """Candidates from an Arrow result; vectors converted in one block, not row by row."""
+    if table.num_rows == 0:
+        return []
+    vectors = table["vector"].combine_chunks()
+    matrix = vectors.flatten().to_numpy().reshape(table.num_rows, -1).astype(np.float32)
+    columns = {name: table[name].to_pylist() for name in _COLUMNS}
+    return [
+        Candidate(
+            chunk_id=columns["id"][i],
+            document_id=columns["document_id"][i],
+            source=columns["source"][i],
+            title=columns["title"][i],
+            section=tuple(columns["section"][i] or ()),
+            text=columns["text"][i],
+            kind=columns["kind"][i],
+            fetched_at=datetime.fromtimestamp(columns["fetched_at"][i], UTC),
+            score=float(scores[i]),
+            vector=matrix[i],
+        )
+        for i in range(table.num_rows)
+    ]
 
 
 class LanceStore:
@@ -220,8 +232,9 @@ class LanceStore:
         where = _where(filters)
         if where:
             builder = builder.where(where, prefilter=True)
-        rows = builder.limit(k).to_list()
-        return [_candidate(row, 1.0 - row["_distance"]) for row in rows]
+        result = builder.select([*_COLUMNS, "vector", "_distance"]).limit(k).to_arrow()
+        distances = result["_distance"].to_pylist()
+        return _candidates(result, [1.0 - distance for distance in distances])
 
     def text_search(self, query: str, k: int, filters: Filters | None = None) -> list[Candidate]:
         """BM25 over the heading path + text (LanceDB native full-text index)."""
@@ -233,8 +246,8 @@ class LanceStore:
         where = _where(filters)
         if where:
             builder = builder.where(where, prefilter=True)
-        rows = builder.limit(k).to_list()
-        return [_candidate(row, row["_score"]) for row in rows]
+        result = builder.select([*_COLUMNS, "vector", "_score"]).limit(k).to_arrow()
+        return _candidates(result, result["_score"].to_pylist())
 
     def close(self) -> None:
         """Forget the opened tables."""

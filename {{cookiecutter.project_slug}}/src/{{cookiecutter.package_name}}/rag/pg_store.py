@@ -9,6 +9,7 @@ interrupted update rolls back.
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +35,8 @@ class PgVectorStore:
         self.table_name = table_name
         self._ef_search = ef_search
         self._connection: psycopg.Connection[Any] | None = None
+        self._df_cache: dict[str, int] = {}
+        self._df_build: str | None = None
 
     def __str__(self) -> str:
         return f"postgres table {self.table_name}"
@@ -44,6 +47,8 @@ class PgVectorStore:
             connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
             register_vector(connection)
             connection.execute(f"SET hnsw.ef_search = {int(self._ef_search)}")
+            # Filtered queries keep scanning the HNSW graph until k rows pass the filter.
+            connection.execute("SET hnsw.iterative_scan = relaxed_order")
             self._connection = connection
         return self._connection
 
@@ -79,8 +84,6 @@ class PgVectorStore:
             " fetched_at timestamptz, metadata jsonb, vector vector({dim}),"
             " tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', search_text)) STORED)",
             "CREATE INDEX ON {chunks} (document_id)",
-            "CREATE INDEX ON {chunks} USING hnsw (vector vector_cosine_ops)",
-            "CREATE INDEX ON {chunks} USING gin (tsv)",
             "CREATE TABLE {documents} (id text PRIMARY KEY, content_hash text NOT NULL)",
             "CREATE TABLE {meta} (key text PRIMARY KEY, value jsonb NOT NULL)",
         ):
@@ -95,7 +98,8 @@ class PgVectorStore:
         connection = self._conn()
         dropped = [*update.removed, *(document.id for document in update.documents)]
         with connection.transaction(), connection.cursor() as cursor:
-            if update.rebuild or not self._exists():
+            created = update.rebuild or not self._exists()
+            if created:
                 self._create(cursor, update.meta.dimension)
             else:
                 for suffix, column in (("", "document_id"), ("_documents", "id")):
@@ -106,6 +110,12 @@ class PgVectorStore:
                         (dropped,),
                     )
             self._copy_chunks(cursor, update)
+            if created:  # indexes built after the bulk load: faster, and a better HNSW graph
+                for statement in (
+                    "CREATE INDEX ON {} USING hnsw (vector vector_cosine_ops)",
+                    "CREATE INDEX ON {} USING gin (tsv)",
+                ):
+                    cursor.execute(sql.SQL(statement).format(self._name()))
             cursor.executemany(
                 sql.SQL("INSERT INTO {} (id, content_hash) VALUES (%s, %s)").format(
                     self._name("_documents")
@@ -168,18 +178,63 @@ class PgVectorStore:
         rows = self._conn().execute(query, [probe, *params, probe, k]).fetchall()
         return [_candidate(row) for row in rows]
 
+    def _idf(self, words: str) -> dict[str, float]:
+        """BM25 inverse document frequency of each query lexeme, corpus-common ones dropped.
+
+        PostgreSQL's ``ts_rank`` has no IDF, so a common word would rank like a rare one.
+        Lexemes in more than a fifth of the chunks are dropped (unless nothing else is left);
+        document frequencies are cached per index build.
+        """
+        connection = self._conn()
+        meta = self.meta()
+        if meta is None:
+            return {}
+        if self._df_build != meta.build_id:
+            self._df_cache, self._df_build = {}, meta.build_id
+        lexemes = connection.execute(
+            "SELECT unnest(tsvector_to_array(to_tsvector('english', %s)))", (words,)
+        ).fetchall()
+        count = sql.SQL("SELECT count(*) FROM {} WHERE tsv @@ %s::tsquery").format(self._name())
+        for (lexeme,) in lexemes:
+            if lexeme not in self._df_cache:
+                row = connection.execute(count, (_quoted(lexeme),)).fetchone()
+                self._df_cache[lexeme] = int(row[0]) if row else 0
+        total = max(meta.chunks, 1)
+        found = {lex: self._df_cache[lex] for (lex,) in lexemes if self._df_cache[lex] > 0}
+        idf = {lex: math.log(1 + (total - df + 0.5) / (df + 0.5)) for lex, df in found.items()}
+        rare = {lex: weight for lex, weight in idf.items() if found[lex] <= total * 0.2}
+        return rare or dict(sorted(idf.items(), key=lambda item: -item[1])[:2])
+
     def text_search(self, query: str, k: int, filters: Filters | None = None) -> list[Candidate]:
-        """``ts_rank_cd`` over the tsvector of heading path + text (any query word matches)."""
+        """Chunks holding any informative query word, scored by the IDF of the words they hold.
+
+        Score = sum of the BM25 IDF of the matched lexemes + ``ts_rank_cd`` (term frequency and
+        proximity) as a tie-breaker; see :meth:`_idf`.
+        """
         words = query_words(query)
         if not words or not self._exists():
             return []
+        idf = self._idf(words)
+        if not idf:
+            return []
         where, params = self._where(filters)
+        matched = sql.SQL(" + ").join(
+            sql.SQL("CASE WHEN tsv @@ {}::tsquery THEN {} ELSE 0 END").format(
+                sql.Literal(_quoted(lexeme)), sql.Literal(weight)
+            )
+            for lexeme, weight in idf.items()
+        )
         statement = sql.SQL(
-            "SELECT {cols}, ts_rank_cd(tsv, query.q) AS score FROM {t}, (SELECT CAST(NULLIF("
-            "replace(plainto_tsquery('english', %s)::text, '&', '|'), '') AS tsquery) AS q) query "
-            "WHERE tsv @@ query.q{where} ORDER BY score DESC LIMIT %s"
-        ).format(cols=sql.SQL(_SELECT), t=self._name(), where=where)
-        rows = self._conn().execute(statement, [words, *params, k]).fetchall()
+            "SELECT {cols}, {matched} + ts_rank_cd(tsv, {q}::tsquery) AS score FROM {t} "
+            "WHERE tsv @@ {q}::tsquery{where} ORDER BY score DESC LIMIT %s"
+        ).format(
+            cols=sql.SQL(_SELECT),
+            matched=matched,
+            q=sql.Literal(" | ".join(_quoted(lexeme) for lexeme in idf)),
+            t=self._name(),
+            where=where,
+        )
+        rows = self._conn().execute(statement, [*params, k]).fetchall()
         return [_candidate(row) for row in rows]
 
     def close(self) -> None:
@@ -187,6 +242,11 @@ class PgVectorStore:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _quoted(lexeme: str) -> str:
+    """A lexeme as a tsquery operand: ``'it''s'``."""
+    return "'" + lexeme.replace("'", "''") + "'"
 
 
 def _candidate(row: tuple[Any, ...]) -> Candidate:
