@@ -77,3 +77,12 @@ def test_mcp_tools_need_approval_by_default(make_runner: RunnerFactory) -> None:
     record = asyncio.run(runner.arun("How many miles is 1 km?"))
     step = runner.store.steps(record.run_id)[1]
     assert [c.outcome for c in step.tool_calls] == ["denied"]
+
+
+def test_an_mcp_server_that_cannot_start_fails_the_run_clearly(make_runner: RunnerFactory) -> None:
+    broken = MCPServerSettings(name="gone", command="/nonexistent/mcp-server")
+    record = asyncio.run(make_runner(mcp_servers=[broken]).arun("What is 1 + 1?"))
+    assert record.status == "failed"
+    assert record.failure is not None
+    assert record.failure.kind == "error"
+    assert record.steps == 0

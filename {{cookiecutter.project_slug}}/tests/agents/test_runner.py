@@ -185,3 +185,19 @@ def test_registry_offers_pillar_tools_exactly_when_the_pillar_is_installed() -> 
     assert ("rag_search" in names) == ("rag" in installed_pillars())
     assert ("ml_predict" in names) == ("ml" in installed_pillars())
     assert build_toolset().tools["save_note"].metadata == {"side_effects": True}
+
+
+def test_a_provider_error_is_a_typed_failure_and_the_run_can_resume(
+    make_runner: RunnerFactory,
+) -> None:
+    def down(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        raise ConnectionError("provider unreachable")
+
+    runner = make_runner(Script({"critic": down}))
+    record = asyncio.run(runner.arun("What is 2 + 2?"))
+    assert record.failure is not None
+    assert (record.failure.kind, record.steps) == ("error", 3)
+    assert "provider unreachable" in record.failure.message
+    resumed = asyncio.run(make_runner().aresume(record.run_id))
+    assert resumed.status == "succeeded"
+    assert [s.seq for s in runner.store.steps(record.run_id)] == list(range(1, resumed.steps + 1))

@@ -42,7 +42,6 @@ from .workflow import advance, next_turn
 
 log = structlog.get_logger(__name__)
 StepCallback = Callable[[StepRecord], None]
-_STOPS = (RunStoppedError, UsageLimitExceeded, TimeoutError, UnexpectedModelBehavior)
 
 
 def agents_settings() -> AgentsSettings:
@@ -65,7 +64,9 @@ def _failure(exc: BaseException) -> Failure:
         return Failure(kind=kind, message=text)
     if isinstance(exc, TimeoutError):
         return Failure(kind="timeout", message="wall-clock limit reached during a step")
-    return Failure(kind="invalid_output", message=str(exc))
+    if isinstance(exc, UnexpectedModelBehavior):
+        return Failure(kind="invalid_output", message=str(exc))
+    return Failure(kind="error", message=f"{type(exc).__name__}: {exc}")
 
 
 class AgentRunner:
@@ -133,6 +134,11 @@ class AgentRunner:
                         record = await self._step(state, mcp)
                         if on_step is not None:
                             on_step(record)
+            except Exception as exc:  # e.g. an MCP server that does not start: a typed failure
+                state = self.store.load_state(state.run_id)
+                message = f"{type(exc).__name__}: {exc}"
+                state.status, state.failure = "failed", Failure(kind="error", message=message)
+                self.store.save_state(state)
             except BaseException:  # crash or cancellation: keep the last saved state
                 self._mark_interrupted(state.run_id)
                 raise
@@ -184,7 +190,7 @@ class AgentRunner:
                 usage = self._usage(run_usage)
                 advance(state, result, self.settings)
                 output = result.model_dump()
-            except _STOPS as exc:
+            except Exception as exc:  # limits, invalid output, provider errors: typed failures
                 state.status, state.failure = "failed", _failure(exc)
                 output = {"failure": state.failure.model_dump()}
             span.set_attributes(
