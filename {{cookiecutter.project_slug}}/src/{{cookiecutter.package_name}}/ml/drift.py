@@ -176,20 +176,8 @@ def compute_drift(
         )
         for name in reference.columns
     ]
-    scores = np.array([_as_float(entry.get("score")) for entry in recent])
     if reference_score is not None and len(reference_score):
-        edges = np.linspace(0.0, 1.0, BINS + 1)
-        edges[0], edges[-1] = -np.inf, np.inf
-        score_psi = numeric_psi(reference_score.astype(float), scores, edges)
-        columns.append(
-            _judge(
-                SCORE,
-                "score",
-                score_psi,
-                ks_test(reference_score.astype(float), scores),
-                thresholds,
-            )
-        )
+        columns.append(_score_drift(reference_score.astype(float), recent, thresholds))
     drifted = [column.name for column in columns if column.drifted]
     versions = sorted(
         {str(entry["model_version"]) for entry in recent if entry.get("model_version")}
@@ -201,6 +189,21 @@ def compute_drift(
             "drifted": drifted,
             "model_versions": versions,
         }
+    )
+
+
+def _score_drift(
+    reference: np.ndarray, recent: list[dict[str, object]], thresholds: MonitoringSettings
+) -> ColumnDrift:
+    """Drift of the predicted probability: PSI on ten equal-width bins, and KS."""
+    scores = np.array([_as_float(entry.get("score")) for entry in recent])
+    edges = np.concatenate(([-np.inf], np.linspace(0.0, 1.0, BINS + 1)[1:-1], [np.inf]))
+    return _judge(
+        SCORE,
+        "score",
+        numeric_psi(reference, scores, edges),
+        ks_test(reference, scores),
+        thresholds,
     )
 
 
@@ -218,15 +221,12 @@ def export_gauges(report: DriftReport) -> None:
         drifted_gauge.labels(column.name).set(int(column.drifted))
         if column.ks_pvalue is not None:
             pvalue_gauge.labels(column.name).set(column.ks_pvalue)
-    gauge("ml_drift_columns_drifted", "Columns (and score) drifted in the last run").set(
-        len(report.drifted)
-    )
-    gauge("ml_drift_current_rows", "Logged predictions compared in the last run").set(
-        report.current_rows
-    )
-    gauge("ml_drift_last_run_timestamp_seconds", "Unix time of the last drift run").set(
-        report.created_at.timestamp()
-    )
+    for name, documentation, value in (
+        ("ml_drift_columns_drifted", "Columns (and score) drifted", len(report.drifted)),
+        ("ml_drift_current_rows", "Logged predictions compared", report.current_rows),
+        ("ml_drift_last_run_timestamp_seconds", "Unix time", report.created_at.timestamp()),
+    ):
+        gauge(name, f"{documentation} in the last drift run", ()).set(value)
 
 
 def alert_payload(report: DriftReport, report_path: Path) -> dict[str, object]:
