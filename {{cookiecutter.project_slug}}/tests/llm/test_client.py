@@ -226,3 +226,15 @@ def test_token_usage_summary_reads_well() -> None:
     assert TokenUsage(1, 12, 5).summary() == "1 request, 12 in + 5 out tokens"
     assert TokenUsage(2, 1, 1, 0.5).summary() == "2 requests, 1 in + 1 out tokens, $0.500000"
     assert (TokenUsage(1, 1, 1, None) + TokenUsage(1, 1, 1, 0.25)).cost_usd == 0.25
+
+
+def test_repeated_chats_hit_the_cache() -> None:
+    chat = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "hello"},
+        {"role": "user", "content": "again"},
+    ]
+    client = LLMClient(LLMSettings(cache_enabled=True), model=TestModel(custom_output_text="ok"))
+    assert not client.run_sync(chat).cached
+    assert client.run_sync(chat).cached
+    assert not client.run_sync([*chat[:2], {"role": "user", "content": "other"}]).cached

@@ -26,7 +26,7 @@ from pydantic_ai.usage import RunUsage
 
 from ..core.settings import get_settings
 from .cache import ResponseCache, cache_key
-from .messages import Prompt, split_prompt
+from .messages import Prompt, PromptParts, split_prompt
 from .models import build_model, model_settings
 from .result import LLMResult, StructuredOutputError, jsonable, sync_loop
 from .settings import LLMSettings
@@ -255,7 +255,7 @@ class LLMClient:
         return spent
 
     def _cache_key(
-        self, parts: Any, output_type: object, toolsets: Sequence[object] | None
+        self, parts: PromptParts, output_type: object, toolsets: Sequence[object] | None
     ) -> str | None:
         if self.cache is None or toolsets or self.settings.temperature != 0:
             return None
@@ -267,7 +267,7 @@ class LLMClient:
             system=self.resolved_model.system,
             prompt=parts.user_prompt,
             instructions=parts.instructions,
-            history=[repr(m) for m in parts.history or []],
+            turns=parts.turns,
             schema=schema,
             settings=dict(self.model_settings),
         )

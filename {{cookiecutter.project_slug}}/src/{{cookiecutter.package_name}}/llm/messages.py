@@ -34,6 +34,8 @@ class PromptParts:
     instructions: str | None
     history: list[ModelMessage] | None
     prompt_ref: str | None
+    turns: tuple[tuple[str, str], ...] = ()
+    """The earlier turns as ``(role, text)``: a stable cache key (messages carry timestamps)."""
 
 
 def _text(content: Any) -> str:
@@ -64,8 +66,10 @@ def split_prompt(prompt: Prompt, instructions: str | None = None) -> PromptParts
         raise ValueError("chat messages must end with a user message")
     system: list[str] = []
     history: list[ModelMessage] = []
+    turns: list[tuple[str, str]] = []
     for message in messages[:-1]:
         role, text = message.get("role"), _text(message.get("content"))
+        turns.append((str(role), text))
         if role in ("system", "developer"):
             system.append(text)
         elif role == "user":
@@ -75,4 +79,4 @@ def split_prompt(prompt: Prompt, instructions: str | None = None) -> PromptParts
         else:
             raise ValueError(f"unsupported chat role {role!r} (use system, user or assistant)")
     last = _text(messages[-1].get("content"))
-    return PromptParts(last, _join(*system, instructions), history or None, None)
+    return PromptParts(last, _join(*system, instructions), history or None, None, tuple(turns))
