@@ -109,6 +109,7 @@ def _inner(runs: int) -> dict[str, Any]:  # runs inside the generated project's 
             "first_ms": first * 1000,
             "median_ms": statistics.median(timings) * 1000,
             "p95_ms": timings[int(len(timings) * 0.95)] * 1000,
+            "best_ms": timings[0] * 1000,
         }
     return {
         "steps_per_run": steps,
@@ -119,6 +120,8 @@ def _inner(runs: int) -> dict[str, Any]:  # runs inside the generated project's 
         "runner_cpu_ms_per_step": statistics.median(samples["cpu"]) * 1000,
         "baseline_cpu_ms_per_step": statistics.median(samples["base_cpu"]) * 1000,
         "overhead_cpu_ms_per_step": statistics.median(cpu_overhead) * 1000,
+        "runner_best_ms_per_step": min(samples["wall"]) * 1000,
+        "baseline_best_ms_per_step": min(samples["base"]) * 1000,
         "retrieval_10k": retrieval,
     }
 
@@ -155,31 +158,42 @@ def _section(result: dict[str, Any], runs: int) -> str:
     from benchmarks import report
 
     rows = "\n".join(
-        f"| {name} | {r['first_ms']:.1f} | {r['median_ms']:.2f} | {r['p95_ms']:.2f} |"
+        f"| {name} | {r['first_ms']:.1f} | {r['best_ms']:.2f} | {r['median_ms']:.2f} "
+        f"| {r['p95_ms']:.2f} |"
         for name, r in result["retrieval_10k"].items()
     )
     runner, baseline = result["runner_ms_per_step"], result["baseline_ms_per_step"]
     overhead, p90 = result["overhead_ms_per_step"], result["overhead_p90_ms_per_step"]
     cpu, base_cpu = result["runner_cpu_ms_per_step"], result["baseline_cpu_ms_per_step"]
     cpu_over = result["overhead_cpu_ms_per_step"]
+    best, best_base = result["runner_best_ms_per_step"], result["baseline_best_ms_per_step"]
+    best_over = best - best_base
+    steps_table = "\n".join(
+        [
+            "| per workflow step | wall, median ms | wall, best run ms | CPU, median ms |",
+            "| --- | --- | --- | --- |",
+            f"| `AgentRunner` (state machine, guard, SQLite save, span, log) | {runner:.2f} "
+            f"| {best:.2f} | {cpu:.2f} |",
+            f'| the same role agents called directly ("model time") | {baseline:.2f} '
+            f"| {best_base:.2f} | {base_cpu:.2f} |",
+            f"| **overhead**, target <= 2 ms (wall p90 {p90:.2f}) | **{overhead:.2f}** "
+            f"| **{best_over:.2f}** | **{cpu_over:.2f}** |",
+        ]
+    )
     return f"""## Agents: orchestration overhead and memory retrieval
 
 Measured on {report.machine()} by `benchmarks/agents_bench.py` ({runs} runs of a
 {result["steps_per_run"]}-step workflow with pydantic-ai's `TestModel`).
 
-| per workflow step, median | wall ms | CPU ms |
-| --- | --- | --- |
-| `AgentRunner` (state machine, guard, SQLite save, span, log line) | {runner:.2f} | {cpu:.2f} |
-| the same role agents called directly (baseline: "model time") | {baseline:.2f} | {base_cpu:.2f} |
-| **overhead**, target <= 2 ms (wall p90 {p90:.2f}) | **{overhead:.2f}** | **{cpu_over:.2f}** |
+{steps_table}
 
-CPU time (this process only) is the steadier figure on a shared machine; wall time includes
-waiting for the CPU behind other processes.
+On a shared machine the best run (least disturbed) and the CPU time of this process are the
+steadier figures; the wall-clock median includes waiting for the CPU behind other processes.
 
 Episodic memory, 10,000 stored episodes, top-3 search (query embedding included):
 
-| embedder | first search (loads the matrix), ms | median, ms | p95, ms |
-| --- | --- | --- | --- |
+| embedder | first search (loads the matrix), ms | best, ms | median, ms | p95, ms |
+| --- | --- | --- | --- | --- |
 {rows}
 """
 
