@@ -197,6 +197,7 @@ def test_a_provider_error_is_a_typed_failure_and_the_run_can_resume(
     record = asyncio.run(runner.arun("What is 2 + 2?"))
     assert record.failure is not None
     assert (record.failure.kind, record.steps) == ("error", 3)
+    assert runner.store.steps(record.run_id)[-1].role == "critic"  # who failed
     assert "provider unreachable" in record.failure.message
     resumed = asyncio.run(make_runner().aresume(record.run_id))
     assert resumed.status == "succeeded"

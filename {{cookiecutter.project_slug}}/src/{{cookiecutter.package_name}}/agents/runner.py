@@ -38,7 +38,7 @@ from .scripted_roles import scripted_roles
 from .settings import AgentsSettings
 from .store import RunStore
 from .toolbox import build_toolset
-from .workflow import advance, next_turn
+from .workflow import acting_role, advance, next_turn
 
 log = structlog.get_logger(__name__)
 StepCallback = Callable[[StepRecord], None]
@@ -186,6 +186,7 @@ class AgentRunner:
         with tracer.start_as_current_span("agent.step") as span, capture_run_messages() as messages:
             try:
                 self._check_limits(state)
+                role = acting_role(state)  # named in the record even if its turn fails
                 role, result, run_usage = await self._turn(state, guard, mcp)
                 usage = self._usage(run_usage)
                 advance(state, result, self.settings)

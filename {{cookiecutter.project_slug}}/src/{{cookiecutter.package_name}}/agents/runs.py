@@ -40,6 +40,8 @@ def _drive(runner: AgentRunner, run_id: str) -> None:
 def start_run(task: str, runner: AgentRunner | None = None) -> str:
     """Store a run of ``task``, start it in the background and return its id."""
     runner = runner or get_runner()
+    for finished in [key for key, thread in _threads.items() if not thread.is_alive()]:
+        del _threads[finished]
     state = runner.create(task)
     thread = threading.Thread(
         target=_drive, args=(runner, state.run_id), name=f"agent-{state.run_id}", daemon=True

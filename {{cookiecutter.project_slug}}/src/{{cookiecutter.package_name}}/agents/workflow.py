@@ -48,6 +48,15 @@ def _scratchpad(state: RunState) -> str:
     return json.dumps(state.scratchpad) if state.scratchpad else "(empty)"
 
 
+def acting_role(state: RunState) -> str:
+    """The role that acts in ``state.phase``."""
+    if state.phase in {"critique", "review"}:
+        return "critic"
+    if state.phase == "execute" and state.plan is not None:
+        return state.plan.steps[state.step_index].role
+    return {"plan": "planner", "answer": "executor"}.get(state.phase, "runner")
+
+
 def next_turn(state: RunState, settings: AgentsSettings, episodes: list[Episode]) -> Turn:
     """The role acting in ``state.phase`` and its prompt (tool data always quoted, never obeyed)."""
     task = _quote("task", state.task)
