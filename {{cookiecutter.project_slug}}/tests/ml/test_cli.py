@@ -21,6 +21,8 @@ def test_train_help_documents_its_options() -> None:
     assert result.exit_code == 0, result.output
     assert "--data-path" in result.output
     assert "--artifacts-dir" in result.output
+    assert "--trials" in result.output
+    assert "--timeout" in result.output
 
 
 def test_schema_shows_the_frozen_contract() -> None:

@@ -95,7 +95,7 @@ def test_demo_trains_a_challenger_below_the_margin(
     use_trained: TrainedRun, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv(f"{ENV_PREFIX}ML__PROMOTION_MARGIN", "0.5")
-    monkeypatch.setenv(f"{ENV_PREFIX}ML__TUNING_TRIALS", "0")
+    monkeypatch.setattr(cli, "DEMO_TRIALS", 1)
     cli.demo()
     out = capsys.readouterr().out
     assert "baseline" in out

@@ -23,13 +23,18 @@ console = Console()
 # Without PREFECT_API_URL a run starts a temporary Prefect server; Prefect's 20 s default
 # start-up limit is too short on a busy laptop or CI runner. An explicit setting wins.
 _EPHEMERAL_TIMEOUT = ("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+DEMO_TRIALS, DEMO_TIMEOUT_S = 5, 5.0
+
+
+def _prefect_env() -> None:
+    """Environment Prefect and BentoML read once, at import: set it before importing them."""
+    os.environ.setdefault(*_EPHEMERAL_TIMEOUT)
+    os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
 
 
 @contextmanager
 def _running(description: str) -> Iterator[None]:
-    """A spinner while a flow runs; sets the environment Prefect and BentoML read at import."""
-    os.environ.setdefault(*_EPHEMERAL_TIMEOUT)
-    os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
+    """A spinner while a flow runs."""
     with Progress(
         SpinnerColumn(), TextColumn(description), TimeElapsedColumn(), console=console
     ) as progress:
@@ -37,11 +42,17 @@ def _running(description: str) -> Iterator[None]:
         yield
 
 
-def _train(data_path: Path | None = None, artifacts_dir: Path | None = None) -> TrainResult:
+def _train(
+    data_path: Path | None = None,
+    artifacts_dir: Path | None = None,
+    trials: int | None = None,
+    timeout_s: float | None = None,
+) -> TrainResult:
+    _prefect_env()
     from .flows import run_training  # noqa: PLC0415  (prefect, pandas and sklearn load slowly)
 
     with _running("training"):
-        return run_training(data_path, artifacts_dir)
+        return run_training(data_path, artifacts_dir, trials, timeout_s)
 
 
 def _print_summary(result: TrainResult) -> None:
@@ -76,9 +87,15 @@ def train(
     artifacts_dir: Annotated[
         Path | None, typer.Option(help="Output root (default: the artifacts_dir setting).")
     ] = None,
+    trials: Annotated[
+        int | None, typer.Option(help="Optuna trials (default: the tuning_trials setting).")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Optuna budget in seconds (default: tuning_timeout_s).")
+    ] = None,
 ) -> None:
     """Run the training flow: validate, tune, train, evaluate, register, maybe promote."""
-    _print_summary(_train(data_path, artifacts_dir))
+    _print_summary(_train(data_path, artifacts_dir, trials, timeout))
 
 
 @app.command()
@@ -104,6 +121,7 @@ def predict(
     tag: Annotated[str | None, typer.Option(help="Model tag (default: production).")] = None,
 ) -> None:
     """Score a file with the production model (batch inference flow)."""
+    _prefect_env()
     from .flows import predict_flow  # noqa: PLC0415
 
     with _running("scoring"):
@@ -158,14 +176,18 @@ def sample(
 @app.command()
 def deploy() -> None:
     """Serve the training (on ``ml.retrain_cron``) and batch-scoring deployments (blocks)."""
+    _prefect_env()
     from .deploy import serve_deployments  # noqa: PLC0415
 
     serve_deployments()
 
 
 def demo() -> None:
-    """Train on the shipped churn sample, print the metrics and score three rows (offline)."""
-    result = _train()
+    """Train on the shipped churn sample, print the metrics and score three rows (offline).
+
+    A small tuning budget (5 trials, 5 s) keeps the demo short; ``ml train`` uses the settings.
+    """
+    result = _train(trials=DEMO_TRIALS, timeout_s=DEMO_TIMEOUT_S)
     _print_summary(result)
     from .inference import Predictor  # noqa: PLC0415
 

@@ -76,16 +76,24 @@ def _source(settings: MLSettings, data_dir: Path, data_path: Path | None) -> Pat
 
 @flow(name="ml-train", log_prints=False)
 def train_flow(
-    data_path: Path | None = None, artifacts_dir: Path | None = None
+    data_path: Path | None = None,
+    artifacts_dir: Path | None = None,
+    tuning_trials: int | None = None,
+    tuning_timeout_s: float | None = None,
 ) -> train.TrainResult:
     """Validate, tune, train and evaluate; register the model; promote it if it beats production.
 
     Args:
         data_path: training CSV/Parquet; default: ``ml.sql_query`` if set, else ``ml.data_path``.
         artifacts_dir: output root; default: the core ``artifacts_dir`` setting.
+        tuning_trials: Optuna trial budget; default: the ``ml.tuning_trials`` setting.
+        tuning_timeout_s: Optuna time budget; default: the ``ml.tuning_timeout_s`` setting.
     """
     core = get_settings()
-    settings = core.section("ml", MLSettings)
+    budget = {"tuning_trials": tuning_trials, "tuning_timeout_s": tuning_timeout_s}
+    settings = core.section("ml", MLSettings).model_copy(
+        update={key: value for key, value in budget.items() if value is not None}
+    )
     artifacts = artifacts_dir or core.artifacts_dir
     source = _source(settings, core.data_dir, data_path)
     if source is None:
@@ -234,14 +242,22 @@ def predict_flow(input_path: Path, output_path: Path | None = None, tag: str | N
 
 
 def run_training(
-    data_path: Path | None = None, artifacts_dir: Path | None = None
+    data_path: Path | None = None,
+    artifacts_dir: Path | None = None,
+    tuning_trials: int | None = None,
+    tuning_timeout_s: float | None = None,
 ) -> train.TrainResult:
     """Run :func:`train_flow` with the task runner the settings ask for."""
     settings = get_settings().section("ml", MLSettings)
+    flow_fn = train_flow
     if settings.task_runner == "dask":
         from .scale import task_runner  # noqa: PLC0415
 
         dask_runner: Any = task_runner(settings)
-        runner = train_flow.with_options(task_runner=dask_runner)
-        return runner(data_path=data_path, artifacts_dir=artifacts_dir)
-    return train_flow(data_path=data_path, artifacts_dir=artifacts_dir)
+        flow_fn = train_flow.with_options(task_runner=dask_runner)
+    return flow_fn(
+        data_path=data_path,
+        artifacts_dir=artifacts_dir,
+        tuning_trials=tuning_trials,
+        tuning_timeout_s=tuning_timeout_s,
+    )
