@@ -27,6 +27,7 @@ from {{ cookiecutter.package_name }}.agents.settings import AgentsSettings
 from {{ cookiecutter.package_name }}.agents.store import RunNotFoundError, RunStore
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
 from {{ cookiecutter.package_name }}.llm import FakeOpenAIServer
+from {{ cookiecutter.package_name }}.llm.fake_server import Scripted
 from {{ cookiecutter.package_name }}.monitoring.settings import MonitoringSettings
 from {{ cookiecutter.package_name }}.monitoring.tracing import setup_tracing, shutdown_tracing
 
@@ -141,3 +142,33 @@ def test_undecided_approval_expires_as_a_denial(make_runner: RunnerFactory) -> N
     assert notes.notes == []
     assert [a.status for a in approvals(record.run_id, runner=runner, status=None)] == ["expired"]
     assert runner.store.steps(record.run_id)[1].tool_calls[0].outcome == "denied"
+
+
+def test_scripted_run_over_the_wire_with_a_tool_call_and_a_retry(
+    fake_server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch, store: RunStore
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MODEL", "fake-echo")
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", fake_server.base_url)
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MAX_RETRIES", "1")
+    plan = {"steps": [{"goal": "Compute 6 * 7", "role": "executor"}], "rationale": "one step"}
+    fake_server.script(
+        Scripted(tool_calls=[("final_result", plan)]),
+        Scripted(status=429, retry_after=0.01),  # the provider pushes back once: SDK retry
+        Scripted(tool_calls=[("calculate", {"expression": "6 * 7"})]),
+        Scripted(tool_calls=[("final_result", {"output": "42", "evidence": ["calculate"]})]),
+        Scripted(tool_calls=[("final_result", {"verdict": "accept"})]),
+        Scripted(tool_calls=[("final_result", {"output": "6 * 7 = 42"})]),
+        Scripted(tool_calls=[("final_result", {"verdict": "accept"})]),
+    )
+    runner = AgentRunner(AgentsSettings(embedder="hashing"), store=store)
+    record = asyncio.run(runner.arun("What is 6 * 7?"))
+    assert (record.status, record.answer) == ("succeeded", "6 * 7 = 42")
+    step = runner.store.steps(record.run_id)[1]
+    assert [(c.tool, c.outcome) for c in step.tool_calls] == [("calculate", "ok")]
+    tool_messages = [
+        m for request in fake_server.requests for m in request["messages"] if m["role"] == "tool"
+    ]
+    assert any(
+        '<tool-output tool="calculate">\n42\n</tool-output>' in str(m["content"])
+        for m in tool_messages
+    )
