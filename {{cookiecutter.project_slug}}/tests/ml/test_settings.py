@@ -36,3 +36,24 @@ def test_absolute_data_path_ignores_data_dir(tmp_path: Path) -> None:
     settings = MLSettings(data_path=tmp_path / "x.csv")
     assert settings.resolve_data_path(Path("elsewhere")) == tmp_path / "x.csv"
     assert MLSettings().resolve_data_path(Path("d")) == Path("d/ml/customers.csv")
+
+
+def test_blank_bentoml_home_means_unset() -> None:
+    assert MLSettings.model_validate({"bentoml_home": ""}).bentoml_home is None
+    assert MLSettings.model_validate({"bentoml_home": "/x"}).bentoml_home == Path("/x")
+
+
+def test_schema_file_sits_next_to_the_data_unless_configured(tmp_path: Path) -> None:
+    data, artifacts = tmp_path / "data", tmp_path / "artifacts"
+    default = MLSettings().resolve_schema_path(data, artifacts)
+    assert default == data / "ml" / "customers.schema.json"
+    sql = MLSettings(sql_query="SELECT 1").resolve_schema_path(data, artifacts)
+    assert sql == artifacts / "ml" / "sql.schema.json"
+    explicit = MLSettings(schema_path=Path("contracts/c.json")).resolve_schema_path(data, artifacts)
+    assert explicit == data / "contracts" / "c.json"
+
+
+def test_sql_url_is_secret() -> None:
+    settings = MLSettings.model_validate({"sql_url": "postgresql://u:pw@h/db"})
+    assert "pw" not in settings.model_dump_json()
+    assert settings.sql_url.get_secret_value().endswith("@h/db")
