@@ -82,6 +82,8 @@ def test_same_population_is_not_drift(table: pd.DataFrame) -> None:
         table.iloc[:HALF], _scores(2, 5, HALF, seed=3), recent, MonitoringSettings()
     )
     assert report.status == "ok", report.drifted
+    # five numeric columns and the score share the configured false-alarm chance
+    assert report.ks_pvalue_threshold == pytest.approx(0.01 / 6)
     assert {column.name for column in report.columns} == {*table.columns, drift.SCORE}
     assert report.model_versions == ["m:1"]
 

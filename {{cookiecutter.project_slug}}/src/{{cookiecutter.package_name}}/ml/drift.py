@@ -58,7 +58,7 @@ class DriftReport(BaseModel):
     columns: list[ColumnDrift] = Field(default_factory=list)
     drifted: list[str] = Field(default_factory=list)
     psi_threshold: float
-    ks_pvalue_threshold: float
+    ks_pvalue_threshold: float = Field(description="Per-test KS threshold after Bonferroni.")
 
 
 def psi(reference: np.ndarray, current: np.ndarray) -> float:
@@ -121,34 +121,32 @@ def ks_test(reference: np.ndarray, current: np.ndarray) -> tuple[float, float] |
     return statistic, float(pvalue)
 
 
-def _column(
-    name: str, reference: pd.Series, current: pd.Series, thresholds: MonitoringSettings
-) -> ColumnDrift:
+def _column(name: str, reference: pd.Series, current: pd.Series) -> ColumnDrift:
     if pd.api.types.is_numeric_dtype(reference) and not pd.api.types.is_bool_dtype(reference):
         ref = to_number(reference).to_numpy(dtype=float)
         cur = to_number(current).to_numpy(dtype=float)
-        return _judge(name, "numeric", numeric_psi(ref, cur), ks_test(ref, cur), thresholds)
-    return _judge(name, "categorical", categorical_psi(reference, current), None, thresholds)
+        return _measured(name, "numeric", numeric_psi(ref, cur), ks_test(ref, cur))
+    return _measured(name, "categorical", categorical_psi(reference, current), None)
 
 
-def _judge(
+def _measured(
     name: str,
     kind: Literal["numeric", "categorical", "score"],
     psi_value: float,
     ks: tuple[float, float] | None,
-    thresholds: MonitoringSettings,
 ) -> ColumnDrift:
     statistic, pvalue = ks if ks is not None else (None, None)
-    drifted = psi_value > thresholds.drift_psi_threshold or (
-        pvalue is not None and pvalue < thresholds.drift_ks_pvalue
-    )
     return ColumnDrift(
-        name=name,
-        kind=kind,
-        psi=psi_value,
-        ks_statistic=statistic,
-        ks_pvalue=pvalue,
-        drifted=drifted,
+        name=name, kind=kind, psi=psi_value, ks_statistic=statistic, ks_pvalue=pvalue, drifted=False
+    )
+
+
+def _score_drift(reference: np.ndarray, recent: list[dict[str, object]]) -> ColumnDrift:
+    """Drift of the predicted probability: PSI on ten equal-width bins, and KS."""
+    scores = np.array([_as_float(entry.get("score")) for entry in recent])
+    edges = np.concatenate(([-np.inf], np.linspace(0.0, 1.0, BINS + 1)[1:-1], [np.inf]))
+    return _measured(
+        SCORE, "score", numeric_psi(reference, scores, edges), ks_test(reference, scores)
     )
 
 
@@ -158,7 +156,12 @@ def compute_drift(
     recent: list[dict[str, object]],
     thresholds: MonitoringSettings,
 ) -> DriftReport:
-    """Compare logged predictions (``read_recent`` entries) with the training reference."""
+    """Compare logged predictions (``read_recent`` entries) with the training reference.
+
+    A column drifts when its PSI is above ``drift_psi_threshold`` or its KS p-value is below
+    ``drift_ks_pvalue`` divided by the number of KS tests run (Bonferroni): the configured value
+    is the chance of a false alarm per run, not per column.
+    """
     report = DriftReport(
         created_at=datetime.now(UTC),
         status="insufficient_data",
@@ -170,40 +173,25 @@ def compute_drift(
     if len(recent) < thresholds.drift_min_records or reference.empty:
         return report
     inputs = pd.DataFrame.from_records([entry.get("inputs") or {} for entry in recent])
-    columns = [
-        _column(
-            name, reference[name], inputs.get(name, pd.Series([None] * len(inputs))), thresholds
-        )
-        for name in reference.columns
-    ]
+    missing = pd.Series([None] * len(inputs))
+    columns = [_column(name, reference[name], inputs.get(name, missing)) for name in reference]
     if reference_score is not None and len(reference_score):
-        columns.append(_score_drift(reference_score.astype(float), recent, thresholds))
+        columns.append(_score_drift(reference_score.astype(float), recent))
+    alpha = thresholds.drift_ks_pvalue / max(1, sum(c.ks_pvalue is not None for c in columns))
+    for column in columns:
+        column.drifted = column.psi > thresholds.drift_psi_threshold or (
+            column.ks_pvalue is not None and column.ks_pvalue < alpha
+        )
     drifted = [column.name for column in columns if column.drifted]
-    versions = sorted(
-        {str(entry["model_version"]) for entry in recent if entry.get("model_version")}
-    )
+    versions = {str(entry["model_version"]) for entry in recent if entry.get("model_version")}
     return report.model_copy(
         update={
             "status": "drift" if drifted else "ok",
             "columns": columns,
             "drifted": drifted,
-            "model_versions": versions,
+            "model_versions": sorted(versions),
+            "ks_pvalue_threshold": alpha,
         }
-    )
-
-
-def _score_drift(
-    reference: np.ndarray, recent: list[dict[str, object]], thresholds: MonitoringSettings
-) -> ColumnDrift:
-    """Drift of the predicted probability: PSI on ten equal-width bins, and KS."""
-    scores = np.array([_as_float(entry.get("score")) for entry in recent])
-    edges = np.concatenate(([-np.inf], np.linspace(0.0, 1.0, BINS + 1)[1:-1], [np.inf]))
-    return _judge(
-        SCORE,
-        "score",
-        numeric_psi(reference, scores, edges),
-        ks_test(reference, scores),
-        thresholds,
     )
 
 

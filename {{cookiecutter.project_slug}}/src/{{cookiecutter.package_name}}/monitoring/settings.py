@@ -48,7 +48,7 @@ class MonitoringSettings(BaseModel):
         default=0.01,
         gt=0.0,
         lt=1.0,
-        description="KS p-value below this marks a numeric feature (or the score) drifted.",
+        description="Chance of a false KS drift alarm per run (split over the columns tested).",
     )
     pushgateway_url: str = Field(
         default="",
