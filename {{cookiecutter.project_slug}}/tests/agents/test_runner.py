@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from pydantic_ai.messages import (
     ModelMessage,
     ModelRequest,
@@ -202,3 +203,14 @@ def test_a_provider_error_is_a_typed_failure_and_the_run_can_resume(
     resumed = asyncio.run(make_runner().aresume(record.run_id))
     assert resumed.status == "succeeded"
     assert [s.seq for s in runner.store.steps(record.run_id)] == list(range(1, resumed.steps + 1))
+
+
+def test_cost_uses_the_llm_pillars_prices_when_set(
+    make_runner: RunnerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX  # noqa: PLC0415
+
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__INPUT_PRICE_PER_MTOK", "1000")
+    record = asyncio.run(make_runner(max_cost_usd=0.01, input_cost_per_mtok=0.0).arun(TASK))
+    assert record.failure is not None
+    assert record.failure.kind == "cost_budget"

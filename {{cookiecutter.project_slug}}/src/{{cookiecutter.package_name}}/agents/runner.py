@@ -28,6 +28,7 @@ from pydantic_ai.usage import RunUsage, UsageLimits
 from ..core.settings import get_settings
 from ..monitoring.metrics import counter, histogram
 from ..monitoring.tracing import get_tracer
+from .costs import turn_usage
 from .episodes import Embedder, EpisodicMemory, default_embedder
 from .guard import Approver, GuardedToolset, RoleDeps, RunGuard, RunStoppedError, approver_for
 from .mcp_client import MCPToolset, connect_mcp
@@ -188,7 +189,7 @@ class AgentRunner:
                 self._check_limits(state)
                 role = acting_role(state)  # named in the record even if its turn fails
                 role, result, run_usage = await self._turn(state, guard, mcp)
-                usage = self._usage(run_usage)
+                usage = turn_usage(run_usage, self.settings)
                 advance(state, result, self.settings)
                 output = result.model_dump()
             except Exception as exc:  # limits, invalid output, provider errors: typed failures
@@ -248,20 +249,6 @@ class AgentRunner:
         async with asyncio.timeout(self.settings.max_seconds - state.usage.seconds):
             run = await agent.run(turn.prompt, deps=deps, usage_limits=limits, toolsets=toolsets)
         return turn.role, run.output, run.usage
-
-    def _usage(self, run: RunUsage) -> Usage:
-        cost = getattr(run, "cost", None)
-        if cost is None:
-            cost = (
-                run.input_tokens * self.settings.input_cost_per_mtok
-                + run.output_tokens * self.settings.output_cost_per_mtok
-            ) / 1_000_000
-        return Usage(
-            requests=run.requests,
-            input_tokens=run.input_tokens,
-            output_tokens=run.output_tokens,
-            cost_usd=float(cost),
-        )
 
     @staticmethod
     def _add_usage(state: RunState, step: Usage) -> None:

@@ -61,12 +61,14 @@ class AgentsSettings(BaseModel):
     input_cost_per_mtok: float = Field(
         default=0.15,
         ge=0,
-        description="USD per million input tokens, used when the provider reports no cost.",
+        description="USD per million input tokens when neither pydantic-ai's price list nor "
+        "the LLM settings price the model.",
     )
     output_cost_per_mtok: float = Field(
         default=0.60,
         ge=0,
-        description="USD per million output tokens, used when the provider reports no cost.",
+        description="USD per million output tokens when neither pydantic-ai's price list nor "
+        "the LLM settings price the model.",
     )
     max_seconds: float = Field(default=300.0, gt=0, description="Wall-clock limit of one run.")
     max_revisions: int = Field(
