@@ -156,3 +156,18 @@ def test_settings_are_read_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
     assert client.get("/x", headers=AUTH).status_code == 403
     assert client.get("/x", headers={"x-api-key": "n" * 20}).status_code == 200
     assert isinstance(get_settings(), CoreSettings)
+
+
+def test_non_json_bodies_are_415(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = gateway_client(monkeypatch)
+    form = {**AUTH, "content-type": "application/x-www-form-urlencoded"}
+    assert client.post("/x", content=b"a=1", headers=form).status_code == 415
+    json_utf8 = {**AUTH, "content-type": "application/json; charset=utf-8"}
+    assert client.post("/x", content=b"{}", headers=json_utf8).status_code == 200
+    assert client.post("/x", headers=AUTH).status_code == 200
+
+
+def test_cors_preflight_needs_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OPTIONS passes the gateway without a key (CORS answers it when origins are set)."""
+    client = gateway_client(monkeypatch)
+    assert client.options("/x").status_code == 200

@@ -7,7 +7,7 @@ One plain ASGI middleware (no web framework) so that the order is explicit:
 2. API key check (401 without a key, 403 with an unknown one) unless the path is public or auth
    is off in ``dev``;
 3. token bucket per key name (429 with ``Retry-After``);
-4. time limit until the first response byte (504), per path;
+4. JSON bodies only (415), and a time limit until the first response byte (504), per path;
 5. security headers on every answer, and no stack trace ever: an unexpected error answers 500
    with the request id, and the traceback goes to the log;
 6. one JSON access-log line: method, path, status, duration, request id, key name (never the key).
@@ -45,6 +45,10 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 # JSON answers never load anything: the strictest policy. (BentoML's HTML docs page needs more.)
 JSON_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+
+# Request bodies the APIs take (add "multipart/form-data" for a file-upload API).
+ACCEPTED_MEDIA_TYPES = frozenset({"application/json"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 _log = get_logger("serving.access")
 
@@ -92,6 +96,17 @@ def _header(scope: Scope, wanted: bytes) -> str | None:
         if name.lower() == wanted:
             return bytes(value).decode("latin-1")
     return None
+
+
+def _acceptable_body(scope: Scope) -> bool:
+    """Bodies of POST/PUT/PATCH are JSON (or absent); a form or XML body gets 415."""
+    if scope.get("method") not in BODY_METHODS:
+        return True
+    declared = _header(scope, b"content-type")
+    if declared is None:
+        return True
+    media = declared.split(";", 1)[0].strip().lower()
+    return media in ACCEPTED_MEDIA_TYPES or media.endswith("+json")
 
 
 def _timeout_for(path: str, serving: ServingSettings) -> float:
@@ -176,6 +191,9 @@ class GatewayMiddleware:
             info["key"] = key_name
             if not await self._admit(key_name, send, state):
                 return
+        if not _acceptable_body(scope):
+            await send_json(send, 415, {"error": "send the body as application/json"})
+            return
         await self._with_timeout(scope, receive, send, _timeout_for(path, state.serving))
 
     async def _authorize(self, scope: Scope, send: Send, state: GatewayState) -> str | None:

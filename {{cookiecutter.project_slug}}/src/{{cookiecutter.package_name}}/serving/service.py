@@ -23,6 +23,7 @@ from ..core.pillars import installed_pillars
 from ..core.settings import get_settings
 from ..monitoring.settings import MonitoringSettings
 from ..monitoring.tracing import setup_tracing, shutdown_tracing
+from . import logfilter
 from .adapters import Contribution, discover
 from .gateway import GatewayMiddleware, auth_required
 from .middleware import ASGIApp, BodySizeLimitMiddleware, ValidationStatusMiddleware
@@ -72,6 +73,7 @@ class CoreAPIs:
         if not structlog.is_configured():
             configure_logging(settings)
         setup_tracing(settings.section("monitoring", MonitoringSettings))
+        logfilter.install()
         serving = settings.section("serving", ServingSettings)
         if not auth_required(settings, serving):
             _log.warning("API key auth is OFF (auth_enabled=false in the dev environment)")

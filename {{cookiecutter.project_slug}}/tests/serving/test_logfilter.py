@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import logging
+import sys
+
+from bentoml.exceptions import InvalidArgument, ServiceUnavailable
+from pydantic import BaseModel, ValidationError
+
+from {{ cookiecutter.package_name }}.serving.logfilter import ClientErrorFilter, is_client_error
+
+
+class Model(BaseModel):
+    x: int
+
+
+def record_for(error: BaseException) -> logging.LogRecord:
+    try:
+        raise error
+    except BaseException:
+        info = sys.exc_info()
+    return logging.LogRecord("bentoml", logging.ERROR, __file__, 1, "Exception on /x", (), info)
+
+
+def test_client_errors_lose_their_traceback_and_level() -> None:
+    try:
+        Model.model_validate({"x": "nope"})
+    except ValidationError as invalid:
+        record = record_for(invalid)
+    assert ClientErrorFilter().filter(record)
+    assert record.exc_info is None
+    assert record.levelno == logging.INFO
+
+
+def test_server_errors_keep_their_traceback() -> None:
+    for error in (RuntimeError("boom"), ServiceUnavailable("down")):
+        record = record_for(error)
+        assert ClientErrorFilter().filter(record)
+        assert record.exc_info is not None
+        assert record.levelno == logging.ERROR
+
+
+def test_bentoml_4xx_is_a_client_error() -> None:
+    assert is_client_error(InvalidArgument("bad"))
+    assert not is_client_error(None)
