@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -61,14 +62,15 @@ def finetune_libs() -> None:
 
 def _tiny_tokenizer() -> Any:
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
+
+    transformers: Any = importlib.import_module("transformers")
 
     specials = ["<unk>", "<pad>", "<|im_start|>", "<|im_end|>"]
     raw = Tokenizer(models.WordLevel(unk_token="<unk>"))
     raw.pre_tokenizer = pre_tokenizers.Whitespace()
     corpus = [m["content"] for example in EXAMPLES for m in example] + ["user assistant system"]
     raw.train_from_iterator(corpus, trainers.WordLevelTrainer(special_tokens=specials))
-    return PreTrainedTokenizerFast(
+    return transformers.PreTrainedTokenizerFast(
         tokenizer_object=raw, unk_token="<unk>", pad_token="<pad>", eos_token="<|im_end|>"
     )
 

@@ -12,6 +12,7 @@ the CPU build of torch first; see docs/pillars/llm.md).
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,6 +48,11 @@ class ChatExample(BaseModel):
     """One training conversation; it must end with the assistant's answer."""
 
     messages: list[ChatMessage]
+
+
+def _module(name: str) -> Any:
+    """An optional library typed as ``Any``: its type hints differ between versions and installs."""
+    return importlib.import_module(name)
 
 
 def require_finetune() -> None:
@@ -104,22 +110,20 @@ def use_qlora(settings: FinetuneSettings) -> bool:
 def load_base(settings: FinetuneSettings) -> tuple[Any, Any]:
     """The base model (4-bit under QLoRA) and its tokenizer, from ``base_model``."""
     require_finetune()
-    from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: PLC0415
-
-    tokenizer = AutoTokenizer.from_pretrained(settings.base_model)
+    transformers = _module("transformers")
+    tokenizer = transformers.AutoTokenizer.from_pretrained(settings.base_model)
     kwargs: dict[str, Any] = {}
     if use_qlora(settings):
         import bitsandbytes  # noqa: F401, PLC0415 (fail here, with the fix, not deep inside)
         import torch  # noqa: PLC0415
-        from transformers import BitsAndBytesConfig  # noqa: PLC0415
 
-        kwargs["quantization_config"] = BitsAndBytesConfig(
+        kwargs["quantization_config"] = transformers.BitsAndBytesConfig(
             load_in_4bit=True,
             bnb_4bit_quant_type="nf4",
             bnb_4bit_compute_dtype=torch.bfloat16,
             bnb_4bit_use_double_quant=True,
         )
-    model = AutoModelForCausalLM.from_pretrained(settings.base_model, **kwargs)
+    model = transformers.AutoModelForCausalLM.from_pretrained(settings.base_model, **kwargs)
     return model, tokenizer
 
 
@@ -138,17 +142,17 @@ def train_lora(
     require_finetune()
     import torch  # noqa: PLC0415
     from datasets import Dataset  # noqa: PLC0415
-    from peft import LoraConfig, prepare_model_for_kbit_training  # noqa: PLC0415
-    from trl import SFTConfig, SFTTrainer  # noqa: PLC0415
+
+    peft, trl = _module("peft"), _module("trl")
 
     if model is None or tokenizer is None:
         model, tokenizer = load_base(settings)
     if getattr(model, "is_loaded_in_4bit", False):
-        model = prepare_model_for_kbit_training(model)
+        model = peft.prepare_model_for_kbit_training(model)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     dataset = Dataset.from_list([{"text": t} for t in chat_texts(examples, tokenizer)])
-    lora = LoraConfig(
+    lora = peft.LoraConfig(
         r=settings.lora_r,
         lora_alpha=settings.lora_alpha,
         lora_dropout=settings.lora_dropout,
@@ -156,7 +160,7 @@ def train_lora(
         task_type="CAUSAL_LM",
     )
     cuda = torch.cuda.is_available()
-    config = SFTConfig(
+    config = trl.SFTConfig(
         output_dir=str(output_dir / "checkpoints"),
         max_steps=settings.max_steps,
         learning_rate=settings.learning_rate,
@@ -170,7 +174,7 @@ def train_lora(
         use_cpu=not cuda,
         bf16=cuda and torch.cuda.is_bf16_supported(),
     )
-    trainer = SFTTrainer(
+    trainer = trl.SFTTrainer(
         model=model,
         args=config,
         train_dataset=dataset,
@@ -187,9 +191,7 @@ def train_lora(
 def load_adapter(base_model: Any, adapter_dir: Path) -> Any:
     """``base_model`` with the adapter of ``adapter_dir`` applied (a peft model)."""
     require_finetune()
-    from peft import PeftModel  # noqa: PLC0415
-
-    return PeftModel.from_pretrained(base_model, str(adapter_dir))
+    return _module("peft").PeftModel.from_pretrained(base_model, str(adapter_dir))
 
 
 def merge_adapter(base_model: Any, adapter_dir: Path, output_dir: Path) -> Path:
