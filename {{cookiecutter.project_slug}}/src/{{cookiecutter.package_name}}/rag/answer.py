@@ -23,6 +23,8 @@ from .embeddings import Embedder
 log = get_logger(__name__)
 
 EXTRACTIVE_LABEL = "Extractive answer (quoted from the sources; no language model was used):"
+# Quote only sentences at least this close to the question, relative to the best one.
+RELATIVE_FLOOR = 0.8
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 _WRAPPED = re.compile(r"(?<!\n)\n(?![\n|#-])")
 
@@ -109,7 +111,10 @@ def extractive(
     similarity = vectors[1:] @ vectors[0]
     chosen: list[tuple[int, str]] = []
     per_ref: dict[int, int] = {}
+    floor = float(similarity.max()) * RELATIVE_FLOOR
     for index in np.argsort(-similarity):
+        if chosen and similarity[index] < floor:
+            break
         ref, text = sentences[int(index)]
         if per_ref.get(ref, 0) < 2:  # noqa: PLR2004
             chosen.append((ref, text))
