@@ -22,6 +22,7 @@ def test_replay_evals_pass_their_gate() -> None:
     lines, passed, report = run_all(EVALS, LLMSettings(), replay=True)
     assert passed, "\n".join(lines)
     assert report.exists()
+    assert "| few-shot-ticket-billing | FAIL |" in report.with_suffix(".md").read_text()
 
 
 def test_a_degraded_model_fails_the_gate(tmp_path: Path) -> None:

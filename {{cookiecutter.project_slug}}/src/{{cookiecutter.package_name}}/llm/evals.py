@@ -186,9 +186,19 @@ def summary_lines(results: list[DatasetResult]) -> list[str]:
 
 
 def write_report(results: list[DatasetResult], path: Path) -> Path:
-    """Write the JSON report to ``path``."""
+    """Write the JSON report to ``path`` and a Markdown summary next to it (``.md``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report(results), indent=2), encoding="utf-8")
+    rows = [
+        f"| {c.name} | {'pass' if c.passed else 'FAIL'} | "
+        + (c.error or "; ".join(f"{s.evaluator} {s.score:.2f}" for s in c.scores))
+        + " |"
+        for r in results
+        for c in r.cases
+    ]
+    table = ["| case | result | scores |", "| --- | --- | --- |", *rows]
+    markdown = ["# Eval report", "", *summary_lines(results), "", *table, ""]
+    path.with_suffix(".md").write_text("\n".join(markdown), encoding="utf-8")
     return path
 
 
