@@ -116,12 +116,12 @@ def _mixin(record: Any, settings: ServingSettings) -> type:
         return score(records)
 
     predict.__annotations__ = {"records": list[record], "return": list[PredictionOut]}
-    api = bentoml.api(
-        route="/predict",
-        batchable=True,
-        max_batch_size=settings.predict_max_batch_size,
-        max_latency_ms=settings.predict_max_latency_ms,
-    )
+    batching: dict[str, Any] = {
+        "batchable": True,
+        "max_batch_size": settings.predict_max_batch_size,
+        "max_latency_ms": settings.predict_max_latency_ms,
+    }
+    api = bentoml.api(route="/predict", **(batching if settings.predict_batching else {}))
     return type("PredictAPI", (), {"predict": api(predict), "__module__": __name__})
 
 

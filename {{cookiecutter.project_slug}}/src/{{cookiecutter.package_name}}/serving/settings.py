@@ -87,6 +87,9 @@ class ServingSettings(BaseModel):
     hsts: bool = Field(
         default=False, description="Send Strict-Transport-Security (behind HTTPS only)."
     )
+    predict_batching: bool = Field(
+        default=True, description="Merge concurrent /predict requests into batches (adaptive)."
+    )
     predict_max_batch_size: int = Field(
         default=64, ge=2, description="Most records BentoML merges into one /predict batch."
     )
