@@ -214,3 +214,15 @@ def test_cost_uses_the_llm_pillars_prices_when_set(
     record = asyncio.run(make_runner(max_cost_usd=0.01, input_cost_per_mtok=0.0).arun(TASK))
     assert record.failure is not None
     assert record.failure.kind == "cost_budget"
+
+
+def test_the_same_call_in_different_steps_is_not_a_loop(make_runner: RunnerFactory) -> None:
+    def planner(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        steps = [{"goal": f"Look up the time ({n})", "role": "researcher"} for n in range(3)]
+        return respond(info, steps=steps)
+
+    record = asyncio.run(
+        make_runner(Script({"planner": planner}), max_identical_calls=1).arun("Time, thrice")
+    )
+    assert record.status == "succeeded"
+    assert record.usage.tool_calls == 3  # current_time({}) once in each of three steps

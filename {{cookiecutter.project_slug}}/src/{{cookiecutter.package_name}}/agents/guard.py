@@ -124,12 +124,17 @@ def as_data(tool: str, result: Any) -> str:
 
 @dataclass
 class RunGuard:
-    """Per-run limits and the record of the current step's tool calls."""
+    """One role turn's guard: run-wide budgets, loop detection within the turn, its tool calls.
+
+    A loop is the same tool with the same arguments more than ``max_identical_calls`` times in one
+    turn; across turns (a revision redoing a step) repetition is bounded by ``max_revisions``.
+    """
 
     settings: AgentsSettings
     state: RunState
     approver: Approver = deny_all
     calls: list[ToolCall] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # identical calls in this role turn
 
     def admit(self, tool: str, args: dict[str, Any]) -> None:
         """Count a call; raise :class:`RunStoppedError` on the tool budget or a loop."""
@@ -140,13 +145,13 @@ class RunGuard:
                 "tool_budget", f"tool-call budget of {self.settings.max_tool_calls} spent"
             )
         key = f"{tool}:{json.dumps(args, sort_keys=True, default=str)}"
-        seen = self.state.call_counts.get(key, 0) + 1
+        seen = self.counts.get(key, 0) + 1
         if seen > self.settings.max_identical_calls:
             self.calls.append(ToolCall(tool=tool, args=args, outcome="loop"))
             raise RunStoppedError(
                 "loop", f"loop detected: {tool} called {seen} times with arguments {args}"
             )
-        self.state.call_counts[key] = seen
+        self.counts[key] = seen
         usage.tool_calls += 1
 
     async def approve(self, role: str, tool: str, args: dict[str, Any]) -> bool:

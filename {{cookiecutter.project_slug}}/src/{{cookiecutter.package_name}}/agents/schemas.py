@@ -110,7 +110,6 @@ class RunState(BaseModel):
     answer: str | None = None
     seq: int = 0
     usage: Usage = Field(default_factory=Usage)
-    call_counts: dict[str, int] = Field(default_factory=dict)
     scratchpad: dict[str, str] = Field(default_factory=dict)
     failure: Failure | None = None
 

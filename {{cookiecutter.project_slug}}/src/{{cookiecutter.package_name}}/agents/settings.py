@@ -76,7 +76,9 @@ class AgentsSettings(BaseModel):
     )
     max_plan_steps: int = Field(default=6, gt=0, description="Most steps a plan may have.")
     max_identical_calls: int = Field(
-        default=2, gt=0, description="Same tool with the same arguments more often is a loop."
+        default=2,
+        gt=0,
+        description="Same tool with the same arguments more often in one role turn is a loop.",
     )
     tool_retries: int = Field(
         default=2, ge=0, description="Times a failing tool call is sent back to the model."
