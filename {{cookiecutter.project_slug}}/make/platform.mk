@@ -1,7 +1,7 @@
 # Platform targets: what CI (.github/workflows, .gitlab-ci.yml) calls, security checks, releases and
 # template updates. Every CI job runs `make <target>` only, so a red job reproduces with one command.
 .PHONY: ci-install test-ci security sast secrets audit template-check template-update \
-	template-update-pr release-notes build/release-notes.md dist github-release gitlab-release{% if cookiecutter.use_serving %} image image-push bento{% endif %}{% if cookiecutter.use_ml %} drift{% endif %}
+	template-update-pr release-notes build/release-notes.md dist github-release gitlab-release{% if cookiecutter.use_serving %} system-deps image image-push bento{% endif %}{% if cookiecutter.use_ml %} drift{% endif %}
 
 COVERAGE_MIN ?= 80
 # Secret scanning skips test fixtures (fake keys on purpose); mark other false positives inline
@@ -106,6 +106,10 @@ gitlab-release: build/release-notes.md  ## CI: GitLab release VERSION with the n
 	  "$(VERSION)" build/release-notes.md "$$links" \
 	| curl --fail -sS -H "JOB-TOKEN: $$CI_JOB_TOKEN" -H "Content-Type: application/json" --data @- "$$base/releases"
 {%- if cookiecutter.use_serving %}
+
+system-deps:  ## CI: system packages some tests use (redis-server for the rate-limit backend; Debian/Ubuntu)
+	$(if $(shell command -v sudo),sudo) apt-get update -qq
+	$(if $(shell command -v sudo),sudo) apt-get install -y -qq redis-server >/dev/null
 
 image:  ## Build the container image IMAGE:VERSION (Dockerfile)
 	docker build -t $(IMAGE_NAME):$(VERSION) -t $(IMAGE_NAME):latest .
