@@ -79,6 +79,16 @@ def test_every_step_and_tool_call_is_a_span_and_a_log_line(
     assert all(entry["run_id"] == record.run_id for entry in step_logs)
 
 
+def test_a_failed_step_span_names_the_failure(
+    make_runner: RunnerFactory, spans: InMemorySpanExporter
+) -> None:
+    record = asyncio.run(make_runner(max_steps=1).arun(TASK))
+    last = [s for s in spans.get_finished_spans() if s.name == "agent.step"][-1]
+    assert record.failure is not None
+    assert last.attributes is not None
+    assert last.attributes["agent.failure"] == "step_budget"
+
+
 def test_transcript_is_json(make_runner: RunnerFactory, store: RunStore) -> None:
     record = asyncio.run(make_runner().arun(TASK))
     transcript = json.loads(json.dumps(store.transcript(record.run_id)))

@@ -195,6 +195,7 @@ class AgentRunner:
             except Exception as exc:  # limits, invalid output, provider errors: typed failures
                 state.status, state.failure = "failed", _failure(exc)
                 output = {"failure": state.failure.model_dump()}
+                span.set_attribute("agent.failure", state.failure.kind)
             span.set_attributes(
                 {
                     "agent.run_id": state.run_id,
