@@ -1,10 +1,11 @@
 """Agents pillar: planner, researcher, executor and critic roles in an explicit, resumable workflow.
 
 The model comes from the LLM pillar. Public interface: :class:`AgentRunner` (run, resume), the
-background API of :mod:`.runs` (:func:`start_run`, :func:`iter_steps`, :func:`get_run`), the typed
-records (:class:`RunRecord`, :class:`StepRecord`, :class:`RunState`, :class:`Plan`...), the single
-tool agent (:func:`build_agent`, :func:`run_agent`) and :class:`AgentsSettings`. Names that need
-pydantic-ai are imported on first use, since it takes seconds to import.
+background API of :mod:`.runs` (:func:`start_run`, :func:`iter_steps`, :func:`get_run`,
+:func:`approvals`, :func:`decide`), the typed records (:class:`RunRecord`, :class:`StepRecord`,
+:class:`RunState`, :class:`Plan`...), the single tool agent (:func:`build_agent`,
+:func:`run_agent`) and :class:`AgentsSettings`. Names that need pydantic-ai are imported on first
+use, since it takes seconds to import.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     )
     from .guard import RoleDeps, ToolRequest
     from .runner import AgentRunner
-    from .runs import get_run, iter_steps, start_run
+    from .runs import approvals, decide, get_run, iter_steps, start_run
     from .tools import AgentDeps
 
 _LAZY = {
@@ -38,8 +39,10 @@ _LAZY = {
     "RoleDeps": ".guard",
     "ToolCallRecord": ".agent",
     "ToolRequest": ".guard",
+    "approvals": ".runs",
     "arun_agent": ".agent",
     "build_agent": ".agent",
+    "decide": ".runs",
     "get_run": ".runs",
     "iter_steps": ".runs",
     "run_agent": ".agent",
@@ -66,8 +69,10 @@ __all__ = [
     "StepResult",
     "ToolCallRecord",
     "ToolRequest",
+    "approvals",
     "arun_agent",
     "build_agent",
+    "decide",
     "get_run",
     "iter_steps",
     "run_agent",
