@@ -59,6 +59,14 @@ def test_input_model_has_one_typed_optional_field_per_column(predictor: Predicto
     assert "one_year" in (model.model_fields["contract"].description or "")
 
 
+def test_odd_column_names_become_fields_with_aliases(predictor: Predictor) -> None:
+    from {{ cookiecutter.package_name }}.ml.inference import _field_name  # noqa: PLC0415
+
+    assert _field_name("Monthly Charges") == "Monthly_Charges"
+    assert _field_name("2nd-plan") == "f_2nd_plan"
+    assert _field_name("class") == "f_class"
+
+
 def test_predict_returns_typed_predictions(predictor: Predictor) -> None:
     rows = [LOYAL, {"contract": "MONTH TO MONTH", "tenure_months": "2", "support_calls": 5}, {}]
     predictions = predictor.predict(rows)

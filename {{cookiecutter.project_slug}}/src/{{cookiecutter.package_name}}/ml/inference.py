@@ -125,7 +125,9 @@ class Predictor:
     def predict_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``probability``, ``label`` and ``model_version`` for every row of ``frame``."""
         started = time.perf_counter()
-        rows = frame.reindex(columns=self.feature_names)
+        # Records dumped from input_model() without by_alias carry field names, not columns.
+        renames = {_field_name(c): c for c in self.feature_names if _field_name(c) != c}
+        rows = frame.rename(columns=renames).reindex(columns=self.feature_names)
         probability = self.pipeline.predict_proba(rows)[:, 1] if len(rows) else np.array([])
         positive = probability >= self.threshold
         labels = [self.classes[1] if p else self.classes[0] for p in positive]
