@@ -65,6 +65,9 @@ class Scripted:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes: without TCP_NODELAY, Nagle's algorithm holds the body
+    # until the client's delayed ACK (~40 ms per request).
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         if self.path.rstrip("/").endswith("/models"):
