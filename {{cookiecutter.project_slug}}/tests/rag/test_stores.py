@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -193,3 +194,17 @@ def test_empty_store_says_how_to_build_it(store: VectorStore, embedder: WordLlam
         index([], store, embedder)
     with pytest.raises(ValueError, match="duplicate document ids"):
         index([AQUARIUM, AQUARIUM], store, embedder)
+
+
+def test_lance_builds_a_vector_index_above_the_row_threshold(
+    tmp_path: Path, embedder: WordLlamaEmbedder, shipped_documents: list[Document]
+) -> None:
+    store = lance_store.LanceStore(tmp_path / "index", vector_index_min_rows=10)
+    index(shipped_documents, store, embedder)
+
+    tables = store._tables()
+    assert tables is not None
+    kinds = {config.index_type for config in tables[0].list_indices()}
+    assert kinds == {"FTS", "IvfHnswSq"}
+    hits = Retriever(store, embedder, SETTINGS).search("How long are audit logs kept?", k=2)
+    assert hits[0].source == "data-retention.md"

@@ -97,11 +97,16 @@ class LanceStore:
     """:class:`.store.VectorStore` on LanceDB files under ``index_dir``."""
 
     def __init__(
-        self, index_dir: Path, table_name: str = "chunks", vector_index_min_rows: int = 50_000
+        self,
+        index_dir: Path,
+        table_name: str = "chunks",
+        vector_index_min_rows: int = 50_000,
+        ef_search: int = 200,
     ) -> None:
         self.index_dir = index_dir
         self.table_name = table_name
         self.vector_index_min_rows = vector_index_min_rows
+        self.ef_search = ef_search
         self._opened: tuple[str, Any, Any] | None = None
 
     def __str__(self) -> str:
@@ -229,6 +234,9 @@ class LanceStore:
         if tables is None:
             return []
         builder = tables[0].search(np.asarray(vector), query_type="vector").distance_type("cosine")
+        # The HNSW default search depth misses neighbours (measured: 25 of 44 labelled questions
+        # found at 8k chunks vs. 42 exact); ef=200 matches exact search at a third of its cost.
+        builder = builder.ef(max(self.ef_search, k))
         where = _where(filters)
         if where:
             builder = builder.where(where, prefilter=True)
