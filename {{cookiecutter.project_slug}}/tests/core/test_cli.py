@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.core import cli
-from {{ cookiecutter.package_name }}.core.pillars import installed_pillars
+from {{ cookiecutter.package_name }}.core.pillars import ROOT_PACKAGE, installed_pillars
 
 runner = CliRunner()
 
@@ -59,3 +65,40 @@ def test_demo_without_pillars_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_command_fails_with_usage() -> None:
     result = runner.invoke(cli.build_app(), ["no-such-command"])
     assert result.exit_code != 0
+
+
+def test_cli_startup_exports_traces_to_the_configured_collector(tmp_path: Path) -> None:
+    """A command run with an OTLP endpoint set sends its spans there when it exits."""
+    received: list[str] = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    package = ROOT_PACKAGE
+    script = (
+        f"from {package}.core import cli\n"
+        "cli._startup()\n"
+        f"from {package}.monitoring import tracing\n"
+        "with tracing.get_tracer('check').start_as_current_span('command'):\n"
+        "    pass\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(cli.__file__).parents[2]),  # the package's src folder
+        f"{package.upper()}_MONITORING__OTLP_ENDPOINT": f"http://127.0.0.1:{server.server_port}",
+    }
+    try:
+        subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=tmp_path)  # noqa: S603
+    finally:
+        server.shutdown()
+    assert received == ["/v1/traces"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Callable
 from typing import cast
 
@@ -35,8 +36,15 @@ def build_app() -> typer.Typer:
 
 
 def _startup() -> None:
-    """Configure logging from settings before any command runs."""
-    configure_logging(get_settings())
+    """Configure logging and tracing from settings before any command runs."""
+    settings = get_settings()
+    configure_logging(settings)
+    # Imported here: monitoring imports core, and tracing is configured only by a running command.
+    from ..monitoring.settings import MonitoringSettings  # noqa: PLC0415
+    from ..monitoring.tracing import setup_tracing, shutdown_tracing  # noqa: PLC0415
+
+    if setup_tracing(settings.section("monitoring", MonitoringSettings)) is not None:
+        atexit.register(shutdown_tracing)  # flush the batch exporter when the command ends
 
 
 def info() -> None:
