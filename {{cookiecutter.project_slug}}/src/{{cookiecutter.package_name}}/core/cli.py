@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 from collections.abc import Callable
 from typing import cast
 
@@ -41,10 +40,10 @@ def _startup() -> None:
     configure_logging(settings)
     # Imported here: monitoring imports core, and tracing is configured only by a running command.
     from ..monitoring.settings import MonitoringSettings  # noqa: PLC0415
-    from ..monitoring.tracing import setup_tracing, shutdown_tracing  # noqa: PLC0415
+    from ..monitoring.tracing import setup_tracing  # noqa: PLC0415
 
-    if setup_tracing(settings.section("monitoring", MonitoringSettings)) is not None:
-        atexit.register(shutdown_tracing)  # flush the batch exporter when the command ends
+    # The SDK's provider flushes its batch exporter at interpreter exit (shutdown_on_exit).
+    setup_tracing(settings.section("monitoring", MonitoringSettings))
 
 
 def info() -> None:
