@@ -25,6 +25,24 @@ def test_ask_uses_the_model_from_settings(
     assert fake_server.requests[-1]["messages"][0]["content"] == "Answer briefly."
 
 
+def test_ask_renders_a_registry_prompt(
+    fake_server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _point_at(fake_server, monkeypatch)
+    args = ["ask", "--prompt", "explain_as_role", "role=a chef", "audience=kids", "topic=salt"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "echo: Explain: salt" in result.stdout
+    assert "explain_as_role@1" in result.stderr
+    assert "You are a chef" in fake_server.requests[-1]["messages"][0]["content"]
+
+
+def test_ask_names_missing_prompt_variables() -> None:
+    result = CliRunner().invoke(app, ["ask", "-p", "classify_sentiment", "tone=dry"])
+    assert result.exit_code == 2
+    assert "missing variables ['review']" in result.stderr
+
+
 def test_ask_can_stream(fake_server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
     _point_at(fake_server, monkeypatch)
     result = CliRunner().invoke(app, ["ask", "ping pong", "--stream"])

@@ -16,6 +16,7 @@ from .settings import LLMSettings
 
 if TYPE_CHECKING:
     from .client import LLMClient
+    from .prompts import RenderedPrompt
 
 app = typer.Typer(
     help="Ask the configured language model, run prompts and evals.", no_args_is_help=True
@@ -59,20 +60,37 @@ def provider_hint(settings: LLMSettings) -> str | None:
     )
 
 
+def _render(name: str, values: list[str]) -> RenderedPrompt:
+    from .prompts import PromptError, PromptRegistry  # noqa: PLC0415
+
+    pairs = dict(value.split("=", 1) for value in values if "=" in value)
+    try:
+        return PromptRegistry(_settings().prompt_dirs).get(name).render(**pairs)
+    except PromptError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 @app.command()
 def ask(
-    prompt: Annotated[str, typer.Argument(help="The question (or prompt variables: k=v).")],
+    text: Annotated[
+        list[str], typer.Argument(help="The question, or key=value variables with --prompt.")
+    ],
     instructions: Annotated[
         str | None, typer.Option("--instructions", "-i", help="System instructions.")
     ] = None,
+    prompt: Annotated[
+        str | None, typer.Option("--prompt", "-p", help="Render this registry prompt instead.")
+    ] = None,
     stream: Annotated[bool, typer.Option(help="Print the answer as it arrives.")] = False,
 ) -> None:
-    """Ask the model named by the LLM settings one question."""
+    """Ask the configured model a question, or a versioned prompt from the registry."""
+    question: str | RenderedPrompt = _render(prompt, text) if prompt else " ".join(text)
     client = _client()
     if stream:
 
         async def show() -> None:
-            async for delta in client.stream(prompt, instructions=instructions):
+            async for delta in client.stream(question, instructions=instructions):
                 typer.echo(delta, nl=False)
             typer.echo()
 
@@ -81,9 +99,10 @@ def ask(
             f"[{client.resolved_model.model_name}: {client.total_usage.summary()}]", err=True
         )
         return
-    result = client.run_sync(prompt, instructions=instructions)
+    result = client.run_sync(question, instructions=instructions)
     typer.echo(result.output)
-    typer.echo(f"[{result.model_name}: {result.usage.summary()}]", err=True)
+    ref = f" {result.prompt}" if result.prompt else ""
+    typer.echo(f"[{result.model_name}{ref}: {result.usage.summary()}]", err=True)
 
 
 @app.command()
