@@ -149,3 +149,21 @@ def test_long_turns_trim_their_oldest_tool_outputs(make_runner: RunnerFactory) -
     assert record.status == "succeeded"
     step = runner.store.steps(record.run_id)[1]
     assert all(call.result.count("x") == 2_000 for call in step.tool_calls)  # transcript: full
+
+
+class BrokenEmbedder(HashingEmbedder):
+    """A remote embedder that is down."""
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        raise ConnectionError("embeddings API unreachable")
+
+
+def test_a_failing_embedder_costs_the_memories_not_the_run(store: RunStore) -> None:
+    from {{ cookiecutter.package_name }}.agents.runner import AgentRunner  # noqa: PLC0415
+
+    runner = AgentRunner(
+        AgentsSettings(), models=Script().models(), store=store, embedder=BrokenEmbedder()
+    )
+    record = asyncio.run(runner.arun("What is 2 + 2?"))
+    assert record.status == "succeeded"
+    assert store.episodes(BrokenEmbedder().name) == []

@@ -18,10 +18,12 @@ from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+import structlog
 
 from ..core.pillars import pillar_module
 from .store import RunStore
 
+log = structlog.get_logger(__name__)
 _WORD = re.compile(r"[a-z0-9]+")
 Matrix = npt.NDArray[np.float32]
 
@@ -112,6 +114,26 @@ class EpisodicMemory:
         vectors = self._embed([text for _, text, _ in episodes])
         for (run_id, text, outcome), vector in zip(episodes, vectors, strict=True):
             self.store.add_episode(run_id, text, outcome, self.embedder.name, vector.tobytes())
+
+    def recall(self, query: str, k: int = 3) -> list[Episode]:
+        """:meth:`search` that logs and returns nothing when the embedder fails.
+
+        A remote embedder that is down costs the planner its memories, never the run.
+        """
+        try:
+            return self.search(query, k)
+        except Exception as exc:  # logged; the run goes on without memories
+            log.warning("agent.memory.unavailable", error=f"{type(exc).__name__}: {exc}")
+            return []
+
+    def remember(self, run_id: str, text: str, outcome: str) -> None:
+        """:meth:`add`, logging instead of raising when the embedder fails."""
+        try:
+            self.add(run_id, text, outcome)
+        except Exception as exc:  # logged; the run itself is already stored
+            log.warning(
+                "agent.memory.not_saved", run_id=run_id, error=f"{type(exc).__name__}: {exc}"
+            )
 
     def search(self, query: str, k: int = 3) -> list[Episode]:
         """The ``k`` most similar episodes, best first."""

@@ -230,7 +230,7 @@ class AgentRunner:
         self, state: RunState, guard: RunGuard, mcp: MCPToolset | None
     ) -> tuple[str, Any, RunUsage]:
         episodes = (
-            self.memory.search(state.task, self.settings.memory_top_k)
+            self.memory.recall(state.task, self.settings.memory_top_k)
             if state.phase == "plan"
             else []
         )
@@ -285,4 +285,4 @@ class AgentRunner:
         result = state.answer or (state.failure.message if state.failure else "")
         text = f"Task: {state.task} | Plan: {goals} | Result: {result[:300]}"
         outcome = state.status if state.failure is None else f"failed: {state.failure.kind}"
-        self.memory.add(state.run_id, text, outcome)
+        self.memory.remember(state.run_id, text, outcome)
