@@ -1,8 +1,12 @@
-"""Works on other data without code changes: another CSV via settings, and a SQL source."""
+"""Works on other data without code changes (another CSV via settings, a SQL source), and scales
+out: that run uses a real, small, in-process Dask cluster (task runner + xgboost.dask).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -10,7 +14,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 from {{ cookiecutter.package_name }}.ml import ingest, registry, train
-from {{ cookiecutter.package_name }}.ml.flows import train_flow
+from {{ cookiecutter.package_name }}.ml.flows import run_training
 from {{ cookiecutter.package_name }}.ml.inference import Predictor
 from tests.ml.conftest import SAMPLE_PATH, SCHEMA_PATH
 
@@ -35,22 +39,35 @@ def _bank_csv(path: Path, rows: int = 400, seed: int = 3) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    from dask.distributed import LocalCluster  # noqa: PLC0415
+
+    with LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as local:
+        yield local
+
+
 @pytest.mark.usefixtures("prefect_harness")
-def test_flow_trains_on_another_csv_set_by_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ml_env: Path
+def test_flow_trains_on_another_csv_set_by_environment_on_dask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ml_env: Path, cluster: Any
 ) -> None:
     data = _bank_csv(tmp_path / "bank.csv")
+    monkeypatch.setenv(f"{ENV_PREFIX}ML__TASK_RUNNER", "dask")
+    monkeypatch.setenv(f"{ENV_PREFIX}ML__DASK_ADDRESS", cluster.scheduler_address)
     monkeypatch.setenv(f"{ENV_PREFIX}ML__DATA_PATH", str(data))
     monkeypatch.setenv(f"{ENV_PREFIX}ML__TARGET", "Subscribed")
     monkeypatch.setenv(f"{ENV_PREFIX}ML__MODEL_NAME", "bank")
     get_settings.cache_clear()
 
-    result = train_flow(tuning_trials=1)
+    result = run_training(tuning_trials=2)
 
     assert result.schema_written
     assert result.schema_path == tmp_path / "bank.schema.json"
     assert result.metrics.roc_auc > 0.6
     assert registry.alias("bank", ml_env) == result.model_tag
+    assert (registry.get(result.model_tag, ml_env).path / registry.PIPELINE_FILE).is_file()
     model = Predictor.load()
     assert model.feature_names == ["Balance ($)", "Campaign Calls", "Job"]
     fields = model.input_model().model_fields
