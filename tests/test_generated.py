@@ -29,6 +29,10 @@ for _name, _pillar in helpers.PILLARS.items():
     for _required in _pillar["requires"]:
         _single[helpers.PILLARS[_required]["answer"]] = True
     REPRESENTATIVE.append(_single)
+# Options that change what a pillar's tests run against: the RAG suite against PostgreSQL/pgvector
+# (the default store is LanceDB), the LLM suite with a provider that is not the default.
+REPRESENTATIVE.append({**NONE, "use_rag": True, "vector_store": "pgvector"})
+REPRESENTATIVE.append({**NONE, "use_llm": True, "llm_provider": "ollama"})
 
 BUILD = helpers.REPO_ROOT / "build"
 BASE_PYTHON = Path(sys.base_prefix) / "bin" / "python{}.{}".format(*sys.version_info[:2])
@@ -144,5 +148,39 @@ def test_readme_commands_from_a_fresh_venv(tmp_path: Path) -> None:
     assert (project / ".venv").is_dir()
     assert (project / "uv.lock").is_file()
     output = run(["make", "lint", "typecheck", "test"], project, env)
+    assert " passed" in output
+    assert " failed" not in output
+
+
+def _python_311() -> Path | None:
+    found = shutil.which("python3.11")
+    return Path(found) if found else None
+
+
+def test_llm_finetune_extra_trains_a_lora_adapter_on_cpu(tmp_path: Path) -> None:
+    """The `finetune` extra for real: a tiny LoRA run on CPU (torch's CPU wheel, no downloads).
+
+    PyPI's Linux torch is a multi-GB CUDA build; this machine and CI carry the CPU build of torch
+    2.13.0 for CPython 3.11 in the folder named by $PIP_FIND_LINKS, so the project is installed
+    with Python 3.11, that folder, and a constraint that pins torch to it.
+    """
+    wheels = os.environ.get("PIP_FIND_LINKS", "")
+    python = _python_311()
+    if not wheels or not list(Path(wheels).glob("torch-*+cpu-cp311-*.whl")) or python is None:
+        pytest.skip("needs Python 3.11 and torch's CPU wheel in $PIP_FIND_LINKS")
+    off = dict.fromkeys(helpers.PILLAR_ANSWERS, False)
+    project = helpers.render_cookiecutter(
+        tmp_path, **{**off, "use_llm": True, "python_version": "3.11"}
+    )
+    env = base_env()
+    venv = tmp_path / "venv"
+    constraint = tmp_path / "torch-cpu.txt"
+    constraint.write_text("torch==2.13.0+cpu\n")
+    run(["uv", "venv", "--quiet", "-p", str(python), str(venv)], project, env)
+    install = ["uv", "pip", "install", "--quiet", "--python", str(venv / "bin" / "python")]
+    install += ["--find-links", wheels, "-c", str(constraint), "-e", ".[finetune]", "pytest"]
+    run(install, project, env)
+    test = [str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    output = run([*test, "-o", "addopts=", "tests/llm/test_finetune.py"], project, env)
     assert " passed" in output
     assert " failed" not in output

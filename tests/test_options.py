@@ -1,7 +1,12 @@
-"""The non-pillar options (python_version, license, ci_provider), covered pairwise."""
+"""The non-pillar options (python_version, license, ci_provider, llm_provider), covered pairwise.
+
+`vector_store` is covered in test_render (both values render) and test_generated (the RAG-only
+project's suite runs against each store).
+"""
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +18,7 @@ from tests import helpers
 
 OPTIONS = {
     name: list(helpers.COOKIECUTTER_JSON[name])
-    for name in ("python_version", "license", "ci_provider")
+    for name in ("python_version", "license", "ci_provider", "llm_provider")
 }
 ROWS = helpers.pairwise(OPTIONS)
 LICENSE_MARKERS = {
@@ -25,14 +30,10 @@ LICENSE_MARKERS = {
 
 
 def test_pairwise_rows_cover_every_pair() -> None:
-    for a, b in [
-        ("python_version", "license"),
-        ("python_version", "ci_provider"),
-        ("license", "ci_provider"),
-    ]:
+    for a, b in itertools.combinations(OPTIONS, 2):
         seen = {(row[a], row[b]) for row in ROWS}
         assert seen == {(x, y) for x in OPTIONS[a] for y in OPTIONS[b]}
-    assert len(ROWS) < len(OPTIONS["license"]) * len(OPTIONS["ci_provider"]) * 3
+    assert len(ROWS) < len(OPTIONS["license"]) * len(OPTIONS["llm_provider"]) * 2
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda row: "-".join(row.values()))
@@ -49,6 +50,10 @@ def test_option_row(row: dict[str, str], render: Callable[..., Path]) -> None:
     for other, marker in LICENSE_MARKERS.items():
         if other != row["license"]:
             assert marker not in license_text
+    llm_defaults = project / "src" / "my_ai_service" / "llm" / "defaults.toml"
+    assert tomllib.loads(llm_defaults.read_text())["provider"] == row["llm_provider"]
+    env_example = (project / ".env.example").read_text()
+    assert f"MY_AI_SERVICE_LLM__PROVIDER={row['llm_provider']}\n" in env_example
     github = project / ".github" / "workflows" / "ci.yml"
     gitlab = project / ".gitlab-ci.yml"
     assert github.exists() == (row["ci_provider"] in {"github", "both"})
