@@ -38,7 +38,7 @@ from .schemas import TERMINAL, Failure, RunRecord, RunState, StepRecord, Usage
 from .scripted_roles import scripted_roles
 from .settings import AgentsSettings
 from .store import RunStore
-from .toolbox import build_toolset
+from .toolbox import build_toolset, role_toolsets
 from .workflow import acting_role, advance, next_turn
 
 log = structlog.get_logger(__name__)
@@ -91,6 +91,9 @@ class AgentRunner:
         self.store = store or default_store(self.settings)
         self.roles: Roles = build_roles(models, self.settings)
         self.toolset = build_toolset(tools, max_retries=self.settings.tool_retries)
+        self.role_toolsets = role_toolsets(
+            self.toolset, self.settings.role_tools, self.settings.tool_retries
+        )
         self.approver = approver or approver_for(
             self.settings.approval, self.store, self.settings.approval_timeout_s
         )
@@ -235,10 +238,11 @@ class AgentRunner:
             else []
         )
         turn = next_turn(state, self.settings, episodes)
-        allow = self.settings.role_tools.get(turn.role, [])
-        toolsets: list[AbstractToolset[Any]] = [GuardedToolset(self.toolset, allow)]
+        toolsets: list[AbstractToolset[Any]] = []
+        if turn.role in self.role_toolsets:
+            toolsets.append(self.role_toolsets[turn.role])
         if mcp is not None:
-            toolsets.append(GuardedToolset(mcp, allow))
+            toolsets.append(GuardedToolset(mcp, self.settings.role_tools.get(turn.role, [])))
         deps = RoleDeps(memory=self.notes, clock=self.clock, role=turn.role, guard=guard)
         limits = UsageLimits(
             request_limit=self.settings.max_requests_per_step,

@@ -19,7 +19,7 @@ from pydantic_ai.toolsets import FunctionToolset
 
 from ..core.pillars import ROOT_PACKAGE, installed_pillars, pillar_module
 from ..core.settings import get_settings
-from .guard import RoleDeps
+from .guard import GuardedToolset, RoleDeps, allowed
 from .tools import calculate, current_time, save_note, search_notes
 
 SIDE_EFFECTS = {"side_effects": True}
@@ -114,3 +114,20 @@ def build_toolset(
     user = [item if isinstance(item, Tool) else Tool(item) for item in extra]
     taken = {tool.name for tool in tools + user}
     return FunctionToolset([*tools, *_llm_tools(taken), *user], max_retries=max_retries)
+
+
+def role_toolsets(
+    registry: FunctionToolset[Any], role_tools: dict[str, list[str]], max_retries: int = 2
+) -> dict[str, GuardedToolset]:
+    """One guarded toolset per role holding only its allowlisted tools (built once, reused).
+
+    Roles without any allowed tool get none: their model requests carry no tool definitions.
+    """
+    toolsets: dict[str, GuardedToolset] = {}
+    for role, patterns in role_tools.items():
+        tools = [tool for name, tool in registry.tools.items() if allowed(patterns, name)]
+        if tools:
+            toolsets[role] = GuardedToolset(
+                FunctionToolset(tools, max_retries=max_retries), patterns
+            )
+    return toolsets
