@@ -8,7 +8,7 @@ request) from a separate process at concurrency 16 and 64 for ``--seconds`` each
 requests/s, p50/p99 latency and errors, and writes the ``serving`` section of docs/performance.md.
 
 * ``service, batched``: the generated service (auth, rate limit, security headers, access log,
-  metrics, prediction log) with adaptive batching (max 64 records, 200 ms max latency);
+  metrics, prediction log) with adaptive batching (max 64 records per batch);
 * ``service, unbatched``: the same with ``SERVING__PREDICT_BATCHING=false``;
 * ``minimal BentoML``: a 15-line ``@bentoml.service`` calling ``Predictor.predict`` per request.
 
@@ -41,7 +41,7 @@ RECORD = {
     "payment_method": "credit card",
     "region": "south",
 }
-MINIMAL_SERVICE = '''
+MINIMAL_SERVICE = """
 import bentoml
 from my_ai_service.ml.inference import Predictor
 
@@ -54,7 +54,7 @@ class Minimal:
     @bentoml.api(route="/predict")
     def predict(self, records: list[dict]) -> list[dict]:
         return [p.model_dump() for p in self.model.predict(records)]
-'''
+"""
 
 
 def _free_port() -> int:
@@ -63,12 +63,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _load(url: str, concurrency: int, seconds: float) -> dict[str, float]:
+async def _load(url: str, concurrency: int, seconds: float) -> dict[str, Any]:
     """``concurrency`` clients sending one-record requests back to back for ``seconds``."""
-    import httpx  # noqa: PLC0415 - the project's venv has it
+    import httpx
 
     latencies: list[float] = []
-    errors = 0
+    errors: dict[str, int] = {}
     body = json.dumps({"records": [RECORD]}).encode()
     headers = {"content-type": "application/json", "x-api-key": KEY}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -76,18 +76,18 @@ async def _load(url: str, concurrency: int, seconds: float) -> dict[str, float]:
         deadline = time.perf_counter() + seconds
 
         async def worker() -> None:
-            nonlocal errors
             while time.perf_counter() < deadline:
                 start = time.perf_counter()
                 try:
-                    response = await client.post(url, content=body, headers=headers)
-                    ok = response.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                if ok:
+                    status = str(
+                        (await client.post(url, content=body, headers=headers)).status_code
+                    )
+                except httpx.HTTPError as error:
+                    status = type(error).__name__
+                if status == "200":
                     latencies.append(time.perf_counter() - start)
                 else:
-                    errors += 1
+                    errors[status] = errors.get(status, 0) + 1
 
         began = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -98,15 +98,18 @@ async def _load(url: str, concurrency: int, seconds: float) -> dict[str, float]:
         "rps": len(latencies) / elapsed,
         "p50_ms": pick(0.50) if latencies else float("nan"),
         "p99_ms": pick(0.99) if latencies else float("nan"),
-        "errors": float(errors),
+        "errors": float(sum(errors.values())),
+        "error_kinds": ", ".join(f"{k}: {v}" for k, v in sorted(errors.items())) or "-",
         "requests": float(len(latencies)),
     }
 
 
-def _serve(command: list[str], env: dict[str, str], cwd: Path, port: int) -> subprocess.Popen[bytes]:
-    import httpx  # noqa: PLC0415
+def _serve(
+    command: list[str], env: dict[str, str], cwd: Path, port: int
+) -> subprocess.Popen[bytes]:
+    import httpx
 
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 180
@@ -177,7 +180,7 @@ def _train(project: Path, env: dict[str, str], home: Path) -> None:
 def _outer(seconds: float, project: Path | None) -> dict[str, Any]:
     if project is None:
         sys.path.insert(0, str(REPO_ROOT))
-        from tests import helpers  # noqa: PLC0415
+        from tests import helpers
 
         answers = {"use_llm": False, "use_rag": False, "use_agents": False}
         project = helpers.render_cookiecutter(Path(tempfile.mkdtemp()), **answers)
@@ -200,14 +203,14 @@ def _outer(seconds: float, project: Path | None) -> dict[str, Any]:
 
 def _section(results: dict[str, Any], seconds: float) -> str:
     sys.path.insert(0, str(REPO_ROOT))
-    from benchmarks import report  # noqa: PLC0415
+    from benchmarks import report
 
     rows = []
     for name, by_concurrency in results.items():
         for concurrency, r in by_concurrency.items():
             rows.append(
                 f"| {name} | {concurrency} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
-                f"{r['p99_ms']:.1f} | {int(r['errors'])} |"
+                f"{r['p99_ms']:.1f} | {int(r['errors'])} ({r['error_kinds']}) |"
             )
     base = results["minimal BentoML"]
     ratios = ", ".join(
@@ -242,7 +245,7 @@ def main() -> None:
     results = _outer(args.seconds, args.project)
     print(json.dumps(results, indent=2))
     sys.path.insert(0, str(REPO_ROOT))
-    from benchmarks import report  # noqa: PLC0415
+    from benchmarks import report
 
     report.write_section("serving", _section(results, args.seconds))
 

@@ -17,7 +17,9 @@ import yaml
 
 from tests import helpers
 
-SCHEMAS: dict[str, Any] = json.loads((Path(__file__).parent / "k8s" / "schemas-v1.37.json").read_text())
+SCHEMAS: dict[str, Any] = json.loads(
+    (Path(__file__).parent / "k8s" / "schemas-v1.37.json").read_text()
+)
 COMBOS = [
     {},  # every pillar
     {"use_ml": False, "use_llm": False, "use_rag": False, "use_agents": False},  # serving alone
@@ -75,7 +77,7 @@ def test_schema_check_catches_mistakes() -> None:
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 def test_kustomize_builds(render: Callable[..., Path]) -> None:
     built = subprocess.run(
-        ["kubectl", "kustomize", str(render() / "deploy" / "k8s")],  # noqa: S607
+        ["kubectl", "kustomize", str(render() / "deploy" / "k8s")],
         check=True,
         capture_output=True,
         text=True,
@@ -115,6 +117,13 @@ def test_compose_services_and_mounted_files(
             source = volume.split(":", 1)[0]
             if source.startswith("./"):
                 assert (project / source).exists(), source
-    prometheus = yaml.safe_load((project / "deploy/monitoring/prometheus/prometheus.yml").read_text())
-    targets = [t for job in prometheus["scrape_configs"] for c in job["static_configs"] for t in c["targets"]]
+    prometheus = yaml.safe_load(
+        (project / "deploy/monitoring/prometheus/prometheus.yml").read_text()
+    )
+    targets = [
+        t
+        for job in prometheus["scrape_configs"]
+        for c in job["static_configs"]
+        for t in c["targets"]
+    ]
     assert "service:3000" in targets

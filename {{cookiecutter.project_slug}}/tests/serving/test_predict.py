@@ -8,12 +8,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic import ValidationError
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 from {{ cookiecutter.package_name }}.ml import endpoints
 from {{ cookiecutter.package_name }}.ml.inference import Predictor
+from {{ cookiecutter.package_name }}.monitoring.settings import MonitoringSettings
+from {{ cookiecutter.package_name }}.monitoring.tracing import setup_tracing, shutdown_tracing
 from {{ cookiecutter.package_name }}.serving.service import AIService
 
 from .conftest import AUTH, model_environment
@@ -74,6 +77,18 @@ def test_predict_over_http_with_metrics(model: Predictor, client: TestClient) ->
     assert "serving_prediction_score_bucket" in metrics
     assert "serving_model_info{" + f'version="{model.version}"' + "} 1.0" in metrics
     assert asyncio.run(endpoints.ready()) is None
+
+
+def test_predict_is_traced(model: Predictor) -> None:
+    exporter = InMemorySpanExporter()
+    setup_tracing(MonitoringSettings(), exporter=exporter, set_global=False)
+    try:
+        endpoints.score([RECORD])
+    finally:
+        shutdown_tracing()
+    [span] = [s for s in exporter.get_finished_spans() if s.name == "ml.predict"]
+    assert span.attributes is not None
+    assert span.attributes["ml.model_version"] == model.version
 
 
 def test_predict_rejects_a_non_list(client: TestClient) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from starlette.testclient import TestClient
 
@@ -8,8 +9,13 @@ from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.core.pillars import installed_pillars
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.serving.schemas import EchoRequest, InfoResponse
-from {{ cookiecutter.package_name }}.serving.service import AIService
+from {{ cookiecutter.package_name }}.serving.service import AIService, bento_service
 from {{ cookiecutter.package_name }}.serving.settings import ServingSettings
+
+
+def bento_service_config() -> dict[str, Any]:
+    config: dict[str, Any] = getattr(bento_service(), "config")  # noqa: B009 - untyped SDK
+    return config
 
 
 def test_info_in_process_describes_the_project() -> None:
@@ -95,3 +101,18 @@ def test_oversized_body_answers_413(client: TestClient) -> None:
 
 def test_unknown_route_answers_404(client: TestClient) -> None:
     assert client.post("/v1/nope", json={}).status_code == 404
+
+
+def test_traffic_limits_come_from_settings() -> None:
+    settings = get_settings().section("serving", ServingSettings)
+    traffic = bento_service_config()["traffic"]
+    assert traffic["timeout"] == settings.request_timeout_s
+    assert traffic["max_concurrency"] == settings.max_concurrency
+
+
+def test_info_lists_the_pillar_routes(client: TestClient) -> None:
+    routes = client.post("/info").json()["routes"]
+    if "ml" in installed_pillars():
+        assert "/predict" in routes
+    if "llm" in installed_pillars():
+        assert "/v1/chat/completions" in routes

@@ -94,7 +94,9 @@ class ServingSettings(BaseModel):
         default=64, ge=2, description="Most records BentoML merges into one /predict batch."
     )
     predict_max_latency_ms: int = Field(
-        default=200, ge=10, description="Longest a /predict request may wait in the batch queue."
+        default=5000,
+        ge=10,
+        description="Batch-queue wait beyond which BentoML sheds a /predict request with 503.",
     )
     llm_cache_size: int = Field(
         default=1024, ge=0, description="LLM answers kept for identical requests; 0 disables."
