@@ -73,8 +73,8 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Train and register one production model with the ml pillar's flow (once per session)."""
     if "ml" not in installed_pillars():
         pytest.skip("the ml pillar is not part of this project")
-    from prefect.testing.utilities import prefect_test_harness  # noqa: PLC0415
-
+    # Imported by name: prefect is installed only with the ml pillar.
+    harness = importlib.import_module("prefect.testing.utilities").prefect_test_harness
     flows = importlib.import_module(f"{ROOT_PACKAGE}.ml.flows")
     root = tmp_path_factory.mktemp("ml-model")
     with pytest.MonkeyPatch.context() as patch:
@@ -84,7 +84,7 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv("PREFECT_HOME", str(root / "prefect"))
         patch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         get_settings.cache_clear()
-        with prefect_test_harness(server_startup_timeout=120):
+        with harness(server_startup_timeout=120):
             result = flows.run_training()
         get_settings.cache_clear()
     assert result.promoted, result.decision
