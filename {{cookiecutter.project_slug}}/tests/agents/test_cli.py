@@ -73,7 +73,11 @@ def test_unknown_run_fails_clearly() -> None:
     assert "no run 'nope'" in result.stderr
 
 
-def test_run_without_a_model_key_fails_clearly() -> None:
+def test_run_without_a_model_key_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The rendered default provider may be any; the OpenAI one names its key variable.
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__PROVIDER", "openai")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    get_settings.cache_clear()
     result = runner.invoke(app, ["run", "hi"])
     assert result.exit_code == 2
     assert "OPENAI_API_KEY" in result.stderr
