@@ -162,9 +162,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         project = _project(args.project, Path(tmp))
         out = subprocess.run(
-            ["uv", "run", "--no-sync", "python", str(Path(__file__).resolve()), "--inner",
-             "--rows", str(args.rows)],
-            cwd=project, check=True, capture_output=True, text=True,
+            [
+                "uv",
+                "run",
+                "--no-sync",
+                "python",
+                str(Path(__file__).resolve()),
+                "--inner",
+                "--rows",
+                str(args.rows),
+            ],
+            cwd=project,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
     numbers = json.loads(out.strip().splitlines()[-1])
     print(json.dumps(numbers, indent=2))
