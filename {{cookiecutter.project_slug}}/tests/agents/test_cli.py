@@ -112,3 +112,11 @@ def test_queued_approvals_are_listed_and_decided() -> None:
     again = runner.invoke(app, ["approve", str(approval_id)])
     assert again.exit_code == 2
     assert "no pending approval" in again.stderr
+
+
+def test_agent_is_an_alias_of_the_agents_group() -> None:
+    from {{ cookiecutter.package_name }}.core.cli import build_app  # noqa: PLC0415
+
+    result = runner.invoke(build_app(), ["agent", "run", "--scripted", TASK])
+    assert result.exit_code == 0, result.output
+    assert "succeeded" in result.stdout

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from .schemas import RunRecord, StepRecord
 
 app = typer.Typer(help="Run the agents workflow and inspect its runs.", no_args_is_help=True)
+# Registered by core under the pillar name and these aliases: `<cli> agent run "task"`.
+CLI_ALIASES = ("agent",)
 
 DEMO_TASK = (
     "What is (17 + 25) * 3, what is the date today, and what do my notes say about deployment?"

@@ -31,6 +31,9 @@ def build_app() -> typer.Typer:
         group = getattr(module, "app", None)
         if isinstance(group, typer.Typer):
             app.add_typer(group, name=pillar)
+            # A pillar may offer other names for its group (`agent run` reads better).
+            for alias in getattr(module, "CLI_ALIASES", ()):
+                app.add_typer(group, name=alias, hidden=True)
     return app
 
 
