@@ -3,13 +3,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import Any, cast
 
 import pytest
+from starlette.middleware.cors import CORSMiddleware
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, CoreSettings, get_settings
 from {{ cookiecutter.package_name }}.serving.gateway import GatewayMiddleware
 from {{ cookiecutter.package_name }}.serving.middleware import Receive, Scope, Send, send_json
+from {{ cookiecutter.package_name }}.serving.service import BentoService, cors_options, install
+from {{ cookiecutter.package_name }}.serving.settings import ServingSettings
 
 from .conftest import API_KEY, AUTH, OTHER_KEY
 
@@ -171,3 +175,43 @@ def test_cors_preflight_needs_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """OPTIONS passes the gateway without a key (CORS answers it when origins are set)."""
     client = gateway_client(monkeypatch)
     assert client.options("/x").status_code == 200
+
+
+class RecordingService:
+    """Stands in for the BentoML service object: records what ``install`` adds."""
+
+    def __init__(self) -> None:
+        self.middleware: list[type[Any]] = []
+        self.mounts: list[str] = []
+
+    def add_asgi_middleware(self, middleware_cls: type[Any], **options: Any) -> None:
+        self.middleware.append(middleware_cls)
+
+    def mount_asgi_app(self, app: Any, path: str = "/", name: str | None = None) -> None:
+        self.mounts.append(path)
+
+
+def test_cors_is_outermost_when_origins_are_set() -> None:
+    recorder = RecordingService()
+    settings = ServingSettings(cors_origins=["https://app.example.com"])
+    install(cast(BentoService, recorder), settings, [])
+    assert recorder.middleware[:2] == [CORSMiddleware, GatewayMiddleware]
+    plain = RecordingService()
+    install(cast(BentoService, plain), ServingSettings(), [])
+    assert plain.middleware[0] is GatewayMiddleware
+
+
+def test_cors_preflight_and_headers_on_rejected_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    get_settings.cache_clear()
+    options = cors_options(ServingSettings(cors_origins=["https://app.example.com"]))
+    app = CORSMiddleware(GatewayMiddleware(slow_or_failing, settings=get_settings), **options)
+    client = TestClient(app)
+    origin = {"origin": "https://app.example.com"}
+    preflight = client.options("/x", headers={**origin, "access-control-request-method": "POST"})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "https://app.example.com"
+    rejected = client.get("/x", headers=origin)
+    assert rejected.status_code == 401
+    assert rejected.headers["access-control-allow-origin"] == "https://app.example.com"
+    other = client.get("/x", headers={"origin": "https://evil.example.com", **AUTH})
+    assert "access-control-allow-origin" not in other.headers

@@ -153,25 +153,32 @@ def asgi_app() -> ASGIApp:
     return bento_service().to_asgi()
 
 
-def _install(service: BentoService) -> None:
+def cors_options(settings: ServingSettings) -> dict[str, Any]:
+    """Starlette ``CORSMiddleware`` options for the configured origins."""
+    return {
+        "allow_origins": settings.cors_origins,
+        "allow_methods": ["GET", "POST", "OPTIONS"],
+        "allow_headers": ["authorization", "x-api-key", "content-type", "x-request-id"],
+        "expose_headers": ["x-request-id", "retry-after"],
+        "max_age": 600,
+    }
+
+
+def install(
+    service: BentoService, settings: ServingSettings, contributions: list[Contribution]
+) -> None:
+    """Add the middleware stack and the pillars' mounted apps to ``service``."""
     # Added first = outermost: CORS answers preflights before auth; the gateway sees every request.
-    if _SETTINGS.cors_origins:
-        service.add_asgi_middleware(
-            CORSMiddleware,
-            allow_origins=_SETTINGS.cors_origins,
-            allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["authorization", "x-api-key", "content-type", "x-request-id"],
-            expose_headers=["x-request-id", "retry-after"],
-            max_age=600,
-        )
+    if settings.cors_origins:
+        service.add_asgi_middleware(CORSMiddleware, **cors_options(settings))
     service.add_asgi_middleware(GatewayMiddleware)
     service.add_asgi_middleware(
-        BodySizeLimitMiddleware, max_body_bytes=_SETTINGS.max_request_body_bytes
+        BodySizeLimitMiddleware, max_body_bytes=settings.max_request_body_bytes
     )
     service.add_asgi_middleware(ValidationStatusMiddleware)
-    for contribution in CONTRIBUTIONS:
+    for contribution in contributions:
         for path, app in contribution.mounts:
             service.mount_asgi_app(app, path=path, name=f"{contribution.pillar}-{path}")
 
 
-_install(bento_service())
+install(bento_service(), _SETTINGS, CONTRIBUTIONS)
