@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,19 @@ def test_llm_finetune_extra_trains_a_lora_adapter_on_cpu(tmp_path: Path) -> None
     output = run([*test, "-o", "addopts=", "tests/llm/test_finetune.py"], project, env)
     assert " passed" in output
     assert " failed" not in output
+
+
+def test_make_bento_builds_and_exports_the_service(tmp_path: Path, shared_venv: Path) -> None:
+    """`make bento` (the CI `bento` job and the release attachment) builds from pyproject alone."""
+    off = dict.fromkeys(helpers.PILLAR_ANSWERS, False)
+    project = helpers.render_cookiecutter(tmp_path, **{**off, "use_serving": True})
+    env = {**project_env(shared_venv), "BENTOML_HOME": str(tmp_path / "bentoml")}
+    run(["make", "bento"], project, env)
+    (bento,) = (project / "dist").glob("my-ai-service-*.bento")
+    with tarfile.open(bento) as archive:
+        names = set(archive.getnames())
+        requirements = archive.extractfile("./env/python/requirements.txt")
+        assert requirements is not None
+        pinned = requirements.read().decode()
+    assert "./src/my_ai_service/serving/service.py" in names
+    assert "bentoml" in pinned

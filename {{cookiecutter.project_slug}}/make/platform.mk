@@ -121,7 +121,7 @@ image-push: image  ## Push IMAGE:VERSION and IMAGE:latest (log in to the registr
 bento:  ## Build the Bento and export it to dist/ (attached to releases)
 	@mkdir -p build dist
 	BENTOML_DO_NOT_TRACK=true $(UV) run bentoml build --output tag > build/bento.tag
-	BENTOML_DO_NOT_TRACK=true $(UV) run bentoml export "$$(tail -n 1 build/bento.tag | sed 's/^__tag__://')" dist/
+	BENTOML_DO_NOT_TRACK=true $(UV) run bentoml export "$$(tail -n 1 build/bento.tag | sed 's/^__tag__://')" "$(CURDIR)/dist/"
 {%- endif %}
 {%- if cookiecutter.use_ml %}
 
