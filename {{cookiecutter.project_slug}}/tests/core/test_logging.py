@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import io
 import json
 import logging
+import sys
 
 import pytest
 
@@ -46,3 +48,15 @@ def test_level_filters_records(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err
     assert "shown" in err
     assert "hidden" not in err
+
+
+def test_logs_follow_sys_stderr_when_it_is_swapped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLI and test runners replace sys.stderr (and close their stand-in): logs follow it."""
+    configure_logging(load_settings(environment="prod"))
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    get_logger("test").info("one")
+    first.close()
+    monkeypatch.setattr(sys, "stderr", second)
+    get_logger("test").info("two")
+    assert json.loads(second.getvalue())["event"] == "two"

@@ -23,6 +23,22 @@ def _use_json(settings: CoreSettings) -> bool:
     return settings.environment not in {Environment.DEV, Environment.TEST}
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Write to whatever ``sys.stderr`` is when a record is emitted.
+
+    Test runners and CLI runners swap ``sys.stderr`` and close their stand-in afterwards; a handler
+    holding the stream it was created with would then write to a closed file.
+    """
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        """The stream is always the current ``sys.stderr``; assignments are ignored."""
+
+
 def configure_logging(settings: CoreSettings) -> None:
     """Route structlog and the standard library through one processor chain."""
     shared: list[Any] = [
@@ -37,14 +53,18 @@ def configure_logging(settings: CoreSettings) -> None:
         shared.append(structlog.processors.format_exc_info)
         renderer = structlog.processors.JSONRenderer()
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        # Plain tracebacks: rich ones cost seconds of CPU each, which a service under bad input
+        # (every rejected request logs one) cannot afford.
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
