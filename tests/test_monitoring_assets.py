@@ -190,6 +190,14 @@ def test_alerts_fire_on_bad_series_and_not_on_good_ones(
                     {"series": "ml_drift_detected{column='age'}", "values": "0x20"},
                     {"series": llm.format("ok"), "values": "0+1x20"},
                     {"series": llm.format("APIError"), "values": "0+1x20"},
+                    {"series": "llm_grounded_answers_total{model='m'}", "values": "0+2x20"},
+                    {
+                        "series": "llm_abstentions_total{model='m',reason='unstable'}",
+                        "values": "0+1x20",
+                    },
+                    {"series": "rag_search_seconds_count{mode='hybrid'}", "values": "0+2x20"},
+                    {"series": "rag_empty_results_total{store='lancedb'}", "values": "0+1x20"},
+                    {"series": "rag_index_age_seconds{store='lancedb'}", "values": "700000x20"},
                 ],
                 "alert_rule_test": [
                     _alert(
@@ -212,6 +220,27 @@ def test_alerts_fire_on_bad_series_and_not_on_good_ones(
                         "Error ratio above 10% for 10 minutes (fallback models take over if "
                         "configured).",
                     ),
+                    _alert(
+                        "LLMAbstainRate",
+                        {"severity": "warning", "model": "m"},
+                        "Over 30% of grounded answers abstain (label: model)",
+                        "Abstention ratio above 30% for 10 minutes: check retrieval quality and "
+                        "the reason label of llm_abstentions_total.",
+                    ),
+                    _alert(
+                        "RAGEmptyResults",
+                        {"severity": "warning"},
+                        "Over 20% of searches return no hit",
+                        "Empty-result ratio above 20% for 10 minutes: the index may be empty, "
+                        "filtered out or stale.",
+                    ),
+                    _alert(
+                        "RAGIndexStale",
+                        {"severity": "warning", "store": "lancedb"},
+                        "The RAG index was not rebuilt for over a week (label: store)",
+                        "Index age above 7 days: run the index flow (`make rag-index`) or check "
+                        "its schedule.",
+                    ),
                     {"alertname": "HighLatencyP99", "eval_time": "15m", "exp_alerts": []},
                     {"alertname": "AgentStepFailures", "eval_time": "15m", "exp_alerts": []},
                 ],
@@ -222,10 +251,21 @@ def test_alerts_fire_on_bad_series_and_not_on_good_ones(
                     {"series": request.format("200"), "values": "0+10x20"},
                     {"series": "ml_drift_detected{column='age'}", "values": "0x20"},
                     {"series": "up{job='service',instance='service:3000'}", "values": "1x20"},
+                    {"series": "llm_grounded_answers_total{model='m'}", "values": "0+10x20"},
+                    {"series": "rag_search_seconds_count{mode='hybrid'}", "values": "0+10x20"},
+                    {"series": "rag_empty_results_total{store='lancedb'}", "values": "0x20"},
+                    {"series": "rag_index_age_seconds{store='lancedb'}", "values": "3600x20"},
                 ],
                 "alert_rule_test": [
                     {"alertname": name, "eval_time": "15m", "exp_alerts": []}
-                    for name in ("HighErrorRate", "DataDriftDetected", "ServiceDown")
+                    for name in (
+                        "HighErrorRate",
+                        "DataDriftDetected",
+                        "ServiceDown",
+                        "LLMAbstainRate",
+                        "RAGEmptyResults",
+                        "RAGIndexStale",
+                    )
                 ],
             },
         ],

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from prometheus_client import REGISTRY
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
@@ -121,3 +122,31 @@ def test_check_citations_lists_every_problem() -> None:
     answer = GroundedAnswer(answer="x", citations=["remote-1", "ghost"])
     assert check_citations(answer, PASSAGES) == ["unknown passage id 'ghost'"]
     assert check_citations(GroundedAnswer(answer="x"), PASSAGES) == ["the answer cites no passage"]
+
+
+def _abstentions(model: str, reason: str) -> float:
+    labels = {"model": model, "reason": reason}
+    return REGISTRY.get_sample_value("llm_abstentions_total", labels) or 0.0
+
+
+def _answers(model: str) -> float:
+    return REGISTRY.get_sample_value("llm_grounded_answers_total", {"model": model}) or 0.0
+
+
+def test_answers_and_abstentions_are_counted_per_model_and_reason() -> None:
+    model, _ = _scripted({"answer": "Parking is not covered.", "abstain": True})
+    client = _client(model)
+    name = client.resolved_model.model_name
+    answers, insufficient = _answers(name), _abstentions(name, "insufficient_context")
+    no_context = _abstentions(name, "no_context")
+    grounded_answer("Parking fee?", PASSAGES, client=client)
+    grounded_answer("Anything?", [], client=client)
+    assert _answers(name) == answers + 2
+    assert _abstentions(name, "insufficient_context") == insufficient + 1
+    assert _abstentions(name, "no_context") == no_context + 1
+    cited, _ = _scripted({"answer": "Three days.", "citations": ["remote-1"]})
+    client = _client(cited)
+    name = client.resolved_model.model_name
+    before = _answers(name)
+    assert not grounded_answer("Remote?", PASSAGES, client=client).abstained
+    assert _answers(name) == before + 1

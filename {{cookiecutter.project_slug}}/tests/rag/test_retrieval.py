@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from prometheus_client import REGISTRY
 
 from {{ cookiecutter.package_name }}.rag.context import assemble_context
 from {{ cookiecutter.package_name }}.rag.embeddings import WordLlamaEmbedder
@@ -184,3 +185,21 @@ def test_context_fits_the_budget_and_keeps_citations(shipped_retriever: Retrieve
     ]
     assert tiny.hits == hits[:1]
     assert words(tiny.text) <= 10
+
+
+def test_search_metrics_latency_empty_results_and_index_age(shipped_retriever: Retriever) -> None:
+    store: dict[str, str] = {"store": shipped_retriever.settings.vector_store}
+    mode: dict[str, str] = {"mode": shipped_retriever.settings.search_mode}
+
+    def sample(name: str, labels: dict[str, str]) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    searches = sample("rag_search_seconds_count", mode)
+    empty = sample("rag_empty_results_total", store)
+    assert shipped_retriever.search("approval", k=2)
+    assert not shipped_retriever.search("approval", k=2, filters={"source": "no-such-file.md"})
+    assert sample("rag_search_seconds_count", mode) == searches + 2
+    assert sample("rag_empty_results_total", store) == empty + 1
+    age = REGISTRY.get_sample_value("rag_index_age_seconds", store)
+    assert age is not None
+    assert 0 <= age < 24 * 3600  # built by the session fixture, moments ago

@@ -16,11 +16,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model, model_validator
 
+from ..monitoring.metrics import counter
 from .client import LLMClient, StructuredOutputError
 from .settings import LLMSettings
 from .tasks import default_registry
 
 NOT_ENOUGH_INFORMATION = "Not enough information in the provided context to answer."
+NO_CONTEXT = "no context passages were retrieved for this question"
 
 
 class Passage(BaseModel):
@@ -83,17 +85,31 @@ def abstain(reason: str) -> GroundedAnswer:
     return GroundedAnswer(answer=NOT_ENOUGH_INFORMATION, abstained=True, reason=reason)
 
 
-def _sample(client: LLMClient, question: str, passages: Sequence[Passage]) -> GroundedAnswer:
+def _count(model: str, answer: GroundedAnswer, kind: str | None) -> GroundedAnswer:
+    """Count one grounded answer and, when it abstains, why (``llm_abstentions_total``)."""
+    counter("llm_grounded_answers_total", "Grounded answers given", ["model"]).labels(model).inc()
+    if answer.abstained:
+        counter(
+            "llm_abstentions_total", "Grounded answers that abstained", ["model", "reason"]
+        ).labels(model, kind or "other").inc()
+    return answer
+
+
+def _sample(
+    client: LLMClient, question: str, passages: Sequence[Passage]
+) -> tuple[GroundedAnswer, str | None]:
     prompt = default_registry().render(
         "grounded_answer", question=question, passages=[p.model_dump() for p in passages]
     )
     try:
         draft = client.run_sync(prompt, draft_type([p.id for p in passages])).output
     except StructuredOutputError as exc:
-        return abstain(f"the model's answer failed the citation check: {exc}")
+        return abstain(f"the model's answer failed the citation check: {exc}"), "citation_check"
     if draft.abstain:
-        return abstain(f"the model found the context insufficient: {draft.answer}")
-    return GroundedAnswer(answer=draft.answer, citations=list(dict.fromkeys(draft.citations)))
+        reason = f"the model found the context insufficient: {draft.answer}"
+        return abstain(reason), "insufficient_context"
+    cited = list(dict.fromkeys(draft.citations))
+    return GroundedAnswer(answer=draft.answer, citations=cited), None
 
 
 def judge(
@@ -116,30 +132,47 @@ def grounded_answer(
     client: LLMClient | None = None,
     judge_client: LLMClient | None = None,
 ) -> GroundedAnswer:
-    """Answer ``question`` from ``passages`` under the citation contract (see the module doc)."""
+    """Answer ``question`` from ``passages`` under the citation contract (see the module doc).
+
+    Every answer counts in ``llm_grounded_answers_total{model}``, every abstention in
+    ``llm_abstentions_total{model,reason}`` (reason: no_context, citation_check,
+    insufficient_context, unstable, unfaithful).
+    """
     if not passages:
-        return abstain("no context passages were retrieved for this question")
+        model = client.resolved_model.model_name if client is not None else "none"
+        return _count(model, abstain(NO_CONTEXT), "no_context")
     client = client or LLMClient()
+    answer, kind = _grounded(client, question, passages, judge_client)
+    return _count(client.resolved_model.model_name, answer, kind)
+
+
+def _grounded(
+    client: LLMClient,
+    question: str,
+    passages: list[Passage],
+    judge_client: LLMClient | None,
+) -> tuple[GroundedAnswer, str | None]:
     settings: LLMSettings = client.settings
-    samples = [_sample(client, question, passages)]
-    while len(samples) < settings.self_consistency_samples and not samples[0].abstained:
-        samples.append(_sample(client, question, passages))
-    first = samples[0]
+    first, kind = _sample(client, question, passages)
+    samples = [first]
+    while len(samples) < settings.self_consistency_samples and not first.abstained:
+        samples.append(_sample(client, question, passages)[0])
     if first.abstained:
-        return first
+        return first, kind
     disagreeing = [
         s for s in samples[1:] if s.abstained or set(s.citations) != set(first.citations)
     ]
     if disagreeing:
-        return abstain(
+        reason = (
             f"{len(disagreeing)} of {len(samples)} samples disagree with the first "
             "(different citations or an abstention): the answer is not stable"
         )
+        return abstain(reason), "unstable"
     if settings.judge_enabled:
         if judge_client is None:
             judge_settings = settings.model_copy(update={"model": settings.judge_model})
             judge_client = client if not settings.judge_model else LLMClient(judge_settings)
         verdict = judge(judge_client, question, first, passages)
         if not verdict.faithful:
-            return abstain(f"the judge found the answer unfaithful: {verdict.reason}")
-    return first
+            return abstain(f"the judge found the answer unfaithful: {verdict.reason}"), "unfaithful"
+    return first, None

@@ -9,13 +9,14 @@ evaluation compares against.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
-from ..monitoring.metrics import histogram
+from ..monitoring.metrics import counter, gauge, histogram
 from ..monitoring.tracing import get_tracer
 from .embeddings import Embedder
 from .ranking import mmr, recency_boost, rrf
@@ -23,6 +24,7 @@ from .settings import RAGSettings, SearchMode
 from .store import (
     Candidate,
     Filters,
+    IndexMeta,
     IndexNotFoundError,
     VectorStore,
     check_embedder,
@@ -32,6 +34,7 @@ from .store import (
 Reranker = Callable[[str, Sequence[Candidate]], Sequence[float]]
 QueryRewriter = Callable[[str], Sequence[str]]
 LiveSource = Callable[[str], Sequence[Candidate]]
+META_REFRESH_SECONDS = 60.0
 
 
 class Hit(BaseModel):
@@ -83,6 +86,8 @@ class Retriever:
     reranker: Reranker | None = None
     rewriter: QueryRewriter | None = None
     live: LiveSource | None = None
+    _updated_at: datetime = field(init=False, repr=False)
+    _meta_read: float = field(init=False, repr=False, default=0.0)
 
     def __post_init__(self) -> None:
         meta = self.store.meta()
@@ -91,6 +96,28 @@ class Retriever:
                 f"no RAG index in {self.store}: build it first (`make rag-index`)"
             )
         check_embedder(meta, self.embedder, str(self.store))
+        self._note_meta(meta)
+        gauge(
+            "rag_index_age_seconds",
+            "Seconds since the searched index was built or updated.",
+            ["store"],
+        ).labels(self.settings.vector_store).set_function(self.index_age_seconds)
+
+    def _note_meta(self, meta: IndexMeta) -> None:
+        updated = meta.updated_at
+        self._updated_at = updated if updated.tzinfo else updated.replace(tzinfo=UTC)
+        self._meta_read = time.monotonic()
+
+    def index_age_seconds(self) -> float:
+        """Seconds since the index was last built or updated (as of the last metadata read)."""
+        return max((datetime.now(UTC) - self._updated_at).total_seconds(), 0.0)
+
+    def _refresh_meta(self) -> None:
+        # Re-read the build metadata at most once a minute, so the age gauge sees new builds.
+        if time.monotonic() - self._meta_read >= META_REFRESH_SECONDS:
+            meta = self.store.meta()
+            if meta is not None:
+                self._note_meta(meta)
 
     def _rankings(
         self, query: str, mode: SearchMode, filters: Filters | None
@@ -137,6 +164,11 @@ class Retriever:
             with seconds.labels(mode=mode).time():
                 hits = self._search(query, k, filters, mode)
             span.set_attribute("rag.hits", len(hits))
+        if not hits:
+            counter("rag_empty_results_total", "Searches that returned no hit.", ["store"]).labels(
+                self.settings.vector_store
+            ).inc()
+        self._refresh_meta()
         return hits
 
     def _search(self, query: str, k: int, filters: Filters | None, mode: SearchMode) -> list[Hit]:
