@@ -209,12 +209,15 @@ def export_gauges(report: DriftReport) -> None:
         drifted_gauge.labels(column.name).set(int(column.drifted))
         if column.ks_pvalue is not None:
             pvalue_gauge.labels(column.name).set(column.ks_pvalue)
-    for name, documentation, value in (
-        ("ml_drift_columns_drifted", "Columns (and score) drifted", len(report.drifted)),
-        ("ml_drift_current_rows", "Logged predictions compared", report.current_rows),
-        ("ml_drift_last_run_timestamp_seconds", "Unix time", report.created_at.timestamp()),
-    ):
-        gauge(name, f"{documentation} in the last drift run", ()).set(value)
+    gauge("ml_drift_columns_drifted", "Columns (and score) drifted in the last drift run").set(
+        len(report.drifted)
+    )
+    gauge("ml_drift_current_rows", "Logged predictions compared in the last drift run").set(
+        report.current_rows
+    )
+    gauge("ml_drift_last_run_timestamp_seconds", "Unix time of the last drift run").set(
+        report.created_at.timestamp()
+    )
 
 
 def alert_payload(report: DriftReport, report_path: Path) -> dict[str, object]:
