@@ -7,33 +7,14 @@ sends the message back to the model, which can correct itself, instead of crashi
 
 from __future__ import annotations
 
-import ast
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pydantic_ai import ModelRetry, RunContext
 
+from ..llm.arithmetic import safe_eval
 from .memory import NotesMemory
-
-Number = int | float
-
-_BINARY: dict[type[ast.operator], Callable[[Number, Number], Number]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
-}
-_UNARY: dict[type[ast.unaryop], Callable[[Number], Number]] = {
-    ast.UAdd: operator.pos,
-    ast.USub: operator.neg,
-}
-MAX_EXPONENT = 100
-MAX_EXPRESSION = 200
 
 
 def _utc_now() -> datetime:
@@ -46,37 +27,6 @@ class AgentDeps:
 
     memory: NotesMemory = field(default_factory=NotesMemory.with_defaults)
     clock: Callable[[], datetime] = _utc_now
-
-
-def _evaluate(node: ast.AST) -> Number:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-        if isinstance(node.value, bool):
-            raise ValueError("booleans are not numbers here")
-        return node.value
-    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-        return _UNARY[type(node.op)](_evaluate(node.operand))
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left, right = _evaluate(node.left), _evaluate(node.right)
-        if isinstance(node.op, ast.Pow) and abs(right) > MAX_EXPONENT:
-            raise ValueError(f"exponent {right} is larger than {MAX_EXPONENT}")
-        return _BINARY[type(node.op)](left, right)
-    raise ValueError(f"unsupported syntax: {ast.dump(node)[:60]}")
-
-
-def safe_eval(expression: str) -> Number:
-    """Evaluate arithmetic (numbers, + - * / // % ** and parentheses) without ``eval``.
-
-    Raises:
-        ValueError: anything else (names, calls, attributes), or an over-long expression.
-        ZeroDivisionError: division or modulo by zero.
-    """
-    if len(expression) > MAX_EXPRESSION:
-        raise ValueError(f"expression longer than {MAX_EXPRESSION} characters")
-    try:
-        tree = ast.parse(expression.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise ValueError(f"not an arithmetic expression: {expression!r}") from exc
-    return _evaluate(tree.body)
 
 
 def calculate(expression: str) -> str:

@@ -12,8 +12,6 @@ its arguments are validated against its signature before it runs.
 
 from __future__ import annotations
 
-import ast
-import operator
 import sqlite3
 import urllib.error
 import urllib.parse
@@ -26,24 +24,12 @@ from typing import Any
 from pydantic_ai import ModelRetry, Tool
 from pydantic_ai.toolsets import FunctionToolset
 
+from .arithmetic import safe_eval
 from .settings import LLMSettings
 
 MAX_HTTP_BYTES = 100_000
 MAX_SQL_ROWS = 100
-MAX_EXPONENT = 100
 SqlValue = str | int | float | None
-
-_OPERATORS: dict[type, Callable[..., float]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
-    ast.USub: operator.neg,
-    ast.UAdd: operator.pos,
-}
 
 
 class ToolRegistry:
@@ -88,21 +74,6 @@ class ToolRegistry:
         return FunctionToolset(self.tools(names))
 
 
-def _evaluate(node: ast.AST) -> float:
-    if isinstance(node, ast.Expression):
-        return _evaluate(node.body)
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return float(node.value)  # type: ignore[arg-type]
-    if isinstance(node, ast.UnaryOp) and type(node.op) in _OPERATORS:
-        return _OPERATORS[type(node.op)](_evaluate(node.operand))
-    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-        left, right = _evaluate(node.left), _evaluate(node.right)
-        if isinstance(node.op, ast.Pow) and abs(right) > MAX_EXPONENT:
-            raise ModelRetry(f"exponent {right} is too large (at most {MAX_EXPONENT})")
-        return _OPERATORS[type(node.op)](left, right)
-    raise ModelRetry(f"only numbers and + - * / // % ** ( ) are allowed, not {ast.dump(node)[:60]}")
-
-
 def calculate(expression: str) -> float:
     """Evaluate an arithmetic expression exactly, e.g. ``(12.5 * 4) / 3``.
 
@@ -110,8 +81,8 @@ def calculate(expression: str) -> float:
         expression: numbers with + - * / // % ** and parentheses; nothing else.
     """
     try:
-        return _evaluate(ast.parse(expression, mode="eval"))
-    except (SyntaxError, ZeroDivisionError, OverflowError) as exc:
+        return float(safe_eval(expression))
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
         raise ModelRetry(f"cannot evaluate {expression!r}: {exc}") from exc
 
 
