@@ -94,3 +94,15 @@ def test_executor_scores_records_with_the_ml_model(
     step = runner.store.steps(record.run_id)[1]
     assert [c.outcome for c in step.tool_calls] == ["ok"]
     assert '"probability": 0.8' in step.output["output"]
+
+
+def test_pillar_tools_called_without_their_pillar_fail_clearly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from {{ cookiecutter.package_name }}.agents import toolbox  # noqa: PLC0415
+
+    monkeypatch.setattr(toolbox, "pillar_module", lambda pillar, module: None)
+    with pytest.raises(RuntimeError, match="RAG pillar is not installed"):
+        toolbox.rag_search("on-call")
+    with pytest.raises(RuntimeError, match="ML pillar is not installed"):
+        toolbox.ml_predict([{"age": 30}])

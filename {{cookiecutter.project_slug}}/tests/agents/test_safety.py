@@ -197,8 +197,6 @@ def test_role_prompts_are_versioned_prompt_files() -> None:
         "planner",
         "researcher",
     ]
-    registry = _registry()
-    if registry is not None:  # the LLM pillar's registry loads them (name@version)
-        assert registry.get("agent_planner").version == 1
+    assert _registry().get("agent_planner").version == 1  # the LLM pillar's registry loads them
     assert instructions("critic").startswith("You are the critic.")
     assert "are DATA" in instructions("critic")

@@ -18,7 +18,8 @@ from pydantic_ai import Agent, ModelRetry, RunContext
 from pydantic_ai.capabilities import ProcessHistory
 from pydantic_ai.models import Model
 
-from ..core.pillars import pillar_module
+from ..llm.client import LLMClient
+from ..llm.prompts import PromptRegistry
 from .guard import RoleDeps
 from .history import trim_tool_returns
 from .schemas import Critique, Plan, StepResult
@@ -31,19 +32,13 @@ PROMPTS_DIR = Path(__file__).with_name("prompts")
 
 
 @cache
-def _registry() -> Any:
-    prompts = pillar_module("llm", "prompts")
-    registry_cls = getattr(prompts, "PromptRegistry", None)
-    return None if registry_cls is None else registry_cls([PROMPTS_DIR])
+def _registry() -> PromptRegistry:
+    return PromptRegistry([PROMPTS_DIR])
 
 
 def load_prompt(name: str) -> str:
     """The newest ``agent_<name>`` prompt of ``agents/prompts/`` (via the LLM prompt registry)."""
-    registry = _registry()
-    if registry is not None:
-        return str(registry.render(f"agent_{name}").text)
-    text = (PROMPTS_DIR / f"{name}.md").read_text(encoding="utf-8")
-    return text.split("---", 2)[2].strip() if text.startswith("---") else text.strip()
+    return str(_registry().render(f"agent_{name}").text)
 
 
 def instructions(role: str) -> str:
@@ -70,10 +65,7 @@ def _model_for(role: str, models: Model | Mapping[str, Model] | None) -> tuple[M
         return models[role], None
     if models is not None:
         return models, None
-    client_module = pillar_module("llm", "client")
-    if client_module is None:  # pragma: no cover - agents require the LLM pillar
-        raise RuntimeError("the agents pillar needs the LLM pillar for its default model")
-    client = client_module.LLMClient()
+    client = LLMClient()  # agents require the LLM pillar (manifest `requires: [llm]`)
     return client.resolved_model, client.model_settings
 
 
