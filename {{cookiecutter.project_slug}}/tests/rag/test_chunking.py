@@ -3,9 +3,11 @@ from __future__ import annotations
 import pytest
 
 from {{ cookiecutter.package_name }}.rag.chunking import (
+    BatchTokenCounter,
     TokenCounter,
     chunk_document,
     chunk_documents,
+    count_tokens,
     count_words,
     split_sections,
     token_windows,
@@ -128,3 +130,18 @@ def test_shipped_corpus_chunks_are_unique_bounded_and_titled(
     assert all(0 < chunk.n_tokens <= SETTINGS.chunk_max_tokens for chunk in chunks)
     assert all(chunk.section and chunk.section[0] == chunk.title for chunk in chunks)
     assert count_words("two words") == 2
+
+
+def test_batch_counting_gives_the_same_counts_and_chunks_as_one_text_at_a_time(
+    shipped_documents: list[Document], counter: TokenCounter
+) -> None:
+    assert isinstance(counter, BatchTokenCounter)
+    texts = [document.text for document in shipped_documents] + ["", "   ", "naïve café 日本"]
+    one_by_one = [counter(text) for text in texts]
+
+    assert counter.batch(texts) == one_by_one
+    assert count_tokens(counter, texts) == count_tokens(counter.__call__, texts) == one_by_one
+    batched = chunk_documents(shipped_documents, 60, 10, counter)
+    plain = chunk_documents(shipped_documents, 60, 10, counter.__call__)
+    assert batched == plain
+    assert max(chunk.position for chunk in batched) > 0  # some sections were really cut

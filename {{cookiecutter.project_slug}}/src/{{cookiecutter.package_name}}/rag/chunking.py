@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from .documents import Document
 
@@ -80,6 +80,26 @@ def section_path(section: Sequence[str], title: str) -> str:
     return SECTION_SEPARATOR.join(section) or title
 
 
+@runtime_checkable
+class BatchTokenCounter(Protocol):
+    """A token counter that can also count many texts in one call (e.g. a batch tokenizer)."""
+
+    def __call__(self, text: str) -> int:
+        """Tokens in ``text``."""
+        ...
+
+    def batch(self, texts: Sequence[str]) -> list[int]:
+        """Tokens in each of ``texts``."""
+        ...
+
+
+def count_tokens(counter: TokenCounter, texts: Sequence[str]) -> list[int]:
+    """Token count of each text, in one batch call when ``counter`` supports it."""
+    if isinstance(counter, BatchTokenCounter):
+        return counter.batch(texts)
+    return [counter(text) for text in texts]
+
+
 def count_words(text: str) -> int:
     """Whitespace-separated words: a model-free token counter (for tests and previews)."""
     return sum(1 for _ in _WORD.finditer(text))
@@ -125,12 +145,18 @@ def _chunker(counter: TokenCounter, max_tokens: int) -> Any:
 
 
 def token_windows(
-    text: str, max_tokens: int, overlap: int, counter: TokenCounter = count_words
+    text: str,
+    max_tokens: int,
+    overlap: int,
+    counter: TokenCounter = count_words,
+    n_tokens: int | None = None,
 ) -> Iterator[tuple[str, int]]:
     """Yield ``(text, n_tokens)`` pieces of at most ``max_tokens`` tokens, cut by semchunk.
 
     semchunk splits at the most meaningful boundary that fits (blank lines, then newlines, then
-    sentence ends, then words); consecutive pieces share about ``overlap`` tokens.
+    sentence ends, then words); consecutive pieces share about ``overlap`` tokens. ``n_tokens``
+    is ``text``'s token count when the caller already has it (a text that fits is then not
+    counted again).
 
     Raises:
         ValueError: ``max_tokens`` is not positive or ``overlap`` is not below it.
@@ -139,8 +165,9 @@ def token_windows(
         raise ValueError(
             f"need max_tokens >= 1 and 0 <= overlap < max_tokens, got {max_tokens=}, {overlap=}"
         )
-    if counter(text) <= max_tokens:
-        yield text, counter(text)
+    n_tokens = counter(text) if n_tokens is None else n_tokens
+    if n_tokens <= max_tokens:
+        yield text, n_tokens
         return
     _, offsets = _chunker(counter, max_tokens)(text, offsets=True, overlap=overlap or None)
     for start, end in offsets:
@@ -159,26 +186,7 @@ def chunk_document(
     document: Document, max_tokens: int, overlap: int, counter: TokenCounter = count_words
 ) -> list[Chunk]:
     """Chunk one document: split by headings, then cut each section to the token bound."""
-    chunks: list[Chunk] = []
-    for section in split_sections(document.text):
-        for text, n_tokens in token_windows(section.text, max_tokens, overlap, counter):
-            position = len(chunks)
-            chunks.append(
-                Chunk(
-                    id=chunk_id(document.id, position, text),
-                    document_id=document.id,
-                    source=document.source,
-                    title=document.title,
-                    section=section.path,
-                    position=position,
-                    text=text,
-                    n_tokens=n_tokens,
-                    kind=document.kind,
-                    fetched_at=document.fetched_at,
-                    metadata=dict(document.metadata),
-                )
-            )
-    return chunks
+    return chunk_documents([document], max_tokens, overlap, counter)
 
 
 def chunk_documents(
@@ -187,9 +195,33 @@ def chunk_documents(
     overlap: int,
     counter: TokenCounter = count_words,
 ) -> list[Chunk]:
-    """Chunk every document, in order."""
-    return [
-        chunk
-        for document in documents
-        for chunk in chunk_document(document, max_tokens, overlap, counter)
-    ]
+    """Chunk every document, in order.
+
+    Every section is counted once, all in one :func:`count_tokens` call (the tokenizer's batch
+    encoder when the counter has one); only sections over ``max_tokens`` go through semchunk.
+    """
+    split = [(document, split_sections(document.text)) for document in documents]
+    counts = iter(count_tokens(counter, [s.text for _, sections in split for s in sections]))
+    chunks: list[Chunk] = []
+    for document, sections in split:
+        position = 0
+        for section in sections:
+            windows = token_windows(section.text, max_tokens, overlap, counter, next(counts))
+            for text, n_tokens in windows:
+                chunks.append(
+                    Chunk(
+                        id=chunk_id(document.id, position, text),
+                        document_id=document.id,
+                        source=document.source,
+                        title=document.title,
+                        section=section.path,
+                        position=position,
+                        text=text,
+                        n_tokens=n_tokens,
+                        kind=document.kind,
+                        fetched_at=document.fetched_at,
+                        metadata=dict(document.metadata),
+                    )
+                )
+                position += 1
+    return chunks

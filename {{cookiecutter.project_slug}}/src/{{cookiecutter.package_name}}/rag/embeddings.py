@@ -62,15 +62,32 @@ def _wordllama_model(config: str, dimension: int) -> Any:
     )
 
 
+class WordLlamaTokenCounter:
+    """Token counts from wordllama's tokenizer (offline), one text or a batch at a time."""
+
+    def __init__(self) -> None:
+        from tokenizers import Tokenizer  # noqa: PLC0415 - ships with wordllama
+
+        # A copy without the model's batch padding (the embedder pads batches to one length).
+        shared = _wordllama_model(WordLlamaEmbedder.CONFIG, 256).tokenizer
+        self._tokenizer = Tokenizer.from_str(shared.to_str())
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
+
+    def __call__(self, text: str) -> int:
+        """Tokens in ``text`` (no special tokens)."""
+        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def batch(self, texts: Sequence[str]) -> list[int]:
+        """Tokens in each of ``texts``; the tokenizer encodes the batch on all cores."""
+        encoded = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        return [len(encoding.ids) for encoding in encoded]
+
+
 @cache
-def wordllama_token_counter() -> Callable[[str], int]:
-    """Token counter of wordllama's tokenizer (offline; used to bound chunk sizes)."""
-    tokenizer = _wordllama_model(WordLlamaEmbedder.CONFIG, 256).tokenizer
-
-    def count(text: str) -> int:
-        return len(tokenizer.encode(text, add_special_tokens=False).ids)
-
-    return count
+def wordllama_token_counter() -> WordLlamaTokenCounter:
+    """The process-wide counter of wordllama's tokenizer (used to bound chunk sizes)."""
+    return WordLlamaTokenCounter()
 
 
 class WordLlamaEmbedder:
