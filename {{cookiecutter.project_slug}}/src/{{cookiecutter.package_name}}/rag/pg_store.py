@@ -1,15 +1,20 @@
-"""PostgreSQL + pgvector store: HNSW cosine index, tsvector full text, one transaction per update.
+"""PostgreSQL + pgvector store: HNSW cosine index, BM25 over a postings table, one transaction.
 
-Tables (``<t>`` is the ``table_name`` setting): ``<t>`` (chunks, vector and generated tsvector
-columns), ``<t>_documents`` (content hash per document), ``<t>_meta`` (one JSON row). An update is
-a single transaction: concurrent readers keep seeing the previous index until it commits, and an
-interrupted update rolls back.
+Tables (``<t>`` is the ``table_name`` setting): ``<t>`` (chunks and vectors), ``<t>_postings``
+(lexeme, chunk, term frequency, chunk length: an inverted index built from
+``to_tsvector('english', search_text)``), ``<t>_lexicon`` (document and collection frequency per
+lexeme), ``<t>_documents`` (content hash per document) and ``<t>_meta`` (index metadata and BM25
+statistics). PostgreSQL's own ``ts_rank`` has no inverse document frequency, so lexical ranking is
+BM25 computed in SQL from these tables, needing no extension beyond pgvector.
+
+An update is a single transaction: chunks, postings, lexicon and statistics change together,
+concurrent readers keep seeing the previous index until it commits, and an interrupted update
+rolls back.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,11 +25,69 @@ from psycopg import sql
 
 from .store import Candidate, Filters, IndexMeta, IndexUpdate, check_filters, query_words
 
+BM25_K1 = 1.2
+BM25_B = 0.75
 _COLUMNS = (
     "id, document_id, source, title, section, position, text, search_text, kind, fetched_at, "
     "metadata, vector"
 )
-_SELECT = "id, document_id, source, title, section, text, kind, fetched_at, vector"
+_SELECT = (
+    "c.id, c.document_id, c.source, c.title, c.section, c.text, c.kind, c.fetched_at, c.vector"
+)
+_SCHEMA = (
+    "DROP TABLE IF EXISTS {chunks}, {postings}, {lexicon}, {documents}, {meta}",
+    "CREATE TABLE {chunks} (num bigint GENERATED ALWAYS AS IDENTITY UNIQUE, id text PRIMARY KEY,"
+    " document_id text NOT NULL, source text, title text, section text[], position int,"
+    " text text, search_text text, kind text, fetched_at timestamptz, metadata jsonb,"
+    " vector vector({dim}))",
+    "CREATE INDEX ON {chunks} (document_id)",
+    "CREATE TABLE {postings} (lexeme text NOT NULL, chunk bigint NOT NULL, tf int NOT NULL,"
+    " length int NOT NULL)",
+    "CREATE TABLE {lexicon} (lexeme text PRIMARY KEY, df int NOT NULL, cf bigint NOT NULL)",
+    "CREATE TABLE {documents} (id text PRIMARY KEY, content_hash text NOT NULL)",
+    "CREATE TABLE {meta} (key text PRIMARY KEY, value jsonb NOT NULL)",
+)
+# Indexes built after the bulk load of a new index: faster, and a better HNSW graph.
+_INDEXES = (
+    "CREATE INDEX ON {chunks} USING hnsw (vector vector_cosine_ops)",
+    "CREATE INDEX ON {postings} (lexeme)",
+    "CREATE INDEX ON {postings} (chunk)",
+)
+# One row per (lexeme, chunk) of the chunks selected by ``{which}``; tf = number of positions,
+# length = the chunk's number of lexeme occurrences (stop words excluded), as BM25 counts it.
+_POSTINGS = """
+INSERT INTO {postings} (lexeme, chunk, tf, length)
+SELECT lexeme, num, tf, sum(tf) OVER (PARTITION BY num)
+FROM (SELECT c.num, t.lexeme, greatest(cardinality(t.positions), 1) AS tf
+      FROM {chunks} c, unnest(to_tsvector('english', c.search_text)) AS t
+      WHERE {which}) AS occurrences
+ORDER BY lexeme
+"""
+_LEXICON = """
+INSERT INTO {lexicon} (lexeme, df, cf)
+SELECT lexeme, count(*), sum(tf) FROM {postings} WHERE {which} GROUP BY lexeme
+"""
+# BM25 with idf = ln(1 + (N - df + 0.5) / (df + 0.5)), summed over the query's lexemes.
+_BM25 = """
+WITH stats AS (
+    SELECT (value->>'chunks')::float8 AS n, greatest((value->>'avg_length')::float8, 1) AS avgdl
+    FROM {meta} WHERE key = 'bm25'
+), terms AS MATERIALIZED (
+    SELECT l.lexeme, ln(1 + (s.n - l.df + 0.5) / (l.df + 0.5::float8)) AS idf
+    FROM {lexicon} l, stats s
+    WHERE l.lexeme = ANY(tsvector_to_array(to_tsvector('english', %(words)s)))
+), top AS (
+    SELECT p.chunk, sum(
+        t.idf * p.tf * (%(k1)s::float8 + 1) / (p.tf + %(k1)s::float8 * (1 - %(b)s::float8
+            + %(b)s::float8 * p.length / s.avgdl))
+    ) AS score
+    FROM terms t JOIN {postings} p ON p.lexeme = t.lexeme CROSS JOIN stats s
+    WHERE true{allowed}
+    GROUP BY p.chunk ORDER BY score DESC, p.chunk LIMIT %(k)s
+)
+SELECT {cols}, top.score FROM top JOIN {chunks} c ON c.num = top.chunk
+ORDER BY top.score DESC, top.chunk
+"""
 
 
 class PgVectorStore:
@@ -35,8 +98,6 @@ class PgVectorStore:
         self.table_name = table_name
         self._ef_search = ef_search
         self._connection: psycopg.Connection[Any] | None = None
-        self._df_cache: dict[str, int] = {}
-        self._df_build: str | None = None
 
     def __str__(self) -> str:
         return f"postgres table {self.table_name}"
@@ -55,8 +116,18 @@ class PgVectorStore:
     def _name(self, suffix: str = "") -> sql.Identifier:
         return sql.Identifier(f"{self.table_name}{suffix}")
 
+    def _sql(self, template: str, **extra: sql.Composable) -> sql.Composed:
+        """``template`` with the table names (``{chunks}``, ``{postings}``...) filled in."""
+        names = {
+            part: self._name("" if part == "chunks" else f"_{part}")
+            for part in ("chunks", "postings", "lexicon", "documents", "meta")
+        }
+        return sql.SQL(template).format(**names, **extra)
+
     def _exists(self) -> bool:
-        row = self._conn().execute("SELECT to_regclass(%s)", (f"{self.table_name}_meta",))
+        # The lexicon is the newest table: an index written before it existed reads as absent,
+        # so the indexer rebuilds it in the current layout.
+        row = self._conn().execute("SELECT to_regclass(%s)", (f"{self.table_name}_lexicon",))
         found = row.fetchone()
         return found is not None and found[0] is not None
 
@@ -64,78 +135,104 @@ class PgVectorStore:
         """The metadata row, ``None`` before the first build."""
         if not self._exists():
             return None
-        query = sql.SQL("SELECT value FROM {} WHERE key = 'meta'").format(self._name("_meta"))
-        row = self._conn().execute(query).fetchone()
-        return IndexMeta.model_validate(row[0]) if row else None
+        row = self._conn().execute(self._sql("SELECT value FROM {meta} WHERE key = 'meta'"))
+        found = row.fetchone()
+        return IndexMeta.model_validate(found[0]) if found else None
 
     def document_hashes(self) -> dict[str, str]:
         """Content hash of every indexed document."""
         if not self._exists():
             return {}
-        query = sql.SQL("SELECT id, content_hash FROM {}").format(self._name("_documents"))
+        query = self._sql("SELECT id, content_hash FROM {documents}")
         return dict(self._conn().execute(query).fetchall())
-
-    def _create(self, cursor: psycopg.Cursor[Any], dimension: int) -> None:
-        chunks, documents, meta = self._name(), self._name("_documents"), self._name("_meta")
-        for statement in (
-            "DROP TABLE IF EXISTS {chunks}, {documents}, {meta}",
-            "CREATE TABLE {chunks} (id text PRIMARY KEY, document_id text NOT NULL, source text,"
-            " title text, section text[], position int, text text, search_text text, kind text,"
-            " fetched_at timestamptz, metadata jsonb, vector vector({dim}),"
-            " tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', search_text)) STORED)",
-            "CREATE INDEX ON {chunks} (document_id)",
-            "CREATE TABLE {documents} (id text PRIMARY KEY, content_hash text NOT NULL)",
-            "CREATE TABLE {meta} (key text PRIMARY KEY, value jsonb NOT NULL)",
-        ):
-            cursor.execute(
-                sql.SQL(statement).format(
-                    chunks=chunks, documents=documents, meta=meta, dim=sql.Literal(dimension)
-                )
-            )
 
     def apply(self, update: IndexUpdate) -> None:
         """Apply ``update`` in one transaction (DDL included, PostgreSQL DDL is transactional)."""
         connection = self._conn()
-        dropped = [*update.removed, *(document.id for document in update.documents)]
         with connection.transaction(), connection.cursor() as cursor:
-            created = update.rebuild or not self._exists()
-            if created:
-                self._create(cursor, update.meta.dimension)
+            if update.rebuild or not self._exists():
+                self._build(cursor, update)
             else:
-                for suffix, column in (("", "document_id"), ("_documents", "id")):
-                    cursor.execute(
-                        sql.SQL("DELETE FROM {} WHERE {} = ANY(%s)").format(
-                            self._name(suffix), sql.Identifier(column)
-                        ),
-                        (dropped,),
-                    )
-            self._copy_chunks(cursor, update)
-            if created:  # indexes built after the bulk load: faster, and a better HNSW graph
-                for statement in (
-                    "CREATE INDEX ON {} USING hnsw (vector vector_cosine_ops)",
-                    "CREATE INDEX ON {} USING gin (tsv)",
-                ):
-                    cursor.execute(sql.SQL(statement).format(self._name()))
-            cursor.executemany(
-                sql.SQL("INSERT INTO {} (id, content_hash) VALUES (%s, %s)").format(
-                    self._name("_documents")
-                ),
-                [(document.id, document.content_hash) for document in update.documents],
+                self._patch(cursor, update)
+            self._write_meta(cursor, update.meta)
+
+    def _build(self, cursor: psycopg.Cursor[Any], update: IndexUpdate) -> None:
+        """A new index: tables, bulk load, postings and lexicon, then the indexes."""
+        for statement in _SCHEMA:
+            cursor.execute(self._sql(statement, dim=sql.Literal(update.meta.dimension)))
+        self._copy_chunks(cursor, update)
+        cursor.execute(self._sql(_POSTINGS, which=sql.SQL("true")))
+        for statement in _INDEXES:
+            cursor.execute(self._sql(statement))
+        cursor.execute(self._sql(_LEXICON, which=sql.SQL("true")))
+        # Fresh tables have no planner statistics: without them the BM25 query scans every
+        # posting instead of using the lexeme index.
+        cursor.execute(self._sql("ANALYZE {chunks}, {postings}, {lexicon}"))
+        self._insert_documents(cursor, update)
+
+    def _patch(self, cursor: psycopg.Cursor[Any], update: IndexUpdate) -> None:
+        """Swap the chunks and postings of changed and removed documents for the new ones.
+
+        The lexicon rows of every lexeme the dropped or added postings hold are recounted.
+        """
+        dropped = [*update.removed, *(document.id for document in update.documents)]
+        cursor.execute("CREATE TEMP TABLE touched (lexeme text) ON COMMIT DROP")
+        cursor.execute(
+            self._sql(
+                "WITH gone AS (DELETE FROM {postings} WHERE chunk IN (SELECT num FROM {chunks}"
+                " WHERE document_id = ANY(%s)) RETURNING lexeme)"
+                " INSERT INTO touched SELECT DISTINCT lexeme FROM gone"
+            ),
+            (dropped,),
+        )
+        for statement in (
+            "DELETE FROM {chunks} WHERE document_id = ANY(%s)",
+            "DELETE FROM {documents} WHERE id = ANY(%s)",
+        ):
+            cursor.execute(self._sql(statement), (dropped,))
+        self._copy_chunks(cursor, update)
+        new = [document.id for document in update.documents]
+        cursor.execute(self._sql(_POSTINGS, which=sql.SQL("c.document_id = ANY(%s)")), (new,))
+        cursor.execute(
+            self._sql(
+                "INSERT INTO touched SELECT DISTINCT lexeme FROM {postings} WHERE chunk IN"
+                " (SELECT num FROM {chunks} WHERE document_id = ANY(%s))"
+            ),
+            (new,),
+        )
+        touched = sql.SQL("lexeme IN (SELECT lexeme FROM touched)")
+        cursor.execute(self._sql("DELETE FROM {lexicon} WHERE {which}", which=touched))
+        cursor.execute(self._sql(_LEXICON, which=touched))
+        self._insert_documents(cursor, update)
+
+    def _insert_documents(self, cursor: psycopg.Cursor[Any], update: IndexUpdate) -> None:
+        cursor.executemany(
+            self._sql("INSERT INTO {documents} (id, content_hash) VALUES (%s, %s)"),
+            [(document.id, document.content_hash) for document in update.documents],
+        )
+
+    def _write_meta(self, cursor: psycopg.Cursor[Any], meta: IndexMeta) -> None:
+        """The index metadata with its counts, and the BM25 statistics (N, mean length)."""
+        cursor.execute(
+            self._sql(
+                "SELECT (SELECT count(*) FROM {chunks}), (SELECT count(*) FROM {documents}),"
+                " (SELECT coalesce(sum(cf), 0) FROM {lexicon})"
             )
-            counts = sql.SQL("SELECT (SELECT count(*) FROM {}), (SELECT count(*) FROM {})")
-            cursor.execute(counts.format(self._name(), self._name("_documents")))
-            n_chunks, n_documents = cursor.fetchone() or (0, 0)
-            meta = update.meta.model_copy(update={"chunks": n_chunks, "documents": n_documents})
-            cursor.execute(
-                sql.SQL(
-                    "INSERT INTO {} (key, value) VALUES ('meta', %s) "
-                    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
-                ).format(self._name("_meta")),
-                (json.dumps(meta.model_dump(mode="json")),),
-            )
+        )
+        n_chunks, n_documents, occurrences = cursor.fetchone() or (0, 0, 0)
+        counted = meta.model_copy(update={"chunks": n_chunks, "documents": n_documents})
+        bm25 = {"chunks": n_chunks, "avg_length": float(occurrences) / max(n_chunks, 1)}
+        upsert = self._sql(
+            "INSERT INTO {meta} (key, value) VALUES (%s, %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+        )
+        cursor.executemany(
+            upsert,
+            [("meta", json.dumps(counted.model_dump(mode="json"))), ("bm25", json.dumps(bm25))],
+        )
 
     def _copy_chunks(self, cursor: psycopg.Cursor[Any], update: IndexUpdate) -> None:
-        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(self._name(), sql.SQL(_COLUMNS))
+        statement = self._sql("COPY {chunks} ({columns}) FROM STDIN", columns=sql.SQL(_COLUMNS))
         with cursor.copy(statement) as copy:
             for chunk, vector in zip(update.chunks, update.vectors, strict=True):
                 copy.write_row(
@@ -155,86 +252,50 @@ class PgVectorStore:
                     )
                 )
 
-    def _where(self, filters: Filters | None) -> tuple[sql.Composable, list[Any]]:
+    def _where(self, filters: Filters | None) -> tuple[sql.Composable, dict[str, list[str]]]:
+        """`` AND c.<key> = ANY(%(f<i>)s)...`` for ``filters``, and its parameters."""
         clauses: list[sql.Composable] = []
-        params: list[Any] = []
-        for key, values in check_filters(filters).items():
-            clauses.append(sql.SQL("{} = ANY(%s)").format(sql.Identifier(key)))
-            params.append(values)
-        if not clauses:
-            return sql.SQL(""), params
-        return sql.SQL(" AND ") + sql.SQL(" AND ").join(clauses), params
+        params: dict[str, list[str]] = {}
+        for i, (key, values) in enumerate(check_filters(filters).items()):
+            clauses.append(
+                sql.SQL(" AND c.{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(f"f{i}"))
+            )
+            params[f"f{i}"] = values
+        return sql.Composed(clauses), params
 
     def vector_search(self, vector: Any, k: int, filters: Filters | None = None) -> list[Candidate]:
         """Cosine nearest neighbours through the HNSW index."""
         if not self._exists():
             return []
         where, params = self._where(filters)
-        query = sql.SQL(
-            "SELECT {cols}, 1 - (vector <=> %s) AS score FROM {t} WHERE true{where} "
-            "ORDER BY vector <=> %s LIMIT %s"
-        ).format(cols=sql.SQL(_SELECT), t=self._name(), where=where)
-        probe = np.asarray(vector, dtype=np.float32)
-        rows = self._conn().execute(query, [probe, *params, probe, k]).fetchall()
+        query = self._sql(
+            "SELECT {cols}, 1 - (c.vector <=> %(probe)s) AS score FROM {chunks} c WHERE true{where}"
+            " ORDER BY c.vector <=> %(probe)s LIMIT %(k)s",
+            cols=sql.SQL(_SELECT),
+            where=where,
+        )
+        arguments = {"probe": np.asarray(vector, dtype=np.float32), "k": k, **params}
+        rows = self._conn().execute(query, arguments, binary=True).fetchall()
         return [_candidate(row) for row in rows]
 
-    def _idf(self, words: str) -> dict[str, float]:
-        """BM25 inverse document frequency of each query lexeme, corpus-common ones dropped.
-
-        PostgreSQL's ``ts_rank`` has no IDF, so a common word would rank like a rare one.
-        Lexemes in more than a fifth of the chunks are dropped (unless nothing else is left);
-        document frequencies are cached per index build.
-        """
-        connection = self._conn()
-        meta = self.meta()
-        if meta is None:
-            return {}
-        if self._df_build != meta.build_id:
-            self._df_cache, self._df_build = {}, meta.build_id
-        lexemes = connection.execute(
-            "SELECT unnest(tsvector_to_array(to_tsvector('english', %s)))", (words,)
-        ).fetchall()
-        count = sql.SQL("SELECT count(*) FROM {} WHERE tsv @@ %s::tsquery").format(self._name())
-        for (lexeme,) in lexemes:
-            if lexeme not in self._df_cache:
-                row = connection.execute(count, (_quoted(lexeme),)).fetchone()
-                self._df_cache[lexeme] = int(row[0]) if row else 0
-        total = max(meta.chunks, 1)
-        found = {lex: self._df_cache[lex] for (lex,) in lexemes if self._df_cache[lex] > 0}
-        idf = {lex: math.log(1 + (total - df + 0.5) / (df + 0.5)) for lex, df in found.items()}
-        rare = {lex: weight for lex, weight in idf.items() if found[lex] <= total * 0.2}
-        return rare or dict(sorted(idf.items(), key=lambda item: -item[1])[:2])
-
     def text_search(self, query: str, k: int, filters: Filters | None = None) -> list[Candidate]:
-        """Chunks holding any informative query word, scored by the IDF of the words they hold.
+        """Okapi BM25 (k1 = 1.2, b = 0.75) over the postings of the query's lexemes.
 
-        Score = sum of the BM25 IDF of the matched lexemes + ``ts_rank_cd`` (term frequency and
-        proximity) as a tie-breaker; see :meth:`_idf`.
+        The query goes through the same ``english`` text search configuration as the chunks
+        (stemmed, stop words dropped); chunks holding none of its lexemes are not returned.
         """
         words = query_words(query)
         if not words or not self._exists():
             return []
-        idf = self._idf(words)
-        if not idf:
-            return []
         where, params = self._where(filters)
-        matched = sql.SQL(" + ").join(
-            sql.SQL("CASE WHEN tsv @@ {}::tsquery THEN {} ELSE 0 END").format(
-                sql.Literal(_quoted(lexeme)), sql.Literal(weight)
+        allowed: sql.Composable = sql.SQL("")
+        if params:
+            allowed = self._sql(
+                " AND p.chunk IN (SELECT c.num FROM {chunks} c WHERE true{where})", where=where
             )
-            for lexeme, weight in idf.items()
-        )
-        statement = sql.SQL(
-            "SELECT {cols}, {matched} + ts_rank_cd(tsv, {q}::tsquery) AS score FROM {t} "
-            "WHERE tsv @@ {q}::tsquery{where} ORDER BY score DESC LIMIT %s"
-        ).format(
-            cols=sql.SQL(_SELECT),
-            matched=matched,
-            q=sql.Literal(" | ".join(_quoted(lexeme) for lexeme in idf)),
-            t=self._name(),
-            where=where,
-        )
-        rows = self._conn().execute(statement, [*params, k]).fetchall()
+        statement = self._sql(_BM25, cols=sql.SQL(_SELECT), allowed=allowed)
+        arguments = {"words": words, "k": k, "k1": BM25_K1, "b": BM25_B, **params}
+        rows = self._conn().execute(statement, arguments, binary=True).fetchall()
         return [_candidate(row) for row in rows]
 
     def close(self) -> None:
@@ -242,11 +303,6 @@ class PgVectorStore:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-
-
-def _quoted(lexeme: str) -> str:
-    """A lexeme as a tsquery operand: ``'it''s'``."""
-    return "'" + lexeme.replace("'", "''") + "'"
 
 
 def _candidate(row: tuple[Any, ...]) -> Candidate:

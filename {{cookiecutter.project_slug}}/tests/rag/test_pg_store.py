@@ -1,0 +1,189 @@
+"""The pgvector store's lexical side: BM25 in SQL over a postings table kept in step with chunks."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pytest
+
+from {{ cookiecutter.package_name }}.rag import pg_store
+from {{ cookiecutter.package_name }}.rag.chunking import Chunk
+from {{ cookiecutter.package_name }}.rag.documents import Document, make_document
+from {{ cookiecutter.package_name }}.rag.embeddings import WordLlamaEmbedder
+from {{ cookiecutter.package_name }}.rag.store import IndexMeta, IndexUpdate, VectorStore
+
+from .conftest import index
+
+# One chunk per document; every word is its own lexeme under the `english` configuration.
+TINY = {
+    "rare": "zebra coral",
+    "common": "coral reef",
+    "repeated": "coral coral coral coral coral coral",
+    "short": "kelp reef",
+    "long": "kelp reef lagoon lagoon lagoon lagoon lagoon lagoon lagoon lagoon",
+}
+
+
+def _pg(make_store: Callable[[str], VectorStore]) -> pg_store.PgVectorStore:
+    store = make_store("pgvector")
+    assert isinstance(store, pg_store.PgVectorStore)
+    return store
+
+
+def _update(texts: dict[str, str], removed: list[str], rebuild: bool) -> IndexUpdate:
+    """One single-chunk document per text (2-d vectors: only the lexical side matters here)."""
+    documents = [make_document(f"{name}.txt", text, title="") for name, text in texts.items()]
+    chunks = [
+        Chunk(
+            id=f"{d.id}#0",
+            document_id=d.id,
+            source=d.source,
+            title="",
+            section=(),
+            position=0,
+            text=d.text,
+            n_tokens=len(d.text.split()),
+            kind="api" if d.id.startswith("short") else "file",
+        )
+        for d in documents
+    ]
+    meta = IndexMeta(
+        build_id=datetime.now(UTC).isoformat(),
+        embedder="none",
+        dimension=2,
+        chunking="one chunk per document",
+        documents=0,
+        chunks=0,
+        updated_at=datetime.now(UTC),
+    )
+    vectors = np.ones((len(chunks), 2), dtype=np.float32)
+    return IndexUpdate(meta, documents, chunks, vectors, removed, rebuild)
+
+
+def _bm25(texts: dict[str, str], query: str) -> dict[str, float]:
+    """Okapi BM25 of every text holding a query word, computed by hand (k1 = 1.2, b = 0.75)."""
+    bags = {f"{name}.txt": Counter(text.split()) for name, text in texts.items()}
+    average = sum(bag.total() for bag in bags.values()) / len(bags)
+    scores: dict[str, float] = {}
+    for word in query.split():
+        holding = [name for name, bag in bags.items() if word in bag]
+        idf = math.log(1 + (len(bags) - len(holding) + 0.5) / (len(holding) + 0.5))
+        for name in holding:
+            tf, norm = bags[name][word], 1 - 0.75 + 0.75 * bags[name].total() / average
+            scores[name] = scores.get(name, 0.0) + idf * tf * 2.2 / (tf + 1.2 * norm)
+    return scores
+
+
+def _ranked(
+    store: pg_store.PgVectorStore, query: str, **filters: str | list[str]
+) -> dict[str, float]:
+    return {c.document_id: c.score for c in store.text_search(query, 10, filters or None)}
+
+
+def test_bm25_scores_and_order_match_a_hand_computation(
+    make_store: Callable[[str], VectorStore],
+) -> None:
+    store = _pg(make_store)
+    store.apply(_update(TINY, [], rebuild=True))
+
+    for query in ("zebra coral", "zebra reef", "coral", "kelp", "reef lagoon kelp"):
+        found = _ranked(store, query)
+        expected = _bm25(TINY, query)
+        assert found == pytest.approx(expected, rel=1e-9)
+        assert list(found) == sorted(expected, key=lambda name: -expected[name])
+    # A rare word outweighs a common one: "zebra" (1 chunk) beats "reef" (3 chunks).
+    rare_first = _ranked(store, "zebra reef")
+    assert next(iter(rare_first)) == "rare.txt"
+    assert rare_first["rare.txt"] > 2 * rare_first["common.txt"]
+    # Term frequency saturates: six "coral" score far less than six times one "coral".
+    coral = _ranked(store, "coral")
+    assert coral["common.txt"] < coral["repeated.txt"] < 2 * coral["common.txt"]
+    # Length normalisation: the same single "kelp" counts more in a shorter chunk.
+    assert list(_ranked(store, "kelp")) == ["short.txt", "long.txt"]
+    assert store.text_search("the of and", 5) == []  # stop words only: no lexeme
+    assert store.text_search("narwhal", 5) == []
+
+
+def test_text_search_filters_before_ranking(make_store: Callable[[str], VectorStore]) -> None:
+    store = _pg(make_store)
+    store.apply(_update(TINY, [], rebuild=True))
+
+    everywhere = _ranked(store, "reef coral")
+    only_file = _ranked(store, "reef coral", kind="file")
+    assert list(only_file) == [name for name in everywhere if name != "short.txt"]
+    assert only_file == pytest.approx({n: everywhere[n] for n in only_file}, rel=1e-9)
+    assert list(_ranked(store, "reef coral", kind="api", source="short.txt")) == ["short.txt"]
+    assert list(_ranked(store, "reef", document_id=["long.txt", "rare.txt"])) == ["long.txt"]
+
+
+def _lexical_state(store: pg_store.PgVectorStore) -> dict[str, Any]:
+    """Postings by chunk id (chunk numbers differ between builds), lexicon and BM25 statistics."""
+    connection = store._conn()
+    postings = connection.execute(
+        store._sql(
+            "SELECT p.lexeme, c.id, p.tf, p.length FROM {postings} p"
+            " JOIN {chunks} c ON c.num = p.chunk ORDER BY 1, 2"
+        )
+    ).fetchall()
+    lexicon = connection.execute(store._sql("SELECT * FROM {lexicon} ORDER BY 1")).fetchall()
+    stats = connection.execute(store._sql("SELECT value FROM {meta} WHERE key = 'bm25'"))
+    orphans = connection.execute(
+        store._sql("SELECT count(*) FROM {postings} WHERE chunk NOT IN (SELECT num FROM {chunks})")
+    ).fetchone()
+    return {"postings": postings, "lexicon": lexicon, "bm25": stats.fetchone(), "orphans": orphans}
+
+
+def test_incremental_updates_keep_postings_equal_to_a_fresh_build(
+    make_store: Callable[[str], VectorStore],
+    embedder: WordLlamaEmbedder,
+    shipped_documents: list[Document],
+) -> None:
+    store, fresh = _pg(make_store), _pg(make_store)
+    index(shipped_documents, store, embedder)
+    assert store.text_search("phishing", 3)[0].source == "security-basics.md"
+    changed = [
+        make_document(d.source, d.text.replace("lifted", "quarantined"))
+        if d.source == "data-retention.md"
+        else d
+        for d in shipped_documents
+        if d.source != "security-basics.md"
+    ]
+
+    index(changed, store, embedder)
+    index(changed, fresh, embedder)
+
+    state = _lexical_state(store)
+    assert state == _lexical_state(fresh)
+    assert state["orphans"] == (0,)
+    assert store.text_search("phishing", 3) == []  # its only document was removed
+    assert store.text_search("lifted", 3) == []  # its only chunk changed
+    assert store.text_search("quarantined", 3)[0].section[-1] == "Legal hold"
+
+
+def test_failed_update_leaves_postings_and_lexicon_untouched(
+    make_store: Callable[[str], VectorStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _pg(make_store)
+    store.apply(_update(TINY, [], rebuild=True))
+    before = _lexical_state(store)
+
+    def fail(self: pg_store.PgVectorStore, cursor: object, update: object) -> None:
+        raise RuntimeError("connection lost after the postings were written")
+
+    monkeypatch.setattr(pg_store.PgVectorStore, "_insert_documents", fail)
+    edited = {"rare": "narwhal coral", "extra": "narwhal kelp"}
+    with pytest.raises(RuntimeError, match="connection lost"):
+        store.apply(_update(edited, ["long.txt"], rebuild=False))
+
+    assert _lexical_state(store) == before
+    assert store.text_search("narwhal", 5) == []
+    assert _ranked(store, "zebra coral") == pytest.approx(_bm25(TINY, "zebra coral"), rel=1e-9)
+    monkeypatch.undo()
+    store.apply(_update(edited, ["long.txt"], rebuild=False))
+    now = {**{k: v for k, v in TINY.items() if k != "long"}, **edited}
+    assert _ranked(store, "narwhal lagoon") == pytest.approx(_bm25(now, "narwhal lagoon"))
