@@ -186,11 +186,23 @@ class SentenceTransformerEmbedder:
 
     @property
     def dimension(self) -> int:
-        """Length of every vector."""
-        return int(self._model.get_sentence_embedding_dimension())
+        """Length of every vector.
+
+        Raises:
+            ValueError: the model has no fixed output size.
+        """
+        # Renamed in sentence-transformers 6 (the old name warns and will go).
+        model = self._model
+        size = getattr(model, "get_embedding_dimension", None)
+        dimension = (size or model.get_sentence_embedding_dimension)()
+        if dimension is None:
+            raise ValueError(f"{self._model_name} has no fixed embedding size")
+        return int(dimension)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed ``texts``, normalised."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
         return normalise(self._model.encode(list(texts), batch_size=self._batch_size))
 
 
