@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -88,6 +89,7 @@ class Retriever:
     live: LiveSource | None = None
     _updated_at: datetime = field(init=False, repr=False)
     _meta_read: float = field(init=False, repr=False, default=0.0)
+    _executor: ThreadPoolExecutor | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         meta = self.store.meta()
@@ -102,6 +104,11 @@ class Retriever:
             "Seconds since the searched index was built or updated.",
             ["store"],
         ).labels(self.settings.vector_store).set_function(self.index_age_seconds)
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-text")
+        return self._executor
 
     def _note_meta(self, meta: IndexMeta) -> None:
         updated = meta.updated_at
@@ -127,11 +134,18 @@ class Retriever:
         if self.rewriter is not None:
             queries += [q for q in self.rewriter(query) if q.strip() and q != query]
         rankings: list[list[Candidate]] = []
+        # Full-text searches run on a worker thread while the dense ones run here: both stores
+        # spend them mostly outside the GIL (LanceDB's runtime, PostgreSQL, numpy).
+        search_text = self.store.text_search
+        texts = (
+            []
+            if mode == "vector"
+            else [self._pool().submit(search_text, q, depth, filters) for q in queries]
+        )
         if mode != "text":
             vectors = self.embedder.embed(queries)
             rankings += [self.store.vector_search(v, depth, filters) for v in vectors]
-        if mode != "vector":
-            rankings += [self.store.text_search(q, depth, filters) for q in queries]
+        rankings += [future.result() for future in texts]
         weights = [1.0] * len(rankings)
         if self.live is not None:
             # Live chunks are ranked once (by similarity) where indexed ones are ranked twice

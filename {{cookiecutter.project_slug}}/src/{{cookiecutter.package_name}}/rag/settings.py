@@ -77,7 +77,12 @@ class RAGSettings(BaseModel):
         default="chunks", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Table of the chunks."
     )
     lance_vector_index_min_rows: int = Field(
-        default=50_000, ge=1, description="LanceDB builds an HNSW vector index above this size."
+        default=200_000,
+        ge=1,
+        description=(
+            "LanceDB indexes from this many chunks on are searched through an HNSW index; smaller"
+            " ones are searched in memory (about 2 KB of RAM per chunk at 256 dimensions)."
+        ),
     )
     chunk_max_tokens: int = Field(
         default=160, ge=16, le=4096, description="Maximum tokens per chunk (embedder tokenizer)."
