@@ -83,7 +83,7 @@ def _build_models(folder: Path) -> TinyModels:
     classifier.config.sbert_ce_default_activation_function = "torch.nn.modules.linear.Identity"
     classifier.save_pretrained(paths.logit_cross_encoder)
     tokenizer.save_pretrained(paths.logit_cross_encoder)
-    # A plain BERT folder loads as Transformer + mean pooling; saved as a sentence-transformers model.
+    # A plain BERT folder loads as Transformer + mean pooling: saved as a sentence-transformer.
     bert = folder / "bert"
     BertModel(_bert_config(len(tokenizer))).save_pretrained(bert)
     tokenizer.save_pretrained(bert)
