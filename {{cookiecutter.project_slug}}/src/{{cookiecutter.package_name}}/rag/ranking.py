@@ -47,11 +47,11 @@ def recency_boost(
         return list(candidates)
     boosted = []
     for candidate in candidates:
-        score = candidate.score
         if candidate.kind in kinds:
             age_days = max(0.0, (now - candidate.fetched_at).total_seconds() / 86_400)
-            score *= 1.0 + weight * math.pow(0.5, age_days / half_life_days)
-        boosted.append(replace(candidate, score=score))
+            factor = 1.0 + weight * math.pow(0.5, age_days / half_life_days)
+            candidate = replace(candidate, score=candidate.score * factor)  # noqa: PLW2901
+        boosted.append(candidate)
     return sorted(boosted, key=lambda candidate: candidate.score, reverse=True)
 
 
