@@ -120,6 +120,7 @@ class LanceStore:
         self.ef_search = ef_search
         self._opened: tuple[str, Any, Any] | None = None
         self._memory: _MemoryRows | None = None
+        self._small: bool | None = None  # the live build is searched in memory
 
     def __str__(self) -> str:
         return str(self.index_dir)
@@ -148,12 +149,14 @@ class LanceStore:
             chunks = database.open_table(self.table_name)
             documents = database.open_table(f"{self.table_name}_documents")
             self._opened = (build_id, chunks, documents)
-            self._memory = None
+            self._memory, self._small = None, None
         return self._opened[1], self._opened[2]
 
     def _in_memory(self, chunks: Any) -> _MemoryRows | None:
         """The live build's rows in memory (loaded on first search), ``None`` for large builds."""
-        if self._memory is None and chunks.count_rows() < self.vector_index_min_rows:
+        if self._memory is None and self._small is None:
+            self._small = chunks.count_rows() < self.vector_index_min_rows
+        if self._memory is None and self._small:
             query = chunks.search().with_row_id(True).select([*_COLUMNS, "vector"])
             self._memory = _MemoryRows(query.limit(None).to_arrow())
         return self._memory
@@ -293,7 +296,7 @@ class LanceStore:
     def close(self) -> None:
         """Forget the opened tables and the rows held in memory."""
         self._opened = None
-        self._memory = None
+        self._memory, self._small = None, None
 
 
 class _MemoryRows:
