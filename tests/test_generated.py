@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -83,15 +84,31 @@ def run(command: list[str], project: Path, env: dict[str, str]) -> str:
     return output
 
 
+def passed(junit_report: Path, test_name: str) -> bool:
+    """Whether the JUnit XML report holds ``test_name`` (any parameters), run and passed."""
+    cases = [
+        case
+        for case in ElementTree.parse(junit_report).iter("testcase")  # noqa: S314 - our report
+        if case.get("name", "").split("[")[0] == test_name
+    ]
+    outcomes = {child.tag for case in cases for child in case}
+    return bool(cases) and not outcomes & {"skipped", "failure", "error"}
+
+
 @pytest.mark.parametrize("combo", REPRESENTATIVE, ids=helpers.combo_id)
 def test_make_lint_typecheck_test(
     combo: dict[str, bool], tmp_path: Path, shared_venv: Path
 ) -> None:
     # A fresh render: the tools write caches into the tree, which other tests compare.
     project = helpers.render_cookiecutter(tmp_path, **combo)
-    output = run(["make", "lint", "typecheck", "test"], project, project_env(shared_venv))
+    report = tmp_path / "junit.xml"
+    env = {**project_env(shared_venv), "PYTEST_ADDOPTS": f"--junitxml={report}"}
+    output = run(["make", "lint", "typecheck", "test"], project, env)
     assert " passed" in output
     assert " failed" not in output
+    if combo["use_rag"]:
+        # The shared venv has prefect-dask (the ML pillar's): the Dask flow test runs, not skips.
+        assert passed(report, "test_dask_flow_builds_the_same_index_as_the_serial_flow")
 
 
 @pytest.mark.parametrize("combo", VALID, ids=helpers.combo_id)
@@ -158,8 +175,8 @@ def _python_311() -> Path | None:
     return Path(found) if found else None
 
 
-def test_llm_finetune_extra_trains_a_lora_adapter_on_cpu(tmp_path: Path) -> None:
-    """The `finetune` extra for real: a tiny LoRA run on CPU (torch's CPU wheel, no downloads).
+def project_with_cpu_torch(tmp_path: Path, extra: str, **answers: object) -> tuple[Path, Path]:
+    """Render a Python 3.11 project and install it with ``extra`` and pytest: (project, python).
 
     PyPI's Linux torch is a multi-GB CUDA build; this machine and CI carry the CPU build of torch
     2.13.0 for CPython 3.11 in the folder named by $PIP_FIND_LINKS, so the project is installed
@@ -170,21 +187,42 @@ def test_llm_finetune_extra_trains_a_lora_adapter_on_cpu(tmp_path: Path) -> None
     if not wheels or not list(Path(wheels).glob("torch-*+cpu-cp311-*.whl")) or python is None:
         pytest.skip("needs Python 3.11 and torch's CPU wheel in $PIP_FIND_LINKS")
     off = dict.fromkeys(helpers.PILLAR_ANSWERS, False)
-    project = helpers.render_cookiecutter(
-        tmp_path, **{**off, "use_llm": True, "python_version": "3.11"}
-    )
+    project = helpers.render_cookiecutter(tmp_path, **{**off, **answers, "python_version": "3.11"})
     env = base_env()
     venv = tmp_path / "venv"
     constraint = tmp_path / "torch-cpu.txt"
     constraint.write_text("torch==2.13.0+cpu\n")
     run(["uv", "venv", "--quiet", "-p", str(python), str(venv)], project, env)
-    install = ["uv", "pip", "install", "--quiet", "--python", str(venv / "bin" / "python")]
-    install += ["--find-links", wheels, "-c", str(constraint), "-e", ".[finetune]", "pytest"]
+    venv_python = venv / "bin" / "python"
+    install = ["uv", "pip", "install", "--quiet", "--python", str(venv_python)]
+    install += ["--find-links", wheels, "-c", str(constraint), "-e", f".[{extra}]", "pytest"]
     run(install, project, env)
-    test = [str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    output = run([*test, "-o", "addopts=", "tests/llm/test_finetune.py"], project, env)
+    installed = run(["uv", "pip", "freeze", "--python", str(venv_python)], project, env)
+    assert "torch==2.13.0+cpu" in installed.splitlines()
+    assert "nvidia-" not in installed  # no CUDA libraries came along
+    return project, venv_python
+
+
+def test_llm_finetune_extra_trains_a_lora_adapter_on_cpu(tmp_path: Path) -> None:
+    """The `finetune` extra for real: a tiny LoRA run on CPU (torch's CPU wheel, no downloads)."""
+    project, python = project_with_cpu_torch(tmp_path, "finetune", use_llm=True)
+    test = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    output = run([*test, "-o", "addopts=", "tests/llm/test_finetune.py"], project, base_env())
     assert " passed" in output
     assert " failed" not in output
+
+
+def test_rag_rerank_extra_with_tiny_local_models(tmp_path: Path) -> None:
+    """The `rerank` extra for real: cross-encoder reranker and sentence-transformers embedder.
+
+    The tests build tiny BERT models on disk (the default models would download); none may skip.
+    """
+    project, python = project_with_cpu_torch(tmp_path, "rerank", use_rag=True)
+    test = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts="]
+    output = run([*test, "tests/rag/test_rerank.py"], project, base_env())
+    assert " passed" in output
+    assert " failed" not in output
+    assert "skipped" not in output
 
 
 def test_make_bento_builds_and_exports_the_service(tmp_path: Path, shared_venv: Path) -> None:
