@@ -105,6 +105,9 @@ def test_bm25_scores_and_order_match_a_hand_computation(
     assert coral["common.txt"] < coral["repeated.txt"] < 2 * coral["common.txt"]
     # Length normalisation: the same single "kelp" counts more in a shorter chunk.
     assert list(_ranked(store, "kelp")) == ["short.txt", "long.txt"]
+    # Equal scores ("coral reef" and "kelp reef") keep a stable order, also when k cuts them.
+    assert [c.document_id for c in store.text_search("reef", 1)] == ["common.txt"]
+    assert [c.document_id for c in store.text_search("reef", 2)] == ["common.txt", "short.txt"]
     assert store.text_search("the of and", 5) == []  # stop words only: no lexeme
     assert store.text_search("narwhal", 5) == []
 
@@ -122,7 +125,11 @@ def test_text_search_filters_before_ranking(make_store: Callable[[str], VectorSt
 
 
 def _lexical_state(store: pg_store.PgVectorStore) -> dict[str, Any]:
-    """Postings by chunk id (chunk numbers differ between builds), lexicon and BM25 statistics."""
+    """Postings by chunk id (chunk numbers differ between builds), lexicon and BM25 statistics.
+
+    ``stale`` counts lexicon rows whose packed posting list differs from the postings table
+    (or lexemes missing from either side), ``orphans`` postings of no chunk.
+    """
     connection = store._conn()
     postings = connection.execute(
         store._sql(
@@ -130,12 +137,26 @@ def _lexical_state(store: pg_store.PgVectorStore) -> dict[str, Any]:
             " JOIN {chunks} c ON c.num = p.chunk ORDER BY 1, 2"
         )
     ).fetchall()
-    lexicon = connection.execute(store._sql("SELECT * FROM {lexicon} ORDER BY 1")).fetchall()
+    lexicon = connection.execute(store._sql("SELECT lexeme, df, cf FROM {lexicon} ORDER BY 1"))
     stats = connection.execute(store._sql("SELECT value FROM {meta} WHERE key = 'bm25'"))
+    stale = connection.execute(
+        store._sql(
+            "SELECT count(*) FROM {lexicon} l FULL JOIN (SELECT lexeme, string_agg(int8send(chunk),"
+            " ''::bytea ORDER BY chunk) AS chunks, string_agg(int4send(tf), ''::bytea ORDER BY"
+            " chunk) AS tfs FROM {postings} GROUP BY lexeme) p USING (lexeme)"
+            " WHERE l.chunks IS DISTINCT FROM p.chunks OR l.tfs IS DISTINCT FROM p.tfs"
+        )
+    ).fetchone()
     orphans = connection.execute(
         store._sql("SELECT count(*) FROM {postings} WHERE chunk NOT IN (SELECT num FROM {chunks})")
     ).fetchone()
-    return {"postings": postings, "lexicon": lexicon, "bm25": stats.fetchone(), "orphans": orphans}
+    return {
+        "postings": postings,
+        "lexicon": lexicon.fetchall(),
+        "bm25": stats.fetchone(),
+        "stale": stale,
+        "orphans": orphans,
+    }
 
 
 def test_incremental_updates_keep_postings_equal_to_a_fresh_build(
@@ -159,7 +180,7 @@ def test_incremental_updates_keep_postings_equal_to_a_fresh_build(
 
     state = _lexical_state(store)
     assert state == _lexical_state(fresh)
-    assert state["orphans"] == (0,)
+    assert state["orphans"] == state["stale"] == (0,)
     assert store.text_search("phishing", 3) == []  # its only document was removed
     assert store.text_search("lifted", 3) == []  # its only chunk changed
     assert store.text_search("quarantined", 3)[0].section[-1] == "Legal hold"
@@ -187,3 +208,22 @@ def test_failed_update_leaves_postings_and_lexicon_untouched(
     store.apply(_update(edited, ["long.txt"], rebuild=False))
     now = {**{k: v for k, v in TINY.items() if k != "long"}, **edited}
     assert _ranked(store, "narwhal lagoon") == pytest.approx(_bm25(now, "narwhal lagoon"))
+
+
+def test_an_index_without_the_lexical_tables_is_rebuilt(
+    make_store: Callable[[str], VectorStore],
+    embedder: WordLlamaEmbedder,
+    shipped_documents: list[Document],
+) -> None:
+    store = _pg(make_store)
+    assert store.text_search("legal hold", 5) == []  # no tables yet
+    assert store.vector_search(np.ones(256, np.float32), 5) == []
+    index(shipped_documents, store, embedder)
+    # An index written before the postings and lexicon existed (an older layout).
+    store._conn().execute(store._sql("DROP TABLE {lexicon}, {postings}"))
+    assert store.meta() is None
+
+    report = index(shipped_documents, store, embedder)
+
+    assert report.added == len(shipped_documents)
+    assert store.text_search("legal hold", 1)[0].section[-1] == "Legal hold"

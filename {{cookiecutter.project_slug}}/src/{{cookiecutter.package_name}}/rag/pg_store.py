@@ -1,11 +1,11 @@
-"""PostgreSQL + pgvector store: HNSW cosine index, BM25 over a postings table, one transaction.
+"""PostgreSQL + pgvector store: HNSW cosine index, BM25 over an inverted index, one transaction.
 
 Tables (``<t>`` is the ``table_name`` setting): ``<t>`` (chunks and vectors), ``<t>_postings``
-(lexeme, chunk, term frequency, chunk length: an inverted index built from
-``to_tsvector('english', search_text)``), ``<t>_lexicon`` (document and collection frequency per
-lexeme), ``<t>_documents`` (content hash per document) and ``<t>_meta`` (index metadata and BM25
-statistics). PostgreSQL's own ``ts_rank`` has no inverse document frequency, so lexical ranking is
-BM25 computed in SQL from these tables, needing no extension beyond pgvector.
+(lexeme, chunk, term frequency, chunk length, from ``to_tsvector('english', search_text)``),
+``<t>_lexicon`` (per lexeme: document and collection frequency, packed posting list),
+``<t>_documents`` (content hash per document) and ``<t>_meta`` (index metadata, BM25 statistics).
+PostgreSQL's ``ts_rank`` has no inverse document frequency: lexical ranking is BM25 over these
+tables (:mod:`.pg_bm25`), with no extension beyond pgvector.
 
 An update is a single transaction: chunks, postings, lexicon and statistics change together,
 concurrent readers keep seeing the previous index until it commits, and an interrupted update
@@ -23,10 +23,9 @@ import psycopg
 from pgvector.psycopg import register_vector
 from psycopg import sql
 
+from .pg_bm25 import LEXICON, LOOKUP, POSTINGS, RANKED, bm25_ranking
 from .store import Candidate, Filters, IndexMeta, IndexUpdate, check_filters, query_words
 
-BM25_K1 = 1.2
-BM25_B = 0.75
 _COLUMNS = (
     "id, document_id, source, title, section, position, text, search_text, kind, fetched_at, "
     "metadata, vector"
@@ -43,7 +42,11 @@ _SCHEMA = (
     "CREATE INDEX ON {chunks} (document_id)",
     "CREATE TABLE {postings} (lexeme text NOT NULL, chunk bigint NOT NULL, tf int NOT NULL,"
     " length int NOT NULL)",
-    "CREATE TABLE {lexicon} (lexeme text PRIMARY KEY, df int NOT NULL, cf bigint NOT NULL)",
+    "CREATE TABLE {lexicon} (lexeme text PRIMARY KEY, df int NOT NULL, cf bigint NOT NULL,"
+    " chunks bytea NOT NULL, tfs bytea NOT NULL, lengths bytea NOT NULL)",
+    # Posting lists are read whole at every query: store them uncompressed.
+    "ALTER TABLE {lexicon} ALTER chunks SET STORAGE EXTERNAL, ALTER tfs SET STORAGE EXTERNAL,"
+    " ALTER lengths SET STORAGE EXTERNAL",
     "CREATE TABLE {documents} (id text PRIMARY KEY, content_hash text NOT NULL)",
     "CREATE TABLE {meta} (key text PRIMARY KEY, value jsonb NOT NULL)",
 )
@@ -53,41 +56,6 @@ _INDEXES = (
     "CREATE INDEX ON {postings} (lexeme)",
     "CREATE INDEX ON {postings} (chunk)",
 )
-# One row per (lexeme, chunk) of the chunks selected by ``{which}``; tf = number of positions,
-# length = the chunk's number of lexeme occurrences (stop words excluded), as BM25 counts it.
-_POSTINGS = """
-INSERT INTO {postings} (lexeme, chunk, tf, length)
-SELECT lexeme, num, tf, sum(tf) OVER (PARTITION BY num)
-FROM (SELECT c.num, t.lexeme, greatest(cardinality(t.positions), 1) AS tf
-      FROM {chunks} c, unnest(to_tsvector('english', c.search_text)) AS t
-      WHERE {which}) AS occurrences
-ORDER BY lexeme
-"""
-_LEXICON = """
-INSERT INTO {lexicon} (lexeme, df, cf)
-SELECT lexeme, count(*), sum(tf) FROM {postings} WHERE {which} GROUP BY lexeme
-"""
-# BM25 with idf = ln(1 + (N - df + 0.5) / (df + 0.5)), summed over the query's lexemes.
-_BM25 = """
-WITH stats AS (
-    SELECT (value->>'chunks')::float8 AS n, greatest((value->>'avg_length')::float8, 1) AS avgdl
-    FROM {meta} WHERE key = 'bm25'
-), terms AS MATERIALIZED (
-    SELECT l.lexeme, ln(1 + (s.n - l.df + 0.5) / (l.df + 0.5::float8)) AS idf
-    FROM {lexicon} l, stats s
-    WHERE l.lexeme = ANY(tsvector_to_array(to_tsvector('english', %(words)s)))
-), top AS (
-    SELECT p.chunk, sum(
-        t.idf * p.tf * (%(k1)s::float8 + 1) / (p.tf + %(k1)s::float8 * (1 - %(b)s::float8
-            + %(b)s::float8 * p.length / s.avgdl))
-    ) AS score
-    FROM terms t JOIN {postings} p ON p.lexeme = t.lexeme CROSS JOIN stats s
-    WHERE true{allowed}
-    GROUP BY p.chunk ORDER BY score DESC, p.chunk LIMIT %(k)s
-)
-SELECT {cols}, top.score FROM top JOIN {chunks} c ON c.num = top.chunk
-ORDER BY top.score DESC, top.chunk
-"""
 
 
 class PgVectorStore:
@@ -161,10 +129,10 @@ class PgVectorStore:
         for statement in _SCHEMA:
             cursor.execute(self._sql(statement, dim=sql.Literal(update.meta.dimension)))
         self._copy_chunks(cursor, update)
-        cursor.execute(self._sql(_POSTINGS, which=sql.SQL("true")))
+        cursor.execute(self._sql(POSTINGS, which=sql.SQL("true")))
         for statement in _INDEXES:
             cursor.execute(self._sql(statement))
-        cursor.execute(self._sql(_LEXICON, which=sql.SQL("true")))
+        cursor.execute(self._sql(LEXICON, which=sql.SQL("true")))
         # Fresh tables have no planner statistics: without them the BM25 query scans every
         # posting instead of using the lexeme index.
         cursor.execute(self._sql("ANALYZE {chunks}, {postings}, {lexicon}"))
@@ -192,7 +160,7 @@ class PgVectorStore:
             cursor.execute(self._sql(statement), (dropped,))
         self._copy_chunks(cursor, update)
         new = [document.id for document in update.documents]
-        cursor.execute(self._sql(_POSTINGS, which=sql.SQL("c.document_id = ANY(%s)")), (new,))
+        cursor.execute(self._sql(POSTINGS, which=sql.SQL("c.document_id = ANY(%s)")), (new,))
         cursor.execute(
             self._sql(
                 "INSERT INTO touched SELECT DISTINCT lexeme FROM {postings} WHERE chunk IN"
@@ -202,7 +170,7 @@ class PgVectorStore:
         )
         touched = sql.SQL("lexeme IN (SELECT lexeme FROM touched)")
         cursor.execute(self._sql("DELETE FROM {lexicon} WHERE {which}", which=touched))
-        cursor.execute(self._sql(_LEXICON, which=touched))
+        cursor.execute(self._sql(LEXICON, which=touched))
         self._insert_documents(cursor, update)
 
     def _insert_documents(self, cursor: psycopg.Cursor[Any], update: IndexUpdate) -> None:
@@ -265,8 +233,6 @@ class PgVectorStore:
 
     def vector_search(self, vector: Any, k: int, filters: Filters | None = None) -> list[Candidate]:
         """Cosine nearest neighbours through the HNSW index."""
-        if not self._exists():
-            return []
         where, params = self._where(filters)
         query = self._sql(
             "SELECT {cols}, 1 - (c.vector <=> %(probe)s) AS score FROM {chunks} c WHERE true{where}"
@@ -275,28 +241,32 @@ class PgVectorStore:
             where=where,
         )
         arguments = {"probe": np.asarray(vector, dtype=np.float32), "k": k, **params}
-        rows = self._conn().execute(query, arguments, binary=True).fetchall()
-        return [_candidate(row) for row in rows]
+        return [_candidate(row) for row in self._rows(query, arguments)]
 
     def text_search(self, query: str, k: int, filters: Filters | None = None) -> list[Candidate]:
-        """Okapi BM25 (k1 = 1.2, b = 0.75) over the postings of the query's lexemes.
+        """Okapi BM25 (k1 = 1.2, b = 0.75) over the posting lists of the query's lexemes.
 
         The query goes through the same ``english`` text search configuration as the chunks
         (stemmed, stop words dropped); chunks holding none of its lexemes are not returned.
+        Scores are summed with numpy over the packed posting lists (one lexicon row per query
+        lexeme), then the best chunks that pass the filters are read back.
         """
         words = query_words(query)
-        if not words or not self._exists():
-            return []
         where, params = self._where(filters)
-        allowed: sql.Composable = sql.SQL("")
-        if params:
-            allowed = self._sql(
-                " AND p.chunk IN (SELECT c.num FROM {chunks} c WHERE true{where})", where=where
-            )
-        statement = self._sql(_BM25, cols=sql.SQL(_SELECT), allowed=allowed)
-        arguments = {"words": words, "k": k, "k1": BM25_K1, "b": BM25_B, **params}
-        rows = self._conn().execute(statement, arguments, binary=True).fetchall()
-        return [_candidate(row) for row in rows]
+        lists = self._rows(self._sql(LOOKUP), {"words": words}) if words else []
+        nums, scores = bm25_ranking(lists, None if params else k)
+        if not len(nums):
+            return []
+        statement = self._sql(RANKED, cols=sql.SQL(_SELECT), where=where)
+        arguments = {"nums": nums.tolist(), "scores": scores.tolist(), "k": k, **params}
+        return [_candidate(row) for row in self._rows(statement, arguments)]
+
+    def _rows(self, statement: sql.Composed, arguments: dict[str, Any]) -> list[Any]:
+        """The rows of a search (binary transfer); none before the first build."""
+        try:
+            return self._conn().execute(statement, arguments, binary=True).fetchall()
+        except psycopg.errors.UndefinedTable:  # checked here, not by a round trip per search
+            return []
 
     def close(self) -> None:
         """Close the connection."""
