@@ -222,13 +222,15 @@ def cross_encoder_reranker(model: str = "cross-encoder/ms-marco-MiniLM-L-6-v2") 
         raise RuntimeError(
             "the cross-encoder reranker needs the `rerank` extra: `uv sync --extra rerank`"
         ) from error
+    import torch  # noqa: PLC0415 - comes with sentence-transformers
+
     encoder = CrossEncoder(model)
+    # Scores in (0, 1) whatever the model's own activation (the ms-marco models answer raw, often
+    # negative logits): MMR measures relevance against the best score.
+    sigmoid = torch.nn.Sigmoid()
 
     def rerank(query: str, candidates: Sequence[Candidate]) -> Sequence[float]:
         pairs = [(query, f"{c.section_path}\n{c.text}") for c in candidates]
-        # Scores in (0, 1) whatever the model's own activation (the ms-marco models answer raw,
-        # often negative logits): MMR measures relevance against the best score.
-        scores = encoder.predict(pairs, activation_fn=lambda logits: logits.sigmoid())
-        return [float(score) for score in scores]
+        return [float(score) for score in encoder.predict(pairs, activation_fn=sigmoid)]
 
     return rerank
