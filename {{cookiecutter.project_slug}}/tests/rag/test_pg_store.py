@@ -219,6 +219,8 @@ def test_an_index_without_the_lexical_tables_is_rebuilt(
     assert store.text_search("legal hold", 5) == []  # no tables yet
     assert store.vector_search(np.ones(256, np.float32), 5) == []
     index(shipped_documents, store, embedder)
+    numbers = store._sql("SELECT min(num), max(num) FROM {chunks}")
+    first = store._conn().execute(numbers).fetchone()
     # An index written before the postings and lexicon existed (an older layout).
     store._conn().execute(store._sql("DROP TABLE {lexicon}, {postings}"))
     assert store.meta() is None
@@ -226,4 +228,8 @@ def test_an_index_without_the_lexical_tables_is_rebuilt(
     report = index(shipped_documents, store, embedder)
 
     assert report.added == len(shipped_documents)
+    rebuilt = store._conn().execute(numbers).fetchone()
+    assert first is not None
+    assert rebuilt is not None
+    assert rebuilt[0] > first[1]  # chunk numbers are never reused
     assert store.text_search("legal hold", 1)[0].section[-1] == "Legal hold"

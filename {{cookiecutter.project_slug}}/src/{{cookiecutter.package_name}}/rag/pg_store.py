@@ -22,6 +22,7 @@ import numpy as np
 import psycopg
 from pgvector.psycopg import register_vector
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from .pg_bm25 import LEXICON, LOOKUP, POSTINGS, RANKED, bm25_ranking
 from .store import Candidate, Filters, IndexMeta, IndexUpdate, check_filters, query_words
@@ -30,12 +31,33 @@ _COLUMNS = (
     "id, document_id, source, title, section, position, text, search_text, kind, fetched_at, "
     "metadata, vector"
 )
+_COLUMN_TYPES = (
+    "text",
+    "text",
+    "text",
+    "text",
+    "text[]",
+    "int4",
+    "text",
+    "text",
+    "text",
+    "timestamptz",
+    "jsonb",
+    "vector",
+)
+# The HNSW build is much slower once its graph outgrows maintenance_work_mem (64 MB by default,
+# about 50k chunks of 256 dimensions): raised for the build transaction only.
+_BUILD_MEMORY = "512MB"
 _SELECT = (
     "c.id, c.document_id, c.source, c.title, c.section, c.text, c.kind, c.fetched_at, c.vector"
 )
 _SCHEMA = (
     "DROP TABLE IF EXISTS {chunks}, {postings}, {lexicon}, {documents}, {meta}",
-    "CREATE TABLE {chunks} (num bigint GENERATED ALWAYS AS IDENTITY UNIQUE, id text PRIMARY KEY,"
+    # Chunk numbers come from a sequence that outlives rebuilds: a search that read posting
+    # lists just before a rebuild committed can miss chunks, never get another chunk's row.
+    "CREATE SEQUENCE IF NOT EXISTS {numbers}",
+    "CREATE TABLE {chunks} (num bigint NOT NULL DEFAULT nextval({numbers_name}) UNIQUE,"
+    " id text PRIMARY KEY,"
     " document_id text NOT NULL, source text, title text, section text[], position int,"
     " text text, search_text text, kind text, fetched_at timestamptz, metadata jsonb,"
     " vector vector({dim}))",
@@ -126,8 +148,13 @@ class PgVectorStore:
 
     def _build(self, cursor: psycopg.Cursor[Any], update: IndexUpdate) -> None:
         """A new index: tables, bulk load, postings and lexicon, then the indexes."""
+        cursor.execute(
+            sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(_BUILD_MEMORY))
+        )
+        numbers = self._name("_numbers")
+        names = {"numbers": numbers, "numbers_name": sql.Literal(numbers.as_string(cursor))}
         for statement in _SCHEMA:
-            cursor.execute(self._sql(statement, dim=sql.Literal(update.meta.dimension)))
+            cursor.execute(self._sql(statement, dim=sql.Literal(update.meta.dimension), **names))
         self._copy_chunks(cursor, update)
         cursor.execute(self._sql(POSTINGS, which=sql.SQL("true")))
         for statement in _INDEXES:
@@ -200,8 +227,12 @@ class PgVectorStore:
         )
 
     def _copy_chunks(self, cursor: psycopg.Cursor[Any], update: IndexUpdate) -> None:
-        statement = self._sql("COPY {chunks} ({columns}) FROM STDIN", columns=sql.SQL(_COLUMNS))
+        """Binary COPY: vectors go as float32 bytes instead of formatted decimal text."""
+        statement = self._sql(
+            "COPY {chunks} ({columns}) FROM STDIN (FORMAT BINARY)", columns=sql.SQL(_COLUMNS)
+        )
         with cursor.copy(statement) as copy:
+            copy.set_types(_COLUMN_TYPES)
             for chunk, vector in zip(update.chunks, update.vectors, strict=True):
                 copy.write_row(
                     (
@@ -215,8 +246,8 @@ class PgVectorStore:
                         chunk.search_text,
                         chunk.kind,
                         chunk.fetched_at,
-                        json.dumps(dict(chunk.metadata)),
-                        "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]",
+                        Jsonb(dict(chunk.metadata)),
+                        np.asarray(vector, dtype=np.float32),
                     )
                 )
 
