@@ -91,6 +91,7 @@ def test_dask_flow_builds_the_same_index_as_the_serial_flow(
     # The store is LanceDB whatever the project's default: the Dask option only changes where
     # embeddings are computed, and LanceDB below its vector-index threshold returns every chunk.
     monkeypatch.setenv(f"{ENV_PREFIX}RAG__VECTOR_STORE", "lancedb")
+    monkeypatch.setenv(f"{ENV_PREFIX}RAG__DASK_WORKERS", "2")
     corpus = Path(shutil.copytree(SHIPPED_CORPUS, tmp_path / "corpus"))
     _write_extra_documents(corpus)
 
@@ -115,3 +116,9 @@ def test_dask_flow_builds_the_same_index_as_the_serial_flow(
     hits = search("home office budget for a desk", k=3)
     assert hits[0].source == "remote-work.md"
     assert hits[0].section.endswith("Home office equipment")
+
+
+def test_the_dask_cluster_has_the_configured_number_of_single_threaded_workers() -> None:
+    runner = flows._dask_runner(3)
+
+    assert runner.cluster_kwargs == {"n_workers": 3, "processes": True, "threads_per_worker": 1}

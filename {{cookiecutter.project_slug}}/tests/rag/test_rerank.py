@@ -162,22 +162,29 @@ def test_retriever_orders_its_hits_by_the_reranker_scores(
     assert [hit.score for hit in hits] == pytest.approx([score for score, _ in best])
 
 
-def test_logit_cross_encoders_give_positive_scores_in_their_order(
+def test_raw_logit_cross_encoders_rerank_in_their_order(
     tiny: TinyModels, shipped_retriever: Retriever
 ) -> None:
-    """MMR divides by the best score: a reranker's scores must be positive relevances."""
+    """Negative logits (what ms-marco models answer) still rank: MMR scales relevance min-max."""
     from sentence_transformers import CrossEncoder  # noqa: PLC0415
 
     candidates = shipped_retriever.store.vector_search(
         shipped_retriever.embedder.embed([QUERY])[0], 12
     )
     logits = CrossEncoder(str(tiny.logit_cross_encoder)).predict(_pairs(QUERY, candidates))
+    recorder = Recorder(cross_encoder_reranker(str(tiny.logit_cross_encoder)))
+    settings = RAGSettings(mmr_lambda=0.99)  # almost only relevance
+    retriever = Retriever(shipped_retriever.store, shipped_retriever.embedder, settings, recorder)
 
-    scores = np.asarray(cross_encoder_reranker(str(tiny.logit_cross_encoder))(QUERY, candidates))
+    hits = retriever.search(QUERY, k=3)
 
-    assert (logits < 0).all()  # what a raw-logit model (the ms-marco default) answers here
-    assert ((scores > 0) & (scores < 1)).all()
-    assert list(np.argsort(scores, kind="stable")) == list(np.argsort(logits, kind="stable"))
+    assert (logits < 0).all()  # the tiny model answers negative logits here
+    ((_, pool, scores),) = recorder.calls
+    np.testing.assert_allclose(
+        scores, CrossEncoder(str(tiny.logit_cross_encoder)).predict(_pairs(QUERY, pool)), rtol=1e-5
+    )
+    best = sorted(zip(scores, [c.chunk_id for c in pool], strict=True), reverse=True)[:3]
+    assert [hit.chunk_id for hit in hits] == [chunk_id for _, chunk_id in best]
 
 
 def test_sentence_transformer_embedder_gives_unit_float32_vectors(tiny: TinyModels) -> None:

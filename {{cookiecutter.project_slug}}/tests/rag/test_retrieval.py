@@ -80,6 +80,18 @@ def test_mmr_skips_near_duplicates() -> None:
     assert [c.chunk_id for c in mmr(candidates, 2, lambda_=1.0)] == ["a", "a-copy"]
 
 
+def test_mmr_weighs_scores_of_any_sign() -> None:
+    """Raw logits of a reranker are often all negative: the best is still the most relevant."""
+    axes = np.eye(3, dtype=np.float32)
+    candidates = [
+        _candidate("worst", -3.0, vector=axes[0]),
+        _candidate("best", -1.0, vector=axes[1]),
+        _candidate("middle", -2.0, vector=axes[2]),
+    ]
+
+    assert [c.chunk_id for c in mmr(candidates, 3, lambda_=0.7)] == ["best", "middle", "worst"]
+
+
 @pytest.mark.parametrize(
     ("query", "source", "section"),
     [

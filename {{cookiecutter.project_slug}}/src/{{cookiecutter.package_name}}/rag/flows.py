@@ -46,14 +46,15 @@ def embed_task(texts: Sequence[str], settings: RAGSettings) -> Vectors:
     return make_embedder(settings).embed(texts)
 
 
-def _dask_runner() -> Any:
+def _dask_runner(workers: int) -> Any:
     try:
         from prefect_dask.task_runners import DaskTaskRunner  # noqa: PLC0415
     except ImportError as error:
         raise RuntimeError(
             "embedding on Dask needs the `dask` extra: `uv sync --extra dask`"
         ) from error
-    return DaskTaskRunner(cluster_kwargs={"processes": True, "threads_per_worker": 1})
+    cluster = {"n_workers": workers, "processes": True, "threads_per_worker": 1}
+    return DaskTaskRunner(cluster_kwargs=cluster)
 
 
 @flow(name="rag-index", log_prints=True)
@@ -99,8 +100,10 @@ def _index_flow(corpus_dir: Path | None = None) -> IndexReport:
 
 def index_flow(corpus_dir: Path | None = None, use_dask: bool = False) -> IndexReport:
     """Run the indexing flow (on a local Dask cluster with ``use_dask``)."""
-    runnable = _index_flow.with_options(task_runner=_dask_runner()) if use_dask else _index_flow
-    return runnable(corpus_dir=corpus_dir)
+    if not use_dask:
+        return _index_flow(corpus_dir=corpus_dir)
+    workers = resolve_paths().settings.dask_workers
+    return _index_flow.with_options(task_runner=_dask_runner(workers))(corpus_dir=corpus_dir)
 
 
 def refresh_deployment(every: timedelta, name: str = "rag-refresh") -> Any:

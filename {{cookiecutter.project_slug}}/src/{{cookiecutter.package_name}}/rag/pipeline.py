@@ -146,7 +146,11 @@ def make_retriever(
         store=store or open_store(paths),
         embedder=embedder,
         settings=settings,
-        reranker=cross_encoder_reranker() if settings.reranker == "cross-encoder" else None,
+        reranker=(
+            cross_encoder_reranker(settings.reranker_model)
+            if settings.reranker == "cross-encoder"
+            else None
+        ),
         rewriter=llm_rewriter() if settings.rewrite_query else None,
         live=live,
     )

@@ -222,15 +222,12 @@ def cross_encoder_reranker(model: str = "cross-encoder/ms-marco-MiniLM-L-6-v2") 
         raise RuntimeError(
             "the cross-encoder reranker needs the `rerank` extra: `uv sync --extra rerank`"
         ) from error
-    import torch  # noqa: PLC0415 - comes with sentence-transformers
-
     encoder = CrossEncoder(model)
-    # Scores in (0, 1) whatever the model's own activation (the ms-marco models answer raw, often
-    # negative logits): MMR measures relevance against the best score.
-    sigmoid = torch.nn.Sigmoid()
 
     def rerank(query: str, candidates: Sequence[Candidate]) -> Sequence[float]:
+        # The model's own scores, of any sign (the ms-marco models answer raw logits): MMR
+        # scales relevance between the pool's worst and best score.
         pairs = [(query, f"{c.section_path}\n{c.text}") for c in candidates]
-        return [float(score) for score in encoder.predict(pairs, activation_fn=sigmoid)]
+        return [float(score) for score in encoder.predict(pairs)]
 
     return rerank

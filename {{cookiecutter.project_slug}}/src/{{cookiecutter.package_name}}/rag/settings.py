@@ -114,6 +114,13 @@ class RAGSettings(BaseModel):
     reranker: Literal["none", "cross-encoder"] = Field(
         default="none", description="Rerank fused hits (cross-encoder needs the `rerank` extra)."
     )
+    reranker_model: str = Field(
+        default="cross-encoder/ms-marco-MiniLM-L-6-v2",
+        description="Cross-encoder for reranker=cross-encoder: a model id or a local folder.",
+    )
+    dask_workers: int = Field(
+        default=2, ge=1, le=256, description="Worker processes of `rag index --flow --dask`."
+    )
     rewrite_query: bool = Field(
         default=False, description="Let the LLM pillar rewrite the query before retrieval."
     )
