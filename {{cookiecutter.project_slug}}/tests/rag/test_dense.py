@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,9 @@ from {{ cookiecutter.package_name }}.rag.dense import MemoryVectorIndex, sign_bi
 from {{ cookiecutter.package_name }}.rag.documents import Document, make_document
 from {{ cookiecutter.package_name }}.rag.embeddings import Vectors, WordLlamaEmbedder, normalise
 from {{ cookiecutter.package_name }}.rag.lance_store import LanceStore
+from {{ cookiecutter.package_name }}.rag.retrieval import Retriever
 
-from .conftest import index
+from .conftest import SETTINGS, index
 
 QUESTIONS = [
     "How long are audit logs kept?",
@@ -109,8 +111,11 @@ def test_in_memory_search_returns_what_lancedb_returns(
         assert [(c.chunk_id, c.score) for c in text] == [
             (c.chunk_id, c.score) for c in hnsw.text_search(question, 5)
         ]
-    assert memory._memory is not None  # served from memory...
-    assert hnsw._memory is None  # ...and from LanceDB's indexes
+    live, other = memory._live(), hnsw._live()
+    assert live is not None
+    assert live.memory() is not None  # served from memory...
+    assert other is not None
+    assert other.memory() is None  # ...and from LanceDB's indexes
 
 
 def test_in_memory_filters_and_a_new_build_replaces_the_rows_in_memory(
@@ -133,3 +138,32 @@ def test_in_memory_filters_and_a_new_build_replaces_the_rows_in_memory(
 
     assert "zebrafish" in memory.vector_search(vector, 1)[0].text
     assert memory.text_search("zebrafish", 1)[0].source == "aquarium.md"
+
+
+def test_concurrent_searches_during_a_rebuild_each_see_one_whole_build(
+    tmp_path: Path, embedder: WordLlamaEmbedder, shipped_documents: list[Document]
+) -> None:
+    store = LanceStore(tmp_path / "index")
+    index(shipped_documents, store, embedder)
+    retriever = Retriever(store, embedder, SETTINGS)
+    expected = {q: [hit.chunk_id for hit in retriever.search(q, 4)] for q in QUESTIONS}
+    store.close()  # the threads race to load the rows again
+    old_ids = {c.chunk_id for c in store.vector_search(embedder.embed(["policy"])[0], 10_000)}
+    aquarium = make_document("aquarium.md", "# Aquarium\n\nThe zebrafish are fed flakes daily.\n")
+
+    def search(number: int) -> tuple[str, list[str]]:
+        question = QUESTIONS[number % len(QUESTIONS)]
+        return question, [hit.chunk_id for hit in retriever.search(question, 4)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        before = list(pool.map(search, range(40)))
+        rebuild = pool.submit(index, [*shipped_documents, aquarium], store, embedder)
+        during = list(pool.map(search, range(40)))
+        rebuild.result()
+
+    assert all(found == expected[question] for question, found in before)
+    new_ids = {c.chunk_id for c in store.vector_search(embedder.embed(["policy"])[0], 10_000)}
+    assert new_ids > old_ids
+    for _, found in during:  # no error mid-swap, and every hit a real chunk of one of the builds
+        assert len(found) == 4
+        assert set(found) <= new_ids

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,9 +119,8 @@ class LanceStore:
         self.table_name = table_name
         self.vector_index_min_rows = vector_index_min_rows
         self.ef_search = ef_search
-        self._opened: tuple[str, Any, Any] | None = None
-        self._memory: _MemoryRows | None = None
-        self._small: bool | None = None  # the live build is searched in memory
+        self._opened: _Build | None = None
+        self._opening = threading.Lock()
 
     def __str__(self) -> str:
         return str(self.index_dir)
@@ -137,29 +137,20 @@ class LanceStore:
         manifest = self._manifest()
         return IndexMeta.model_validate(manifest["meta"]) if manifest else None
 
-    def _tables(self) -> tuple[Any, Any] | None:
+    def _live(self) -> _Build | None:
+        """The live build, opened once (a search uses one build throughout, even mid-swap)."""
         manifest = self._manifest()
         if manifest is None:
             return None
-        build_id = manifest["build_id"]
-        if self._opened is None or self._opened[0] != build_id:
-            import lancedb  # noqa: PLC0415 - heavy import, only when reading
+        with self._opening:
+            if self._opened is None or self._opened.build_id != manifest["build_id"]:
+                path = self.index_dir / BUILDS_DIR / manifest["build_id"]
+                self._opened = _Build(path, self.table_name, self.vector_index_min_rows)
+            return self._opened
 
-            database = lancedb.connect(self.index_dir / BUILDS_DIR / build_id)
-            chunks = database.open_table(self.table_name)
-            documents = database.open_table(f"{self.table_name}_documents")
-            self._opened = (build_id, chunks, documents)
-            self._memory, self._small = None, None
-        return self._opened[1], self._opened[2]
-
-    def _in_memory(self, chunks: Any) -> _MemoryRows | None:
-        """The live build's rows in memory (loaded on first search), ``None`` for large builds."""
-        if self._memory is None and self._small is None:
-            self._small = chunks.count_rows() < self.vector_index_min_rows
-        if self._memory is None and self._small:
-            query = chunks.search().with_row_id(True).select([*_COLUMNS, "vector"])
-            self._memory = _MemoryRows(query.limit(None).to_arrow())
-        return self._memory
+    def _tables(self) -> tuple[Any, Any] | None:
+        live = self._live()
+        return None if live is None else (live.chunks, live.documents)
 
     def document_hashes(self) -> dict[str, str]:
         """Content hash of every document of the live build."""
@@ -255,14 +246,15 @@ class LanceStore:
 
     def vector_search(self, vector: Any, k: int, filters: Filters | None = None) -> list[Candidate]:
         """Cosine nearest neighbours (filters applied before ranking)."""
-        tables = self._tables()
-        if tables is None:
+        live = self._live()
+        if live is None:
             return []
-        memory = self._in_memory(tables[0])
+        memory = live.memory()
         if memory is not None:
             positions, scores = memory.index.search(vector, k, memory.mask(filters))
             return _candidates(memory.rows.take(positions), scores.tolist())
-        builder = tables[0].search(np.asarray(vector), query_type="vector").distance_type("cosine")
+        chunks: Any = live.chunks
+        builder = chunks.search(np.asarray(vector), query_type="vector").distance_type("cosine")
         # The HNSW default search depth misses neighbours (measured: 25 of 44 labelled questions
         # found at 8k chunks vs. 42 exact); ef=200 matches exact search at a third of its cost.
         builder = builder.ef(max(self.ef_search, k))
@@ -277,15 +269,15 @@ class LanceStore:
 
     def text_search(self, query: str, k: int, filters: Filters | None = None) -> list[Candidate]:
         """BM25 over the heading path + text (LanceDB native full-text index)."""
-        tables = self._tables()
+        live = self._live()
         words = query_words(query)
-        if tables is None or not words:
+        if live is None or not words:
             return []
-        builder = tables[0].search(words, query_type="fts", fts_columns=TEXT_COLUMN)
+        builder = live.chunks.search(words, query_type="fts", fts_columns=TEXT_COLUMN)
         where = _where(filters)
         if where:
             builder = builder.where(where, prefilter=True)
-        memory = self._in_memory(tables[0])
+        memory = live.memory()
         if memory is not None:  # only ids and scores from LanceDB, the rows from memory
             found = builder.with_row_id(True).select(["_score"]).limit(k).to_arrow()
             positions = memory.positions(found["_rowid"].to_numpy())
@@ -296,7 +288,31 @@ class LanceStore:
     def close(self) -> None:
         """Forget the opened tables and the rows held in memory."""
         self._opened = None
-        self._memory, self._small = None, None
+
+
+class _Build:
+    """One opened build: its tables and, below the vector-index threshold, its rows in memory."""
+
+    def __init__(self, path: Path, table_name: str, vector_index_min_rows: int) -> None:
+        import lancedb  # noqa: PLC0415 - heavy import, only when reading
+
+        self.build_id = path.name
+        database = lancedb.connect(path)
+        self.chunks = database.open_table(table_name)
+        self.documents = database.open_table(f"{table_name}_documents")
+        self._in_memory = self.chunks.count_rows() < vector_index_min_rows
+        self._rows: _MemoryRows | None = None
+        self._loading = threading.Lock()
+
+    def memory(self) -> _MemoryRows | None:
+        """The rows in memory (loaded by the first search), ``None`` for a large build."""
+        if not self._in_memory:
+            return None
+        with self._loading:  # concurrent first searches load the rows once
+            if self._rows is None:
+                query = self.chunks.search().with_row_id(True).select([*_COLUMNS, "vector"])
+                self._rows = _MemoryRows(query.limit(None).to_arrow())
+            return self._rows
 
 
 class _MemoryRows:

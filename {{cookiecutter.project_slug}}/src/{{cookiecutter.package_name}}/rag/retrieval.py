@@ -107,7 +107,8 @@ class Retriever:
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-text")
+            # Several threads: a server calls one retriever from many request threads at once.
+            self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rag-text")
         return self._executor
 
     def _note_meta(self, meta: IndexMeta) -> None:
