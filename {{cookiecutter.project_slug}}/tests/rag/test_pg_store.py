@@ -1,10 +1,11 @@
-"""The pgvector store's lexical side: BM25 in SQL over a postings table kept in step with chunks."""
+"""The pgvector store beyond the shared contract: BM25 over its own inverted index, kept in step."""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -233,3 +234,20 @@ def test_an_index_without_the_lexical_tables_is_rebuilt(
     assert rebuilt is not None
     assert rebuilt[0] > first[1]  # chunk numbers are never reused
     assert store.text_search("legal hold", 1)[0].section[-1] == "Legal hold"
+
+
+def test_each_thread_searches_on_its_own_connection(
+    make_store: Callable[[str], VectorStore],
+) -> None:
+    store = _pg(make_store)
+    store.apply(_update(TINY, [], rebuild=True))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        other = pool.submit(store._conn).result()
+        rankings = list(pool.map(lambda query: _ranked(store, query), ["coral reef"] * 4))
+
+    assert other is not store._conn()
+    assert rankings == [_ranked(store, "coral reef")] * 4
+    store.close()
+    assert other.closed
+    assert _ranked(store, "zebra") == pytest.approx(_bm25(TINY, "zebra"))  # reconnects

@@ -15,6 +15,8 @@ rolls back.
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,21 +89,29 @@ class PgVectorStore:
         self._dsn = dsn
         self.table_name = table_name
         self._ef_search = ef_search
-        self._connection: psycopg.Connection[Any] | None = None
+        # One connection per thread: the retriever runs the full-text search on a worker thread
+        # while the dense one runs, and a server searches from many threads; one shared
+        # connection would serialise them all. A finished thread's connection goes with it.
+        self._local = threading.local()
+        self._connections: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
+        self._lock = threading.Lock()
 
     def __str__(self) -> str:
         return f"postgres table {self.table_name}"
 
     def _conn(self) -> psycopg.Connection[Any]:
-        if self._connection is None or self._connection.closed:
+        connection: psycopg.Connection[Any] | None = getattr(self._local, "connection", None)
+        if connection is None or connection.closed:
             connection = psycopg.connect(self._dsn, autocommit=True)
             connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
             register_vector(connection)
             connection.execute(f"SET hnsw.ef_search = {int(self._ef_search)}")
             # Filtered queries keep scanning the HNSW graph until k rows pass the filter.
             connection.execute("SET hnsw.iterative_scan = relaxed_order")
-            self._connection = connection
-        return self._connection
+            self._local.connection = connection
+            with self._lock:
+                self._connections.add(connection)
+        return connection
 
     def _name(self, suffix: str = "") -> sql.Identifier:
         return sql.Identifier(f"{self.table_name}{suffix}")
@@ -300,10 +310,12 @@ class PgVectorStore:
             return []
 
     def close(self) -> None:
-        """Close the connection."""
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        """Close every thread's connection (a later call opens a new one)."""
+        with self._lock:
+            connections = list(self._connections)
+            self._connections.clear()
+        for connection in connections:
+            connection.close()
 
 
 def _candidate(row: tuple[Any, ...]) -> Candidate:
