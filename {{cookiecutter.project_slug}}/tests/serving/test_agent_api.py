@@ -11,6 +11,8 @@ from starlette.testclient import TestClient
 from {{ cookiecutter.package_name }}.agents import runs
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 
+JSON = {"content-type": "application/json"}
+
 
 @pytest.fixture
 def agent_backend(fake_llm: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -55,3 +57,74 @@ def test_invalid_start_is_422(client: TestClient, body: bytes) -> None:
 
 def test_runs_need_an_api_key(anonymous: TestClient) -> None:
     assert anonymous.post("/agent/runs", json={"task": "x"}).status_code == 401
+
+
+def _queued_approval(task: str = "Save a note about the rota.") -> tuple[str, int]:
+    """A stored run with one side-effect call waiting in the approval queue."""
+    runner = runs.get_runner()
+    run_id = runner.create(task).run_id
+    return run_id, runner.store.add_approval(run_id, "executor", "save_note", {"text": "rota"})
+
+
+def _approvers(monkeypatch: pytest.MonkeyPatch, names: list[str]) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}AGENTS__APPROVER_KEYS", json.dumps(names))
+    get_settings.cache_clear()
+
+
+def test_an_approver_key_lists_and_decides_queued_approvals(
+    agent_backend: None, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _approvers(monkeypatch, ["tests"])
+    run_id, approval_id = _queued_approval()
+    url = f"/agent/runs/{run_id}/approvals"
+
+    pending = client.get(url).json()["approvals"]
+    decided = client.post(f"{url}/{approval_id}", json={"approved": True})
+    again = client.post(f"{url}/{approval_id}", json={"approved": False})
+
+    assert [(a["approval_id"], a["tool"], a["status"]) for a in pending] == [
+        (approval_id, "save_note", "pending")
+    ]
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["status"] == "approved"
+    assert again.status_code == 404  # already decided
+    assert client.get(url).json()["approvals"] == []
+    everything = client.get(url, params={"status": "all"}).json()["approvals"]
+    assert [a["status"] for a in everything] == ["approved"]
+    assert runs.approvals(run_id, status=None)[0].status == "approved"
+
+
+def test_only_keys_named_approvers_decide(
+    agent_backend: None, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_id, approval_id = _queued_approval()
+    url = f"/agent/runs/{run_id}/approvals/{approval_id}"
+
+    nobody = client.post(url, json={"approved": True})
+    _approvers(monkeypatch, ["other"])
+    not_this_key = client.post(url, json={"approved": True})
+    _approvers(monkeypatch, ["*"])
+    anyone = client.post(url, json={"approved": False})
+
+    assert nobody.status_code == not_this_key.status_code == 403
+    assert "approver_keys" in nobody.json()["error"]
+    assert anyone.status_code == 200
+    assert anyone.json()["status"] == "denied"
+
+
+def test_approval_requests_that_make_no_sense_are_4xx(
+    agent_backend: None, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _approvers(monkeypatch, ["tests"])
+    run_id, approval_id = _queued_approval()
+    other_run, _ = _queued_approval("Another task.")
+    url = f"/agent/runs/{run_id}/approvals"
+
+    assert client.get(url, params={"status": "maybe"}).status_code == 422
+    assert client.get("/agent/runs/nope/approvals").status_code == 404
+    assert client.post(f"{url}/{approval_id}", json={"approved": "maybe"}).status_code == 422
+    assert client.post(f"{url}/{approval_id}", content=b"{}", headers=JSON).status_code == 422
+    wrong_run = f"/agent/runs/{other_run}/approvals/{approval_id}"
+    assert client.post(wrong_run, json={"approved": True}).status_code == 404
+    assert client.post(f"{url}/999999", json={"approved": True}).status_code == 404
+    assert runs.approvals(run_id)[0].status == "pending"  # none of these decided anything

@@ -8,6 +8,11 @@ an integration). Uses the agents pillar's :mod:`.runs` only: runs execute in the
 * ``GET /agent/runs/{run_id}`` -> the run record (status, answer or failure, usage)
 * ``GET /agent/runs/{run_id}/steps`` -> ``text/event-stream``: one ``data: <step JSON>`` per step,
   then ``data: [DONE]`` when the run ends
+* ``GET /agent/runs/{run_id}/approvals[?status=pending|approved|denied|expired|all]`` -> the run's
+  side-effect calls waiting for (or given) a decision (``approval=queue``)
+* ``POST /agent/runs/{run_id}/approvals/{approval_id}`` ``{"approved": true|false}`` -> the
+  decided approval; the waiting run continues at once. Only API keys named in the agents setting
+  ``approver_keys`` may decide (403 otherwise).
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from ..core.settings import get_settings
 from ..serving.adapters import Contribution
 from . import runs
+from .settings import AgentsSettings
 from .store import RunNotFoundError
 
 STEP_STREAM_TIMEOUT_S = 600.0
@@ -77,6 +84,63 @@ async def steps(request: Request) -> Response:
     return StreamingResponse(events(), media_type="text/event-stream")
 
 
+APPROVAL_STATUSES = ("pending", "approved", "denied", "expired", "all")
+
+
+class Decision(BaseModel):
+    """Body of ``POST /agent/runs/{run_id}/approvals/{approval_id}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    approved: bool = Field(description="Let the tool call run (true) or refuse it (false).")
+
+
+async def list_approvals(request: Request) -> Response:
+    """The run's approvals with a status (default: pending)."""
+    run_id = request.path_params["run_id"]
+    status = request.query_params.get("status", "pending")
+    if status not in APPROVAL_STATUSES:
+        allowed = ", ".join(APPROVAL_STATUSES)
+        return JSONResponse({"error": f"status must be one of {allowed}"}, status_code=422)
+    try:
+        await run_in_threadpool(runs.get_run, run_id)
+    except RunNotFoundError:
+        return JSONResponse({"error": "no such run"}, status_code=404)
+    wanted = None if status == "all" else status
+    found = await run_in_threadpool(runs.approvals, run_id, None, wanted)
+    return JSONResponse({"approvals": [approval.model_dump(mode="json") for approval in found]})
+
+
+def _may_decide(request: Request) -> bool:
+    key = getattr(request.state, "api_key_name", None)
+    allowed = get_settings().section("agents", AgentsSettings).approver_keys
+    return key is not None and ("*" in allowed or key in allowed)
+
+
+async def decide(request: Request) -> Response:
+    """Approve or deny one pending approval of the run."""
+    if not _may_decide(request):
+        return JSONResponse(
+            {"error": "this API key may not decide approvals (agents setting approver_keys)"},
+            status_code=403,
+        )
+    try:
+        body = Decision.model_validate_json(await request.body())
+    except ValidationError as invalid:
+        detail = invalid.errors(include_url=False, include_context=False, include_input=False)
+        return JSONResponse({"error": "invalid request", "detail": detail}, status_code=422)
+    run_id, approval_id = request.path_params["run_id"], request.path_params["approval_id"]
+    missing = JSONResponse({"error": "no pending approval with this id in this run"}, 404)
+    pending = await run_in_threadpool(runs.approvals, run_id)
+    if approval_id not in {approval.approval_id for approval in pending}:
+        return missing
+    try:
+        decided = await run_in_threadpool(runs.decide, approval_id, body.approved)
+    except LookupError:  # decided (or expired) in the meantime
+        return missing
+    return JSONResponse(decided.model_dump(mode="json"))
+
+
 def app() -> Starlette:
     """The agent routes, to mount under ``/agent``."""
     return Starlette(
@@ -84,6 +148,8 @@ def app() -> Starlette:
             Route("/runs", start, methods=["POST"]),
             Route("/runs/{run_id:str}", get, methods=["GET"]),
             Route("/runs/{run_id:str}/steps", steps, methods=["GET"]),
+            Route("/runs/{run_id:str}/approvals", list_approvals, methods=["GET"]),
+            Route("/runs/{run_id:str}/approvals/{approval_id:int}", decide, methods=["POST"]),
         ]
     )
 
@@ -93,5 +159,11 @@ def contribute() -> Contribution:
     return Contribution(
         pillar="agents",
         mounts=[("/agent", app())],
-        routes=["/agent/runs", "/agent/runs/{run_id}", "/agent/runs/{run_id}/steps"],
+        routes=[
+            "/agent/runs",
+            "/agent/runs/{run_id}",
+            "/agent/runs/{run_id}/steps",
+            "/agent/runs/{run_id}/approvals",
+            "/agent/runs/{run_id}/approvals/{approval_id}",
+        ],
     )

@@ -97,6 +97,11 @@ class AgentsSettings(BaseModel):
     approval_timeout_s: float = Field(
         default=300.0, gt=0, description="A queued approval not decided in time is denied."
     )
+    approver_keys: list[str] = Field(
+        default_factory=list,
+        description="Names of the service's API keys that may decide queued approvals over HTTP"
+        " (POST /agent/runs/{run}/approvals/{id}); '*' for every key; none by default.",
+    )
     role_tools: dict[str, list[str]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLE_TOOLS.items()},
         description="Tool allowlist per role (JSON); a trailing `*` matches a prefix.",

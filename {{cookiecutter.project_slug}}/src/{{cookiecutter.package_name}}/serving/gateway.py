@@ -189,6 +189,8 @@ class GatewayMiddleware:
             if key_name is None:
                 return
             info["key"] = key_name
+            # Routes that authorise by key (e.g. approving an agent's action) read it here.
+            scope.setdefault("state", {})["api_key_name"] = key_name
             if not await self._admit(key_name, send, state):
                 return
         if not _acceptable_body(scope):
