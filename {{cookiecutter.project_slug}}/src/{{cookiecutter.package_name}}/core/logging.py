@@ -62,7 +62,10 @@ def configure_logging(settings: CoreSettings) -> None:
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        # Not cached: a cached logger keeps this configuration for good, so a later
+        # reconfiguration (a test's capture_logs, a second configure call) would not reach it.
+        # The cost is a few microseconds per log call.
+        cache_logger_on_first_use=False,
     )
     handler = _StderrHandler()
     handler.setFormatter(
