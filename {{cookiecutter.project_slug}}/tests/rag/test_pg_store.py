@@ -16,6 +16,7 @@ from {{ cookiecutter.package_name }}.rag import pg_store
 from {{ cookiecutter.package_name }}.rag.chunking import Chunk
 from {{ cookiecutter.package_name }}.rag.documents import Document, make_document
 from {{ cookiecutter.package_name }}.rag.embeddings import WordLlamaEmbedder
+from {{ cookiecutter.package_name }}.rag.pg_bm25 import PostingList, bm25_ranking
 from {{ cookiecutter.package_name }}.rag.store import IndexMeta, IndexUpdate, VectorStore
 
 from .conftest import index
@@ -251,3 +252,27 @@ def test_each_thread_searches_on_its_own_connection(
     store.close()
     assert other.closed
     assert _ranked(store, "zebra") == pytest.approx(_bm25(TINY, "zebra"))  # reconnects
+
+
+def test_sparse_chunk_numbers_rank_like_dense_ones() -> None:
+    def packed(chunks: list[int], tfs: list[int], lengths: list[int]) -> PostingList:
+        return (
+            len(chunks),
+            np.asarray(chunks, ">i8").tobytes(),
+            np.asarray(tfs, ">i4").tobytes(),
+            np.asarray(lengths, ">i4").tobytes(),
+            10.0,
+            4.0,
+        )
+
+    dense = [packed([3, 4, 5], [1, 2, 1], [2, 6, 4]), packed([4, 6], [3, 1], [6, 2])]
+    shift = 10**12  # far apart: the sort path instead of the dense count
+    sparse = [packed([3, 4, 5 + shift], [1, 2, 1], [2, 6, 4]), packed([4, 6], [3, 1], [6, 2])]
+
+    dense_nums, dense_scores = bm25_ranking(dense, None)
+    sparse_nums, sparse_scores = bm25_ranking(sparse, None)
+
+    assert dense_nums.tolist() == [4, 6, 3, 5]
+    assert sparse_nums.tolist() == [4, 6, 3, 5 + shift]
+    assert sparse_scores.tolist() == pytest.approx(dense_scores.tolist(), rel=1e-12)
+    assert bm25_ranking([], 5)[0].tolist() == []

