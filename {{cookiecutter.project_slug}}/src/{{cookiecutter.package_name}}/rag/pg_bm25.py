@@ -44,10 +44,12 @@ SELECT l.df, l.chunks, l.tfs, l.lengths, (m.value->>'chunks')::float8,
 FROM {lexicon} l, {meta} m
 WHERE m.key = 'bm25' AND l.lexeme = ANY(tsvector_to_array(to_tsvector('english', %(words)s)))
 """
-# The ranked chunks, in rank order, filtered: the first ``k`` that pass.
+# The ranked chunks, in rank order, filtered: the first ``k`` that pass, with their rank (1 =
+# first of ``nums``). ``nums`` goes as an array literal: tens of thousands of numbers (filtered
+# searches rank every matching chunk) adapt far faster as one string than element by element.
 RANKED = """
-SELECT {cols}, r.score
-FROM unnest(%(nums)s::int8[], %(scores)s::float8[]) WITH ORDINALITY AS r(num, score, rank)
+SELECT {cols}, r.rank
+FROM unnest(%(nums)s::text::int8[]) WITH ORDINALITY AS r(num, rank)
 JOIN {chunks} c ON c.num = r.num WHERE true{where} ORDER BY r.rank LIMIT %(k)s
 """
 

@@ -33,19 +33,9 @@ _COLUMNS = (
     "id, document_id, source, title, section, position, text, search_text, kind, fetched_at, "
     "metadata, vector"
 )
+# The types of _COLUMNS, in order, for the binary COPY.
 _COLUMN_TYPES = (
-    "text",
-    "text",
-    "text",
-    "text",
-    "text[]",
-    "int4",
-    "text",
-    "text",
-    "text",
-    "timestamptz",
-    "jsonb",
-    "vector",
+    ("text",) * 4 + ("text[]", "int4") + ("text",) * 3 + ("timestamptz", "jsonb", "vector")
 )
 # The HNSW build is much slower once its graph outgrows maintenance_work_mem (64 MB by default,
 # about 50k chunks of 256 dimensions): raised for the build transaction only.
@@ -64,6 +54,7 @@ _SCHEMA = (
     " text text, search_text text, kind text, fetched_at timestamptz, metadata jsonb,"
     " vector vector({dim}))",
     "CREATE INDEX ON {chunks} (document_id)",
+    "CREATE INDEX ON {chunks} (source)",  # the usual selective filter
     "CREATE TABLE {postings} (lexeme text NOT NULL, chunk bigint NOT NULL, tf int NOT NULL,"
     " length int NOT NULL)",
     "CREATE TABLE {lexicon} (lexeme text PRIMARY KEY, df int NOT NULL, cf bigint NOT NULL,"
@@ -299,13 +290,18 @@ class PgVectorStore:
         if not len(nums):
             return []
         statement = self._sql(RANKED, cols=sql.SQL(_SELECT), where=where)
-        arguments = {"nums": nums.tolist(), "scores": scores.tolist(), "k": k, **params}
-        return [_candidate(row) for row in self._rows(statement, arguments)]
+        literal = "{" + ",".join(map(str, nums.tolist())) + "}"
+        # Filtered: planned per query (a cached generic plan cannot see how many chunks pass).
+        rows = self._rows(statement, {"nums": literal, "k": k, **params}, prepare=not params)
+        return [_candidate((*row[:-1], scores[row[-1] - 1])) for row in rows]
 
-    def _rows(self, statement: sql.Composed, arguments: dict[str, Any]) -> list[Any]:
+    def _rows(
+        self, statement: sql.Composed, arguments: dict[str, Any], prepare: bool | None = None
+    ) -> list[Any]:
         """The rows of a search (binary transfer); none before the first build."""
         try:
-            return self._conn().execute(statement, arguments, binary=True).fetchall()
+            cursor = self._conn().execute(statement, arguments, prepare=prepare, binary=True)
+            return cursor.fetchall()
         except psycopg.errors.UndefinedTable:  # checked here, not by a round trip per search
             return []
 
