@@ -7,16 +7,20 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.rag import pg_store
 from {{ cookiecutter.package_name }}.rag.chunking import Chunk
 from {{ cookiecutter.package_name }}.rag.documents import Document, make_document
 from {{ cookiecutter.package_name }}.rag.embeddings import WordLlamaEmbedder
 from {{ cookiecutter.package_name }}.rag.pg_bm25 import PostingList, bm25_ranking
+from {{ cookiecutter.package_name }}.rag.pipeline import RAGPaths, open_store
+from {{ cookiecutter.package_name }}.rag.settings import RAGSettings
 from {{ cookiecutter.package_name }}.rag.store import IndexMeta, IndexUpdate, VectorStore
 
 from .conftest import index
@@ -276,3 +280,34 @@ def test_sparse_chunk_numbers_rank_like_dense_ones() -> None:
     assert sparse_nums.tolist() == [4, 6, 3, 5 + shift]
     assert sparse_scores.tolist() == pytest.approx(dense_scores.tolist(), rel=1e-12)
     assert bm25_ranking([], 5)[0].tolist() == []
+
+
+def test_hnsw_settings_reach_the_index_and_the_searches(
+    postgres_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = RAGSettings(
+        vector_store="pgvector",
+        postgres_dsn=SecretStr(postgres_dsn),
+        table_name="tuned",
+        pg_hnsw_ef_search=123,
+        pg_hnsw_m=24,
+        pg_hnsw_ef_construction=100,
+    )
+    store = open_store(RAGPaths(settings, tmp_path, tmp_path / "index", tmp_path / "eval.jsonl"))
+    assert isinstance(store, pg_store.PgVectorStore)
+    store.apply(_update(TINY, [], rebuild=True))
+
+    connection = store._conn()
+    definitions = [
+        row[0]
+        for row in connection.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'tuned' AND indexdef LIKE '%hnsw%'"
+        )
+    ]
+    searched = connection.execute("SHOW hnsw.ef_search").fetchone()
+    store.close()
+
+    assert len(definitions) == 1
+    assert "m='24'" in definitions[0]
+    assert "ef_construction='100'" in definitions[0]
+    assert searched == ("123",)

@@ -67,7 +67,8 @@ _SCHEMA = (
 )
 # Indexes built after the bulk load of a new index: faster, and a better HNSW graph.
 _INDEXES = (
-    "CREATE INDEX ON {chunks} USING hnsw (vector vector_cosine_ops)",
+    "CREATE INDEX ON {chunks} USING hnsw (vector vector_cosine_ops)"
+    " WITH (m = {hnsw_m}, ef_construction = {hnsw_ef_construction})",
     "CREATE INDEX ON {postings} (lexeme)",
     "CREATE INDEX ON {postings} (chunk)",
 )
@@ -76,10 +77,21 @@ _INDEXES = (
 class PgVectorStore:
     """:class:`.store.VectorStore` on a PostgreSQL database with the ``vector`` extension."""
 
-    def __init__(self, dsn: str, table_name: str = "chunks", ef_search: int = 80) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        table_name: str = "chunks",
+        ef_search: int = 80,
+        hnsw_m: int = 16,
+        hnsw_ef_construction: int = 64,
+    ) -> None:
         self._dsn = dsn
         self.table_name = table_name
         self._ef_search = ef_search
+        self._hnsw = {
+            "hnsw_m": sql.Literal(int(hnsw_m)),
+            "hnsw_ef_construction": sql.Literal(int(hnsw_ef_construction)),
+        }
         # One connection per thread: the retriever runs the full-text search on a worker thread
         # while the dense one runs, and a server searches from many threads; one shared
         # connection would serialise them all. A finished thread's connection goes with it.
@@ -159,7 +171,7 @@ class PgVectorStore:
         self._copy_chunks(cursor, update)
         cursor.execute(self._sql(POSTINGS, which=sql.SQL("true")))
         for statement in _INDEXES:
-            cursor.execute(self._sql(statement))
+            cursor.execute(self._sql(statement, **self._hnsw))
         cursor.execute(self._sql(LEXICON, which=sql.SQL("true")))
         # Fresh tables have no planner statistics: without them the BM25 query scans every
         # posting instead of using the lexeme index.

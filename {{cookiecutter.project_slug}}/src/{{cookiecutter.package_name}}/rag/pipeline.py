@@ -56,7 +56,13 @@ def open_store(paths: RAGPaths | None = None) -> VectorStore:
     if settings.vector_store == "pgvector":
         from .pg_store import PgVectorStore  # noqa: PLC0415 - only for the server store
 
-        return PgVectorStore(settings.postgres_dsn.get_secret_value(), settings.table_name)
+        return PgVectorStore(
+            settings.postgres_dsn.get_secret_value(),
+            settings.table_name,
+            ef_search=settings.pg_hnsw_ef_search,
+            hnsw_m=settings.pg_hnsw_m,
+            hnsw_ef_construction=settings.pg_hnsw_ef_construction,
+        )
     return LanceStore(paths.index_dir, settings.table_name, settings.lance_vector_index_min_rows)
 
 

@@ -76,6 +76,18 @@ class RAGSettings(BaseModel):
     table_name: str = Field(
         default="chunks", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Table of the chunks."
     )
+    pg_hnsw_ef_search: int = Field(
+        default=80,
+        ge=1,
+        le=1000,
+        description="pgvector HNSW search depth: higher finds more true neighbours, slower.",
+    )
+    pg_hnsw_m: int = Field(
+        default=16, ge=2, le=100, description="pgvector HNSW links per node (at index build)."
+    )
+    pg_hnsw_ef_construction: int = Field(
+        default=64, ge=4, le=1000, description="pgvector HNSW build depth (at index build)."
+    )
     lance_vector_index_min_rows: int = Field(
         default=200_000,
         ge=1,
