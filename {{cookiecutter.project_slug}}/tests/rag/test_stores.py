@@ -208,3 +208,14 @@ def test_lance_builds_a_vector_index_above_the_row_threshold(
     assert kinds == {"FTS", "IvfHnswSq"}
     hits = Retriever(store, embedder, SETTINGS).search("How long are audit logs kept?", k=2)
     assert hits[0].source == "data-retention.md"
+
+
+def test_an_index_of_documents_without_text_searches_to_nothing(
+    store: VectorStore, embedder: WordLlamaEmbedder
+) -> None:
+    report = index([make_document("empty.md", "# Only a title\n")], store, embedder)
+
+    assert report.meta.chunks == 0
+    assert Retriever(store, embedder, SETTINGS).search("anything at all") == []
+    assert store.vector_search(embedder.embed(["anything"])[0], 5) == []
+    assert store.text_search("anything", 5) == []

@@ -79,7 +79,8 @@ _COLUMNS = ["id", "document_id", "source", "title", "section", "text", "kind", "
 def _matrix(table: Any) -> Any:
     """The ``vector`` column of an Arrow table as a float32 matrix (one block copy)."""
     vectors = table["vector"].combine_chunks()
-    return vectors.flatten().to_numpy().reshape(table.num_rows, -1).astype(np.float32)
+    dimension = vectors.type.list_size  # fixed-size lists: known even for an empty table
+    return vectors.flatten().to_numpy().reshape(table.num_rows, dimension).astype(np.float32)
 
 
 def _candidates(table: Any, scores: list[float]) -> list[Candidate]:
