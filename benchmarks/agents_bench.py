@@ -17,10 +17,7 @@ measurements inside it (``--inner``) and writes the ``agents`` section of docs/p
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +25,10 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks import report  # noqa: E402 - the repository root is on the path now
+
 TASK = "Summarise the release notes and compute (17 + 25) * 3"
 
 
@@ -126,37 +127,11 @@ def _inner(runs: int) -> dict[str, Any]:  # runs inside the generated project's 
     }
 
 
-def _project(work: Path) -> Path:
-    subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(work), str(REPO_ROOT)]
-        + [f"{name}=false" for name in ("use_ml", "use_serving", "use_rag")],
-        check=True,
-        capture_output=True,
-    )
-    return work / "my-ai-service"
-
-
 def _measure(project: Path, runs: int) -> dict[str, Any]:
-    env = dict(os.environ)
-    env.setdefault("UV_PROJECT_ENVIRONMENT", str(project / ".venv"))
-    subprocess.run(["uv", "sync", "-q"], cwd=project, env=env, check=True)
-    command = ["uv", "run", "--no-sync", "python", str(Path(__file__).resolve())]
-    out = subprocess.run(
-        [*command, "--inner", "--runs", str(runs)],
-        cwd=project,
-        env={**env, "MY_AI_SERVICE_LOG_FORMAT": "json"},
-        check=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    ).stdout
-    return dict(json.loads(out.strip().splitlines()[-1]))
+    return report.measure_inside(project, __file__, ["--runs", str(runs)])
 
 
 def _section(result: dict[str, Any], runs: int) -> str:
-    sys.path.insert(0, str(REPO_ROOT))
-    from benchmarks import report
-
     rows = "\n".join(
         f"| {name} | {r['first_ms']:.1f} | {r['best_ms']:.2f} | {r['median_ms']:.2f} "
         f"| {r['p95_ms']:.2f} |"
@@ -199,25 +174,17 @@ Episodic memory, 10,000 stored episodes, top-3 search (query embedding included)
 
 
 def main() -> None:
-    """Measure (in a rendered project) and write the agents section."""
+    """Measure (in a rendered llm+agents project) and write the agents section."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--project", type=Path, help="an already rendered llm+agents project")
-    parser.add_argument("--no-write", action="store_true", help="print, do not write the docs")
-    args = parser.parse_args()
-    if args.inner:
-        print(json.dumps(_inner(args.runs)))
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        project = args.project or _project(Path(tmp))
-        result = _measure(project, args.runs)
-    section = _section(result, args.runs)
-    print(section)
-    if not args.no_write:
-        from benchmarks import report
-
-        report.write_section("agents", section)
+    report.run_benchmark(
+        "agents",
+        parser,
+        pillars=["llm", "agents"],
+        inner=lambda args: _inner(args.runs),
+        measure=lambda project, args: _measure(project, args.runs),
+        section=lambda result, args: _section(result, args.runs),
+    )
 
 
 if __name__ == "__main__":

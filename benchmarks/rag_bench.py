@@ -22,7 +22,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +30,10 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks import report  # noqa: E402 - the repository root is on the path now
+
 QUERIES = 200
 
 
@@ -226,40 +229,18 @@ def _inner(sizes: list[int], stores: list[str]) -> dict[str, Any]:
     return result
 
 
-def _project(work: Path) -> Path:
-    subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(work), str(REPO_ROOT)]
-        + [f"{name}=false" for name in ("use_ml", "use_serving", "use_llm", "use_agents")],
-        check=True,
-        capture_output=True,
-    )
-    return work / "my-ai-service"
-
-
 def _measure(project: Path, sizes: list[int], stores: list[str]) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "UV_PROJECT_ENVIRONMENT": os.environ.get("RAG_BENCH_VENV", str(project / ".venv")),
-    }
-    subprocess.run(
-        ["uv", "sync", "-q", "--all-groups", "--extra", "dask"], cwd=project, env=env, check=True
+    return report.measure_inside(
+        project,
+        __file__,
+        ["--sizes", *map(str, sizes), "--stores", *stores],
+        sync=["--all-groups", "--extra", "dask"],
+        venv=os.environ.get("RAG_BENCH_VENV"),
+        stderr=None,
     )
-    command = ["uv", "run", "--no-sync", "python", str(Path(__file__).resolve()), "--inner"]
-    out = subprocess.run(
-        [*command, "--sizes", *map(str, sizes), "--stores", *stores],
-        cwd=project,
-        env={**env, "MY_AI_SERVICE_LOG_FORMAT": "json"},
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    ).stdout
-    return dict(json.loads(out.strip().splitlines()[-1]))
 
 
 def _section(result: dict[str, Any]) -> str:
-    sys.path.insert(0, str(REPO_ROOT))
-    from benchmarks import report
-
     lines = []
     quality = []
     for size, row in result["sizes"].items():
@@ -317,26 +298,18 @@ on 2 cores; a Dask cluster adds cores, not speed per core.
 
 
 def main() -> None:
-    """Measure (in a rendered project) and write the rag section."""
+    """Measure (in a rendered rag project) and write the rag section."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--stores", nargs="+", default=["lancedb", "pgvector"])
-    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--project", type=Path, help="an already rendered rag project")
-    parser.add_argument("--no-write", action="store_true", help="print, do not write the docs")
-    args = parser.parse_args()
-    if args.inner:
-        print(json.dumps(_inner(args.sizes, args.stores)))
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        project = args.project or _project(Path(tmp))
-        result = _measure(project, args.sizes, args.stores)
-    section = _section(result)
-    print(section)
-    if not args.no_write:
-        from benchmarks import report
-
-        report.write_section("rag", section)
+    report.run_benchmark(
+        "rag",
+        parser,
+        pillars=["rag"],
+        inner=lambda args: _inner(args.sizes, args.stores),
+        measure=lambda project, args: _measure(project, args.sizes, args.stores),
+        section=lambda result, args: _section(result),
+    )
 
 
 if __name__ == "__main__":
