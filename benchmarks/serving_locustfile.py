@@ -16,16 +16,8 @@ import os
 
 from locust import FastHttpUser, between, task  # type: ignore[import-not-found]
 
-RECORD = {
-    "age": 40,
-    "tenure_months": 3,
-    "monthly_charges": 99.5,
-    "total_charges": 300.0,
-    "support_calls": 4,
-    "contract": "month-to-month",
-    "payment_method": "credit card",
-    "region": "south",
-}
+# Locust puts this file's folder on the import path: the same record as the scripted benchmark.
+from serving_bench import RECORD  # type: ignore[import-not-found]
 
 
 class ServiceUser(FastHttpUser):  # type: ignore[misc]
