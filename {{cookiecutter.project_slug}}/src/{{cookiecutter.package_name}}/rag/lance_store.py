@@ -122,16 +122,25 @@ class LanceStore:
         self.ef_search = ef_search
         self._opened: _Build | None = None
         self._opening = threading.Lock()
+        self._read: tuple[tuple[int, int, int], dict[str, Any]] | None = None
 
     def __str__(self) -> str:
         return str(self.index_dir)
 
     def _manifest(self) -> dict[str, Any] | None:
+        """The manifest, re-read only when the file was replaced (every search asks for it)."""
         path = self.index_dir / MANIFEST_FILE
-        if not path.is_file():
+        try:
+            status = path.stat()
+        except FileNotFoundError:
             return None
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return data
+        # Updates replace the file by rename: a new inode, or at least a new modification time.
+        version = (status.st_ino, status.st_mtime_ns, status.st_size)
+        cached = self._read
+        if cached is None or cached[0] != version:
+            cached = (version, json.loads(path.read_text(encoding="utf-8")))
+            self._read = cached
+        return cached[1]
 
     def meta(self) -> IndexMeta | None:
         """The live build's metadata."""
