@@ -16,7 +16,7 @@ import keyword
 import re
 import shutil
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ COOKIECUTTER_JSON = TEMPLATE_ROOT / "cookiecutter.json"
 
 DEPENDENCIES_MARKER = "# @manifest:dependencies@"
 EXTRAS_MARKER = "# @manifest:optional-dependencies@"
+CONTRACTS_MARKER = "# @manifest:import-contracts@"
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 PACKAGE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -219,14 +220,112 @@ def _dedupe(requirements: Iterable[str]) -> list[str]:
     return merged
 
 
-def render_pyproject(text: str, answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
+def present_floors(
+    answers: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    exists: Callable[[str], bool] | None = None,
+) -> list[list[str]]:
+    """The manifest's floors holding only the packages this project has (empty floors dropped).
+
+    ``exists(name)`` says whether ``src/<package>/<name>`` (package or module) is in the generated
+    tree; without it, a package is present unless the answers remove it.
+    """
+    pillars = manifest["pillars"]
+    removed = removed_paths(answers, manifest)
+    package = str(answers["package_name"])
+
+    def present(name: str) -> bool:
+        if name in pillars and not answers.get(pillars[name]["answer"]):
+            return False
+        if exists is not None:
+            return exists(name)
+        return not is_removed(f"src/{package}/{name}", removed)
+
+    floors = [[name for name in floor if present(name)] for floor in manifest["floors"]]
+    return [floor for floor in floors if floor]
+
+
+def _required(pillar: str, pillars: Mapping[str, Any]) -> set[str]:
+    """Every pillar ``pillar`` requires, directly or through another."""
+    found: set[str] = set()
+    pending = list(pillars[pillar].get("requires", []))
+    while pending:
+        name = pending.pop()
+        if name not in found:
+            found.add(name)
+            pending.extend(pillars[name].get("requires", []))
+    return found
+
+
+def _toml_list(items: Iterable[str]) -> str:
+    return "[" + ", ".join(f'"{item}"' for item in items) + "]"
+
+
+def import_contracts(
+    answers: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    exists: Callable[[str], bool] | None = None,
+) -> list[str]:
+    """TOML lines of the import-linter contracts for this combination (see manifest ``floors``).
+
+    One layers contract for the floors; a floor holding several pillars lets them import each other
+    there (``:``) and a forbidden contract per pillar then allows only what it ``requires``; other
+    floors hold independent packages (``|``). Last, ``_private`` modules stay in their package.
+    """
+    package = str(answers["package_name"])
+    pillars = manifest["pillars"]
+    floors = present_floors(answers, manifest, exists)
+    shared = [[name for name in floor if name in pillars] for floor in floors]
+    layers = [
+        (" : " if len(mates) > 1 else " | ").join(floor)
+        for floor, mates in zip(floors, shared, strict=True)
+    ]
+    lines = [
+        "[[tool.importlinter.contracts]]",
+        'name = "Floors: a package imports only the floors below it"',
+        'type = "layers"',
+        f'containers = ["{package}"]',
+        f"layers = {_toml_list(layers)}",
+    ]
+    for mates in shared:
+        for pillar in mates:
+            allowed = _required(pillar, pillars)
+            others = [f"{package}.{n}" for n in mates if n != pillar and n not in allowed]
+            if not others:
+                continue
+            but = f" but {', '.join(sorted(allowed))}" if allowed else ""
+            lines += [
+                "",
+                "[[tool.importlinter.contracts]]",
+                f'name = "{pillar} imports no pillar of its floor{but} (bridges join two pillars)"',
+                'type = "forbidden"',
+                f'source_modules = ["{package}.{pillar}"]',
+                f"forbidden_modules = {_toml_list(others)}",
+            ]
+    lines += [
+        "",
+        "[[tool.importlinter.contracts]]",
+        'name = "A _private module is imported only from inside its own package"',
+        'type = "private_modules"',
+    ]
+    return lines
+
+
+def render_pyproject(
+    text: str,
+    answers: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    exists: Callable[[str], bool] | None = None,
+) -> str:
     """Replace the manifest markers of the generated pyproject.toml with real TOML."""
     requirements, extras = dependency_lists(answers, manifest)
     lines = []
     for line in text.splitlines(keepends=True):
         stripped = line.strip()
         indent = line[: len(line) - len(line.lstrip())]
-        if stripped == DEPENDENCIES_MARKER:
+        if stripped == CONTRACTS_MARKER:
+            lines.extend(f"{line}\n" for line in import_contracts(answers, manifest, exists))
+        elif stripped == DEPENDENCIES_MARKER:
             lines.extend(f'{indent}"{req}",\n' for req in requirements)
         elif stripped == EXTRAS_MARKER:
             for extra, extra_requirements in extras.items():
@@ -247,8 +346,14 @@ def apply(project_dir: Path, answers: Mapping[str, Any], manifest: Mapping[str, 
             target.unlink()
         _prune_empty_parents(target.parent, project_dir)
     pyproject = project_dir / "pyproject.toml"
+    source = project_dir / "src" / str(answers["package_name"])
+
+    def exists(name: str) -> bool:
+        return (source / name).is_dir() or (source / f"{name}.py").is_file()
+
     if pyproject.exists():
-        rendered = render_pyproject(pyproject.read_text(encoding="utf-8"), answers, manifest)
+        text = pyproject.read_text(encoding="utf-8")
+        rendered = render_pyproject(text, answers, manifest, exists)
         pyproject.write_text(rendered, encoding="utf-8")
 
 

@@ -112,10 +112,15 @@ def test_make_lint_typecheck_test(
 
 
 @pytest.mark.parametrize("combo", VALID, ids=helpers.combo_id)
-def test_deptry_and_imports(combo: dict[str, bool], tmp_path: Path, shared_venv: Path) -> None:
+def test_deptry_import_contracts_and_imports(
+    combo: dict[str, bool], tmp_path: Path, shared_venv: Path
+) -> None:
     project = helpers.render_cookiecutter(tmp_path, **combo)
     env = project_env(shared_venv)
     run(["uv", "run", "deptry", "src"], project, env)
+    contracts = run(["uv", "run", "lint-imports"], project, env)
+    assert " broken" in contracts
+    assert "0 broken" in contracts
     script = (
         "import importlib, pkgutil, my_ai_service as p\n"
         "names = [m.name for m in pkgutil.walk_packages(p.__path__, p.__name__ + '.')]\n"
@@ -125,6 +130,26 @@ def test_deptry_and_imports(combo: dict[str, bool], tmp_path: Path, shared_venv:
     )
     output = run(["uv", "run", "python", "-c", script], project, env)
     assert int(output.strip().splitlines()[-1]) >= 5
+
+
+def test_import_contracts_catch_an_upward_import_and_a_pillar_to_pillar_import(
+    tmp_path: Path, shared_venv: Path
+) -> None:
+    project = helpers.render_cookiecutter(tmp_path)
+    package = project / "src" / "my_ai_service"
+    (package / "rag" / "leak.py").write_text("from ..serving import settings\nfrom .. import ml\n")
+    result = subprocess.run(
+        ["uv", "run", "lint-imports"],
+        cwd=project,
+        env=project_env(shared_venv),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Floors: a package imports only the floors below it BROKEN" in result.stdout
+    assert "rag imports no pillar of its floor (bridges join two pillars) BROKEN" in result.stdout
+    assert "my_ai_service.rag.leak -> my_ai_service.serving.settings" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,9 @@
-"""Shared fixtures: every test runs offline, with settings read from a clean environment."""
+"""Shared fixtures: every test runs offline, with settings read from a clean environment.
+
+Fixture plugins: each ``tests/**/fixtures_<name>.py`` (a part that exists only with some pillars,
+e.g. ``tests/serving/routes/fixtures_ml.py``) is loaded for the whole session, so its fixtures
+and hook implementations are seen by every test without a conftest naming a pillar.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,43 @@ import pytest
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+
+pytest_plugins = sorted(
+    ".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts)
+    for path in TESTS.rglob("fixtures_*.py")
+)
+
+
+class ServiceEnvironmentSpec:
+    """Hooks the fixture plugins implement (see :func:`pytest_addhooks`)."""
+
+    @pytest.hookspec
+    def pytest_service_environment(
+        self, request: pytest.FixtureRequest, live: bool
+    ) -> dict[str, str] | None:
+        """Variables (without the project prefix) one part needs in the service under test.
+
+        ``live`` is true for a real ``bentoml serve`` process (start what it needs, e.g. a trained
+        model or a fake model server, through ``request.getfixturevalue``), false for the
+        in-process app (offline values only).
+        """
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Register :class:`ServiceEnvironmentSpec`."""
+    pluginmanager.add_hookspecs(ServiceEnvironmentSpec)
+
+
+def service_environment(request: pytest.FixtureRequest, *, live: bool) -> dict[str, str]:
+    """Every part's :meth:`~ServiceEnvironmentSpec.pytest_service_environment`, prefixed, merged."""
+    merged: dict[str, str] = {}
+    results: list[dict[str, str] | None] = request.config.hook.pytest_service_environment(
+        request=request, live=live
+    )
+    for result in results:
+        merged.update({f"{ENV_PREFIX}{name}": value for name, value in (result or {}).items()})
+    return merged
 
 
 @pytest.fixture(autouse=True)

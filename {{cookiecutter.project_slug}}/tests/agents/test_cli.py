@@ -115,7 +115,7 @@ def test_queued_approvals_are_listed_and_decided() -> None:
 
 
 def test_agent_is_an_alias_of_the_agents_group() -> None:
-    from {{ cookiecutter.package_name }}.core.cli import build_app  # noqa: PLC0415
+    from {{ cookiecutter.package_name }}.cli import build_app  # noqa: PLC0415
 
     result = runner.invoke(build_app(), ["agent", "run", "--scripted", TASK])
     assert result.exit_code == 0, result.output

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from {{ cookiecutter.package_name }}.core.cli import build_app
+from {{ cookiecutter.package_name }}.cli import build_app
 
 runner = CliRunner()
 

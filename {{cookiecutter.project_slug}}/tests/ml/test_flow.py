@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from {{ cookiecutter.package_name }}.core.cli import build_app
+from {{ cookiecutter.package_name }}.cli import build_app
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
 from {{ cookiecutter.package_name }}.ml import cli, registry
 from {{ cookiecutter.package_name }}.ml.flows import predict_flow

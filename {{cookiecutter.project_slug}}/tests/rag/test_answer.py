@@ -1,28 +1,16 @@
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
-from pydantic import BaseModel
 
-from {{ cookiecutter.package_name }}.rag.answer import EXTRACTIVE_LABEL, answer_from_context
+from {{ cookiecutter.package_name }}.rag.answer import (
+    EXTRACTIVE_LABEL,
+    GroundedDraft,
+    answer_from_context,
+)
 from {{ cookiecutter.package_name }}.rag.context import Context, assemble_context
 from {{ cookiecutter.package_name }}.rag.retrieval import Retriever
 
 QUESTION = "How quickly must the on-call engineer acknowledge a page?"
-
-
-class Passage(BaseModel):
-    id: str
-    text: str
-    source: str
-
-
-class GroundedAnswer(BaseModel):
-    answer: str
-    citations: list[str]
-    abstained: bool
-    reason: str | None
 
 
 def _context(retriever: Retriever, question: str = QUESTION) -> Context:
@@ -34,7 +22,7 @@ def test_extractive_answer_quotes_cited_sentences(shipped_retriever: Retriever) 
     context = _context(shipped_retriever)
 
     result = answer_from_context(
-        QUESTION, context, shipped_retriever.embedder, "auto", module_lookup=lambda: None
+        QUESTION, context, shipped_retriever.embedder, "auto", grounder_lookup=lambda: None
     )
 
     assert result.mode == "extractive"
@@ -46,51 +34,52 @@ def test_extractive_answer_quotes_cited_sentences(shipped_retriever: Retriever) 
     assert all(f"[{ref}]" in result.answer for ref in refs)
 
 
-def test_grounded_answer_uses_the_llm_pillar_contract(shipped_retriever: Retriever) -> None:
-    received: list[list[Passage]] = []
+def test_grounded_answer_maps_cited_passage_numbers_to_chunks(
+    shipped_retriever: Retriever,
+) -> None:
+    received: list[tuple[str, Context]] = []
 
-    def grounded_answer(question: str, passages: list[Passage]) -> GroundedAnswer:
-        received.append(passages)
-        return GroundedAnswer(
-            answer="Within 15 minutes [1].", citations=["1"], abstained=False, reason=None
-        )
+    def grounder(question: str, context: Context) -> GroundedDraft:
+        received.append((question, context))
+        return GroundedDraft(answer="Within 15 minutes [1].", refs=[1, 99])
 
-    module = SimpleNamespace(Passage=Passage, grounded_answer=grounded_answer)
     context = _context(shipped_retriever)
 
     result = answer_from_context(
-        QUESTION, context, shipped_retriever.embedder, "auto", module_lookup=lambda: module
+        QUESTION, context, shipped_retriever.embedder, "auto", grounder_lookup=lambda: grounder
     )
 
     assert result.mode == "grounded"
     assert result.answer == "Within 15 minutes [1]."
     assert [c.chunk_id for c in result.citations] == [context.hits[0].chunk_id]
-    assert received[0][0].id == "1"
-    assert received[0][0].source == context.hits[0].citation
+    assert received == [(QUESTION, context)]
 
 
 def test_failing_model_degrades_to_a_labelled_extractive_answer(
     shipped_retriever: Retriever,
 ) -> None:
-    def broken(question: str, passages: list[Passage]) -> GroundedAnswer:
+    def broken(question: str, context: Context) -> GroundedDraft:
         raise ConnectionError("no route to the model")
 
-    module = SimpleNamespace(Passage=Passage, grounded_answer=broken)
     context = _context(shipped_retriever)
 
     result = answer_from_context(
-        QUESTION, context, shipped_retriever.embedder, "auto", module_lookup=lambda: module
+        QUESTION, context, shipped_retriever.embedder, "auto", grounder_lookup=lambda: broken
     )
 
     assert result.mode == "extractive"
     assert result.reason == "LLM unavailable: no route to the model"
     with pytest.raises(ConnectionError):
         answer_from_context(
-            QUESTION, context, shipped_retriever.embedder, "grounded", module_lookup=lambda: module
+            QUESTION,
+            context,
+            shipped_retriever.embedder,
+            "grounded",
+            grounder_lookup=lambda: broken,
         )
     with pytest.raises(RuntimeError, match="needs the LLM pillar"):
         answer_from_context(
-            QUESTION, context, shipped_retriever.embedder, "grounded", module_lookup=lambda: None
+            QUESTION, context, shipped_retriever.embedder, "grounded", grounder_lookup=lambda: None
         )
 
 
@@ -98,7 +87,7 @@ def test_no_passages_means_abstaining(shipped_retriever: Retriever) -> None:
     empty = Context(text="", hits=[], tokens=0)
 
     result = answer_from_context(
-        QUESTION, empty, shipped_retriever.embedder, "extractive", module_lookup=lambda: None
+        QUESTION, empty, shipped_retriever.embedder, "extractive", grounder_lookup=lambda: None
     )
 
     assert result.abstained

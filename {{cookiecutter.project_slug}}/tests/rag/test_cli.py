@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from {{ cookiecutter.package_name }}.core.cli import build_app
+from {{ cookiecutter.package_name }}.cli import build_app
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 from {{ cookiecutter.package_name }}.rag import api
 from {{ cookiecutter.package_name }}.rag.cli import demo

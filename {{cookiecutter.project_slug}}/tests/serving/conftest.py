@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
@@ -18,11 +17,10 @@ from bentoml._internal.configuration.containers import BentoMLContainer
 from bentoml._internal.server.metrics.prometheus import PrometheusClient
 from starlette.testclient import TestClient
 
-from {{ cookiecutter.package_name }}.core.pillars import ROOT_PACKAGE, installed_pillars
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 from {{ cookiecutter.package_name }}.serving import cli
 from {{ cookiecutter.package_name }}.serving.service import asgi_app
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, service_environment
 
 os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
 # The in-process app runs in this one process, so its /metrics uses Prometheus' single-process
@@ -35,70 +33,19 @@ OTHER_KEY = "other-key-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 
-# An LLM model that can be built without a provider key (nothing listens there: tests that call
-# the model point LLM__BASE_URL at the llm pillar's fake server).
-OFFLINE_LLM = {"LLM__MODEL": "fake-echo", "LLM__BASE_URL": "http://127.0.0.1:9/v1"}
 KEYS = {"tests": API_KEY, "other": OTHER_KEY}
-# ml training kept small and fast: no tuning, few trees, no MLflow.
-FAST_TRAINING = {
-    "ML__TUNING_TRIALS": "0",
-    "ML__CV_FOLDS": "2",
-    "ML__N_ESTIMATORS": "20",
-    "ML__TRACKING_ENABLED": "false",
-}
 READY_TIMEOUT_S = 120.0
 
 
 @pytest.fixture(autouse=True)
-def api_keys(monkeypatch: pytest.MonkeyPatch, clean_settings: None) -> None:
-    """Two named keys, as a deployment would configure them; an offline LLM setting."""
+def api_keys(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, clean_settings: None
+) -> None:
+    """Two named keys, as a deployment would configure them, and what the routes need offline."""
     monkeypatch.setenv(f"{ENV_PREFIX}SERVING__API_KEYS", json.dumps(KEYS))
-    for name, value in OFFLINE_LLM.items():
-        monkeypatch.setenv(f"{ENV_PREFIX}{name}", value)
+    for name, value in service_environment(request, live=False).items():
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
-
-
-def model_environment(root: Path) -> dict[str, str]:
-    """Variables pointing a process at the model trained under ``root`` (see trained_model)."""
-    return {
-        f"{ENV_PREFIX}ENVIRONMENT": "test",
-        f"{ENV_PREFIX}DATA_DIR": str(PROJECT_ROOT / "data"),
-        f"{ENV_PREFIX}ML__BENTOML_HOME": str(root / "bentoml"),
-        **{f"{ENV_PREFIX}{name}": value for name, value in FAST_TRAINING.items()},
-    }
-
-
-@pytest.fixture(scope="session")
-def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Train and register one production model with the ml pillar's flow (once per session)."""
-    if "ml" not in installed_pillars():
-        pytest.skip("the ml pillar is not part of this project")
-    # Imported by name: prefect is installed only with the ml pillar.
-    harness = importlib.import_module("prefect.testing.utilities").prefect_test_harness
-    flows = importlib.import_module(f"{ROOT_PACKAGE}.ml.flows")
-    root = tmp_path_factory.mktemp("ml-model")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in model_environment(root).items():
-            patch.setenv(name, value)
-        patch.setenv(f"{ENV_PREFIX}ARTIFACTS_DIR", str(root / "artifacts"))
-        patch.setenv("PREFECT_HOME", str(root / "prefect"))
-        patch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-        get_settings.cache_clear()
-        with harness(server_startup_timeout=120):
-            result = flows.run_training()
-        get_settings.cache_clear()
-    assert result.promoted, result.decision
-    return root
-
-
-@pytest.fixture(scope="session")
-def fake_llm() -> Iterator[str]:
-    """The llm pillar's fake OpenAI-protocol server; yields its base URL."""
-    if "llm" not in installed_pillars():
-        pytest.skip("the llm pillar is not part of this project")
-    fake_server = importlib.import_module(f"{ROOT_PACKAGE}.llm.fake_server")
-    with fake_server.FakeOpenAIServer() as server:
-        yield str(server.base_url)
 
 
 def _server_environment(request: pytest.FixtureRequest, root: Path, port: int) -> dict[str, str]:
@@ -117,11 +64,7 @@ def _server_environment(request: pytest.FixtureRequest, root: Path, port: int) -
             f"{ENV_PREFIX}LOG_FORMAT": "json",
         }
     )
-    if "ml" in installed_pillars():
-        env.update(model_environment(request.getfixturevalue("trained_model")))
-    if "llm" in installed_pillars():
-        llm = {"LLM__MODEL": "fake-echo", "LLM__BASE_URL": request.getfixturevalue("fake_llm")}
-        env.update({f"{ENV_PREFIX}{name}": value for name, value in llm.items()})
+    env.update(service_environment(request, live=True))
     return env
 
 
@@ -129,8 +72,8 @@ def _server_environment(request: pytest.FixtureRequest, root: Path, port: int) -
 def live_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """One real ``bentoml serve`` per session on a free port (with the session's model and fake
-    LLM when those pillars are present); yields its base URL."""
+    """One real ``bentoml serve`` per session on a free port, with what every route needs (the
+    ``pytest_service_environment`` hooks: e.g. the session's model, a fake LLM); yields its URL."""
     root = tmp_path_factory.mktemp("live-server")
     port = free_port()
     env = _server_environment(request, root, port)

@@ -1,68 +1,25 @@
 """A corpus of malformed requests: every one answers 4xx, never 5xx, never a stack trace.
 
 Wrong types, missing and unknown fields, invalid JSON, wrong content types, oversized bodies and
-unicode edge cases, against every route of the pillars present in this project.
+unicode edge cases, against the service's own routes and the ``HOSTILE_CASES`` each pillar's route
+tests define (``tests/serving/routes/test_<pillar>.py``, built from the pieces in :mod:`.hostile`).
 """
 
 from __future__ import annotations
 
-import json
+import importlib
+import pkgutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 from starlette.testclient import TestClient
 
-from {{ cookiecutter.package_name }}.core.pillars import installed_pillars
 from {{ cookiecutter.package_name }}.serving.schemas import MAX_TEXT_CHARS
 from {{ cookiecutter.package_name }}.serving.service import asgi_app
 
+from . import routes
 from .conftest import AUTH
-
-JSON = {"content-type": "application/json"}
-
-
-@dataclass(frozen=True)
-class Case:
-    """One malformed request."""
-
-    name: str
-    path: str
-    body: bytes
-    headers: dict[str, str] = field(default_factory=lambda: dict(JSON))
-    method: str = "POST"
-
-
-def as_json(value: object) -> bytes:
-    return json.dumps(value).encode()
-
-
-# Bodies that are not (valid, UTF-8, single) JSON documents: the same for every JSON route.
-RAW_BODIES: dict[str, bytes] = {
-    "empty": b"",
-    "whitespace": b"   ",
-    "unclosed-object": b'{"text": "a"',
-    "unclosed-string": b'{"text": "a}',
-    "trailing-comma": b'{"text": "a",}',
-    "single-quotes": b"{'text': 'a'}",
-    "two-documents": b'{"text": "a"}{"text": "b"}',
-    "bare-word": b"hello",
-    "nan-literal": b'{"text": NaN}',
-    "invalid-utf8": b'{"text": "\xc3\x28"}',
-    "overlong-utf8": b'{"text": "\xc0\xaf"}',
-    "latin1-bytes": b'{"text": "caf\xe9"}',
-    "utf16-body": '{"text": "a"}'.encode("utf-16"),
-    "null-byte-outside-string": b'{"text": "a"}\x00',
-    "deep-nesting": b'{"text": ' + b"[" * 5000 + b"]" * 5000 + b"}",
-    "json-array": b"[]",
-    "json-null": b"null",
-    "json-number": b"42",
-    "json-string": b'"text"',
-    "infinity-literal": b'{"text": "a", "top_k": Infinity}',
-    "raw-control-char": b'{"text": "a\x01b"}',
-    "bad-escape": b'{"text": "\\x41"}',
-    "unterminated-escape": b'{"text": "\\"}',
-}
+from .hostile import JSON, RAW_BODIES, Case, as_json, assert_answers_4xx
 
 ECHO_FIELDS: dict[str, object] = {
     "missing-text": {},
@@ -110,66 +67,17 @@ def echo_cases() -> list[Case]:
     return cases
 
 
-def pillar_cases() -> list[Case]:
-    pillars = set(installed_pillars())
+def route_cases() -> list[Case]:
+    """The malformed requests of every route test module present in this project."""
     cases: list[Case] = []
-    if "ml" in pillars:
-        bodies: dict[str, object] = {
-            "no-records": {},
-            "records-null": {"records": None},
-            "records-string": {"records": "age=3"},
-            "records-numbers": {"records": [1, 2]},
-            "records-nested-list": {"records": [[{"age": 1}]]},
-            "record-nested-object": {"records": [{"age": {"value": 1}}]},
-        }
-        cases += [Case(f"predict/{n}", "/predict", as_json(b)) for n, b in bodies.items()]
-        cases += [Case(f"predict/{n}", "/predict", b) for n, b in list(RAW_BODIES.items())[:8]]
-    if "llm" in pillars:
-        chat: dict[str, object] = {
-            "no-messages": {"model": "fake-echo"},
-            "messages-string": {"model": "fake-echo", "messages": "hi"},
-            "content-number": {"model": "fake-echo", "messages": [{"role": "user", "content": 1}]},
-            "image-part": {
-                "model": "fake-echo",
-                "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}],
-            },
-            "stream-word": {
-                "model": "fake-echo",
-                "messages": [{"role": "user", "content": "a"}],
-                "stream": "maybe",
-            },
-            "max-tokens-zero": {
-                "model": "fake-echo",
-                "messages": [{"role": "user", "content": "a"}],
-                "max_tokens": 0,
-            },
-        }
-        path = "/v1/chat/completions"
-        cases += [Case(f"chat/{n}", path, as_json(b)) for n, b in chat.items()]
-        cases += [Case(f"chat/{n}", path, b) for n, b in list(RAW_BODIES.items())[:8]]
-    if "rag" in pillars:
-        search: dict[str, object] = {
-            "query-number": {"query": 5},
-            "k-word": {"query": "a", "k": "many"},
-            "filters-list": {"query": "a", "filters": ["x"]},
-            "filter-nested": {"query": "a", "filters": {"source": {"x": 1}}},
-            "query-too-long": {"query": "q" * 5000},
-        }
-        cases += [Case(f"search/{n}", "/search", as_json(b)) for n, b in search.items()]
-        cases += [Case("ask/empty", "/ask", as_json({"question": ""}))]
-        cases += [Case(f"ask/{n}", "/ask", b) for n, b in list(RAW_BODIES.items())[:6]]
-    if "agents" in pillars:
-        runs: dict[str, object] = {
-            "no-task": {},
-            "task-list": {"task": ["a"]},
-            "task-huge": {"task": "t" * 5000},
-        }
-        cases += [Case(f"agent/{n}", "/agent/runs", as_json(b)) for n, b in runs.items()]
-        cases += [Case(f"agent/{n}", "/agent/runs", b) for n, b in list(RAW_BODIES.items())[:6]]
+    for info in pkgutil.iter_modules(routes.__path__):
+        if info.name.startswith("test_"):
+            module = importlib.import_module(f"{routes.__name__}.{info.name}")
+            cases += getattr(module, "HOSTILE_CASES", [])
     return cases
 
 
-CASES = echo_cases() + pillar_cases()
+CASES = echo_cases() + route_cases()
 
 
 @pytest.fixture(scope="module")
@@ -185,9 +93,4 @@ def test_the_corpus_is_large() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_malformed_request_answers_4xx(corpus_client: TestClient, case: Case) -> None:
-    response = corpus_client.request(
-        case.method, case.path, content=case.body, headers=case.headers
-    )
-    assert 400 <= response.status_code < 500, (response.status_code, response.text[:300])
-    assert "Traceback" not in response.text
-    assert 'File "' not in response.text
+    assert_answers_4xx(corpus_client, case)

@@ -108,11 +108,3 @@ def test_traffic_limits_come_from_settings() -> None:
     traffic = bento_service_config()["traffic"]
     assert traffic["timeout"] == settings.request_timeout_s
     assert traffic["max_concurrency"] == settings.max_concurrency
-
-
-def test_info_lists_the_pillar_routes(client: TestClient) -> None:
-    routes = client.post("/info").json()["routes"]
-    if "ml" in installed_pillars():
-        assert "/predict" in routes
-    if "llm" in installed_pillars():
-        assert "/v1/chat/completions" in routes

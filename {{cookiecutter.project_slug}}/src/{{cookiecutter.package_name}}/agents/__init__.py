@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .extensions import PILLAR_TOOLS
 from .memory import NotesMemory, ShortTermMemory
 from .schemas import Critique, Failure, Plan, PlanStep, RunRecord, RunState, StepRecord, StepResult
 from .settings import AgentsSettings, MCPServerSettings
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from .guard import RoleDeps, ToolRequest
     from .runner import AgentRunner
     from .runs import approvals, decide, get_run, iter_steps, start_run
+    from .store import RunNotFoundError
     from .tools import AgentDeps
 
 _LAZY = {
@@ -37,6 +39,7 @@ _LAZY = {
     "AgentResult": ".agent",
     "AgentRunner": ".runner",
     "RoleDeps": ".guard",
+    "RunNotFoundError": ".store",
     "ToolCallRecord": ".agent",
     "ToolRequest": ".guard",
     "approvals": ".runs",
@@ -50,6 +53,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "PILLAR_TOOLS",
     "AgentDeps",
     "AgentLimitExceededError",
     "AgentResult",
@@ -62,6 +66,7 @@ __all__ = [
     "Plan",
     "PlanStep",
     "RoleDeps",
+    "RunNotFoundError",
     "RunRecord",
     "RunState",
     "ShortTermMemory",

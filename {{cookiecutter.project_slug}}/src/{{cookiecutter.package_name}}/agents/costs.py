@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pydantic_ai.usage import RunUsage
 
-from ..core.pillars import pillar_module
 from ..core.settings import get_settings
+from ..llm import LLMSettings, price
 from .schemas import Usage
 from .settings import AgentsSettings
 
@@ -18,11 +18,7 @@ MILLION = 1_000_000
 
 
 def _llm_price(input_tokens: int, output_tokens: int) -> float | None:
-    usage, settings = pillar_module("llm", "usage"), pillar_module("llm", "settings")
-    price = getattr(usage, "price", None)
-    if price is None or settings is None:
-        return None
-    llm = get_settings().section("llm", settings.LLMSettings)
+    llm = get_settings().section("llm", LLMSettings)
     value = price(llm, input_tokens, output_tokens)
     return None if value is None else float(value)
 

@@ -18,8 +18,7 @@ from pydantic_ai import Agent, ModelRetry, RunContext
 from pydantic_ai.capabilities import ProcessHistory
 from pydantic_ai.models import Model
 
-from ..llm.client import LLMClient
-from ..llm.prompts import PromptRegistry
+from ..llm import LLMClient, PromptRegistry
 from .guard import RoleDeps
 from .history import trim_tool_returns
 from .schemas import Critique, Plan, StepResult

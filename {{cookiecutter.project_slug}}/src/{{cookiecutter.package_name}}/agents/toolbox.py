@@ -1,24 +1,25 @@
 """The shared tool registry the roles draw from (each role sees only its allowlist).
 
-Built-in tools come from :mod:`.tools` (arithmetic, clock, notes) plus the run scratchpad; the RAG
-pillar's search (``rag_search``) and the ML pillar's predictor (``ml_predict``) join when those
-pillars are installed, and the LLM pillar's shared registry (``http_get`` on allowlisted hosts,
-read-only ``sql_query``) when those are configured; user tools passed to the runner come last.
+Built-in tools come from :mod:`.tools` (arithmetic, clock, notes) plus the run scratchpad; the tools
+other pillars lend through :data:`.extensions.PILLAR_TOOLS` join next (``rag_search`` and
+``ml_predict`` when those pillars are part of the project, see ``bridges/``), then the LLM
+pillar's shared registry (``http_get`` on allowlisted hosts, read-only ``sql_query``) when those
+are configured; user tools passed to the runner come last.
 Tools that change things carry ``metadata={"side_effects": True}``: the guard asks for approval
 before each call.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic_ai import RunContext, Tool
 from pydantic_ai.toolsets import FunctionToolset
 
-from ..core.pillars import ROOT_PACKAGE, installed_pillars, pillar_module
 from ..core.settings import get_settings
+from ..llm import LLMSettings, default_tools
+from .extensions import PILLAR_TOOLS
 from .guard import GuardedToolset, RoleDeps, allowed
 from .tools import calculate, current_time, save_note, search_notes
 
@@ -42,59 +43,13 @@ def scratchpad_write(ctx: RunContext[RoleDeps], key: str, value: str) -> str:
     return f"scratchpad[{key[:64]!r}] set"
 
 
-def rag_search(query: str, k: int = 4) -> list[dict[str, Any]]:
-    """Search the project's document index; returns passages with their source and score.
-
-    Args:
-        query: what to look for, in a few words or a question.
-        k: how many passages (1-10).
-    """
-    api = pillar_module("rag", "api")
-    if api is None:  # called directly in a project without RAG
-        raise RuntimeError("the RAG pillar is not installed")
-    hits = api.search(query, k=max(1, min(k, 10)))
-    return [
-        {"source": hit.source, "title": hit.title, "text": hit.text, "score": round(hit.score, 4)}
-        for hit in hits
-    ]
-
-
-def ml_predict(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Score records with the production ML model; one prediction per record.
-
-    Args:
-        records: raw input rows as column -> value objects (the model's input schema).
-    """
-    inference = pillar_module("ml", "inference")
-    if inference is None:  # called directly in a project without ML
-        raise RuntimeError("the ML pillar is not installed")
-    predictor = inference.Predictor.load()
-    return [prediction.model_dump() for prediction in predictor.predict(records)]
-
-
-def _present(pillar: str, module: str) -> bool:
-    """Whether ``<package>.<pillar>.<module>`` exists, without importing it (ML takes seconds)."""
-    if pillar not in installed_pillars():
-        return False
-    return importlib.util.find_spec(f"{ROOT_PACKAGE}.{pillar}.{module}") is not None
-
-
 def _pillar_tools() -> list[Tool[Any]]:
-    tools: list[Tool[Any]] = []
-    if _present("rag", "api"):
-        tools.append(Tool(rag_search))
-    if _present("ml", "inference"):
-        tools.append(Tool(ml_predict))
-    return tools
+    return [Tool(function) for function in PILLAR_TOOLS.all()]
 
 
 def _llm_tools(taken: set[str]) -> list[Tool[Any]]:
     """The LLM pillar's shared registry (HTTP GET and read-only SQL when configured)."""
-    module, settings_module = pillar_module("llm", "tools"), pillar_module("llm", "settings")
-    factory = getattr(module, "default_tools", None)
-    if factory is None or settings_module is None:
-        return []
-    registry = factory(get_settings().section("llm", settings_module.LLMSettings))
+    registry = default_tools(get_settings().section("llm", LLMSettings))
     return [tool for tool in registry.tools() if tool.name not in taken]
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from pydantic_ai import ModelRetry, RunContext
 
-from ..llm.arithmetic import safe_eval
+from ..llm import safe_eval
 from .memory import NotesMemory
 
 

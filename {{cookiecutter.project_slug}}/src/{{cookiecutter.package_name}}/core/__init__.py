@@ -1,8 +1,10 @@
-"""Core: settings, logging, pillar discovery and the command-line interface.
+"""Core: settings, logging, pillar discovery and extension points (the lowest floor).
 
-Pillars import from here; nothing here imports a pillar except through :mod:`.pillars`.
+Everything imports from here; core imports nothing of the project above it. Pillars plug in by
+convention (:mod:`.pillars`) and bridges fill the pillars' typed :mod:`.extensions`.
 """
 
+from .extensions import ExtensionPoint, load_bridges
 from .logging import configure_logging, get_logger
 from .pillars import PILLAR_NAMES, installed_pillars, pillar_module
 from .settings import CoreSettings, Environment, get_settings
@@ -11,9 +13,11 @@ __all__ = [
     "PILLAR_NAMES",
     "CoreSettings",
     "Environment",
+    "ExtensionPoint",
     "configure_logging",
     "get_logger",
     "get_settings",
     "installed_pillars",
+    "load_bridges",
     "pillar_module",
 ]

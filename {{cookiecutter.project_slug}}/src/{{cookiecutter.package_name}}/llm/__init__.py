@@ -16,6 +16,7 @@ from .fake_server import FakeOpenAIServer, Scripted
 from .settings import LLMSettings
 
 if TYPE_CHECKING:
+    from .arithmetic import safe_eval
     from .client import (
         BudgetExceededError,
         LLMClient,
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
     from .embeddings import Embedder, get_embedder
     from .grounding import GroundedAnswer, Passage, grounded_answer
     from .prompts import PromptRegistry, RenderedPrompt
-    from .tools import ToolRegistry
+    from .tools import ToolRegistry, default_tools
+    from .usage import price
 
 _LAZY = {
     "BudgetExceededError": "client",
@@ -46,6 +48,9 @@ _LAZY = {
     "PromptRegistry": "prompts",
     "RenderedPrompt": "prompts",
     "ToolRegistry": "tools",
+    "default_tools": "tools",
+    "price": "usage",
+    "safe_eval": "arithmetic",
 }
 
 __all__ = [
@@ -64,9 +69,12 @@ __all__ = [
     "TokenUsage",
     "ToolRegistry",
     "build_model",
+    "default_tools",
     "get_embedder",
     "grounded_answer",
     "model_settings",
+    "price",
+    "safe_eval",
 ]
 
 

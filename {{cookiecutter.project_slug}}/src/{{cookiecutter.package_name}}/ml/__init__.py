@@ -1,14 +1,52 @@
 """Classical ML pillar: validated tabular data, a feature pipeline and XGBoost in a Prefect flow.
 
-Importing this package is cheap (settings only); the heavy modules are imported where used:
+Public interface (serving, the agents bridge and your own code use it): :class:`Predictor`
+(the production model: ``load``, ``predict``, ``input_model``), :class:`Prediction`,
+:class:`ModelNotFoundError`, :func:`load_reference`, :func:`reference_scores` and
+:class:`MLSettings`. Importing this package is cheap (settings only): the names that need pandas,
+scikit-learn and BentoML are imported on first use.
 
-* :mod:`.data`: load the CSV, quarantine unusable rows, infer column types;
-* :mod:`.features`: the preprocessing ``ColumnTransformer`` and the model ``Pipeline``;
-* :mod:`.train`: splitting, fitting, evaluation and artifact writing (plain functions);
-* :mod:`.flows`: the Prefect ``train_flow`` that composes them;
-* :mod:`.cli`: ``<cli> ml train`` and the pillar's ``demo`` step.
+Inside: ``data`` (load, quarantine, infer column types), ``features`` (the preprocessing pipeline),
+``train`` (split, fit, evaluate, write artefacts), ``flows`` (the Prefect ``train_flow``), ``cli``
+(``<cli> ml ...`` and the pillar's ``demo`` step).
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .settings import SETTINGS, MLSettings
 
-__all__ = ["SETTINGS", "MLSettings"]
+if TYPE_CHECKING:
+    from .inference import (
+        ModelNotFoundError,
+        Prediction,
+        Predictor,
+        load_reference,
+        reference_scores,
+    )
+
+_LAZY = {
+    "ModelNotFoundError": ".inference",
+    "Prediction": ".inference",
+    "Predictor": ".inference",
+    "load_reference": ".inference",
+    "reference_scores": ".inference",
+}
+
+__all__ = [
+    "SETTINGS",
+    "MLSettings",
+    "ModelNotFoundError",
+    "Prediction",
+    "Predictor",
+    "load_reference",
+    "reference_scores",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,22 +1,24 @@
-"""Answers from retrieved passages: grounded by the LLM pillar when present, else extractive.
+"""Answers from retrieved passages: grounded by a language model when one is plugged in, or quoted.
 
-The grounded path hands numbered passages to ``llm.grounding.grounded_answer`` (the LLM pillar's
-citation contract) and maps its citations back to chunks. Without the LLM pillar (or with
-``answer_mode=extractive``) the answer is the sentences of the best passages closest to the
-question, each with its citation, and says plainly that no model wrote it.
+The grounded path hands the numbered passages of a :class:`Context` to the :data:`GROUNDER`
+extension point and maps the passage numbers it cites back to chunks. With the LLM pillar, the
+bridge ``bridges/rag_llm.py`` fills that point with the LLM pillar's citation contract. Without
+one (or with ``answer_mode=extractive``) the answer is the sentences of the best passages closest
+to the question, each with its citation, and says plainly that no model wrote it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel
 
+from ..core.extensions import ExtensionPoint
 from ..core.logging import get_logger
-from ..core.pillars import pillar_module
 from .context import Context
 from .embeddings import Embedder
 
@@ -63,29 +65,32 @@ def _citations(context: Context, refs: list[int]) -> list[Citation]:
     ]
 
 
-def grounding_module() -> object | None:
-    """``llm.grounding`` when the LLM pillar is present and provides it."""
-    try:
-        return pillar_module("llm", "grounding")
-    except ImportError:
-        return None
+@dataclass(frozen=True)
+class GroundedDraft:
+    """What a model answered from numbered passages: the text and the passage numbers it cites."""
+
+    answer: str
+    refs: list[int] = field(default_factory=list)
+    abstained: bool = False
+    reason: str | None = None
 
 
-def grounded(question: str, context: Context, module: object) -> RagAnswer:
-    """Ask the LLM pillar for an answer that cites the numbered passages."""
-    passage = module.Passage  # type: ignore[attr-defined]
-    passages = [
-        passage(id=str(number), text=hit.text, source=hit.citation)
-        for number, hit in enumerate(context.hits, start=1)
-    ]
-    result = module.grounded_answer(question, passages)  # type: ignore[attr-defined]
-    refs = [int(ref) for ref in result.citations if str(ref).strip().isdigit()]
+Grounder = Callable[[str, Context], GroundedDraft]
+"""Answers ``question`` from ``context.hits`` (passage ``n`` is ``context.hits[n - 1]``)."""
+
+GROUNDER: ExtensionPoint[Grounder] = ExtensionPoint("rag.grounder")
+"""Filled by ``bridges/rag_llm.py`` when the LLM pillar is part of the project."""
+
+
+def grounded(question: str, context: Context, grounder: Grounder) -> RagAnswer:
+    """Ask ``grounder`` for an answer that cites the numbered passages."""
+    draft = grounder(question, context)
     return RagAnswer(
-        answer=result.answer,
-        citations=_citations(context, refs),
+        answer=draft.answer,
+        citations=_citations(context, draft.refs),
         mode="grounded",
-        abstained=bool(result.abstained),
-        reason=result.reason,
+        abstained=draft.abstained,
+        reason=draft.reason,
     )
 
 
@@ -134,20 +139,20 @@ def answer_from_context(
     context: Context,
     embedder: Embedder,
     mode: Literal["auto", "grounded", "extractive"] = "auto",
-    module_lookup: Callable[[], object | None] = grounding_module,
+    grounder_lookup: Callable[[], Grounder | None] = GROUNDER.get,
 ) -> RagAnswer:
-    """Grounded when the LLM pillar is present (``auto``) or required (``grounded``).
+    """Grounded when a grounder is plugged in (``auto``) or required (``grounded``).
 
     In ``auto`` mode a failing model (no API key, endpoint down) degrades to the extractive answer,
     with the error in ``reason``; in ``grounded`` mode it raises.
 
     Raises:
-        RuntimeError: ``mode`` is ``grounded`` but the LLM pillar is absent.
+        RuntimeError: ``mode`` is ``grounded`` but no grounder is plugged in.
     """
-    module = None if mode == "extractive" else module_lookup()
-    if module is None:
+    grounder = None if mode == "extractive" else grounder_lookup()
+    if grounder is None:
         if mode == "grounded":
-            raise RuntimeError("answer_mode=grounded needs the LLM pillar (llm.grounding)")
+            raise RuntimeError("answer_mode=grounded needs the LLM pillar (bridges/rag_llm.py)")
         return extractive(question, context, embedder)
     if not context.hits:
         return RagAnswer(
@@ -158,9 +163,9 @@ def answer_from_context(
             reason="no passages retrieved",
         )
     if mode == "grounded":
-        return grounded(question, context, module)
+        return grounded(question, context, grounder)
     try:
-        return grounded(question, context, module)
+        return grounded(question, context, grounder)
     except Exception as error:  # auto mode: degrade to a labelled extractive answer
         log.warning("grounded answer failed, answering extractively", error=str(error))
         fallback = extractive(question, context, embedder)

@@ -7,11 +7,11 @@ indexed ones, so answers reflect what the API says now, not only what was indexe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..core.extensions import ExtensionPoint
 from ..core.logging import get_logger
-from ..core.pillars import pillar_module
 from .apis import load_api
 from .chunking import TokenCounter, chunk_documents
 from .embeddings import Embedder
@@ -26,6 +26,12 @@ REWRITE_INSTRUCTIONS = (
     "Rewrite the user's search query into two alternative phrasings that use other words a "
     "document might contain. Answer with exactly two lines, no numbering, nothing else."
 )
+
+TextCompleter = Callable[[str, str], str]
+"""``(prompt, instructions) -> text`` answered by a language model."""
+
+COMPLETER: ExtensionPoint[Callable[[], TextCompleter]] = ExtensionPoint("rag.completer")
+"""A factory of text completers; ``bridges/rag_llm.py`` fills it with the LLM pillar's client."""
 
 
 @dataclass
@@ -78,19 +84,19 @@ def _score(item: tuple[float, object, object]) -> float:
     return item[0]
 
 
-def llm_rewriter() -> QueryRewriter | None:
-    """A rewriter asking the LLM pillar for two more phrasings; ``None`` without the pillar."""
-    client_module = pillar_module("llm", "client")
-    if client_module is None:
+def model_rewriter() -> QueryRewriter | None:
+    """A rewriter asking a language model for two more phrasings; ``None`` without one."""
+    factory = COMPLETER.get()
+    if factory is None:
         return None
-    client = client_module.LLMClient()
+    complete = factory()
 
     def rewrite(query: str) -> list[str]:
         try:
-            output = client.complete(query, instructions=REWRITE_INSTRUCTIONS).output
+            output = complete(query, REWRITE_INSTRUCTIONS)
         except Exception as error:
             log.warning("query rewriting failed", error=str(error))
             return []
-        return [line.strip(" -•\t") for line in str(output).splitlines() if line.strip()][:2]
+        return [line.strip(" -•\t") for line in output.splitlines() if line.strip()][:2]
 
     return rewrite

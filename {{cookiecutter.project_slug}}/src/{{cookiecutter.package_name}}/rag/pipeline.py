@@ -14,7 +14,7 @@ from .documents import Document, load_documents
 from .embeddings import Embedder, embed_batches_default, make_embedder, token_counter
 from .indexer import EmbedFunction, IndexReport, index_documents
 from .lance_store import LanceStore
-from .live import LiveApiContext, llm_rewriter
+from .live import LiveApiContext, model_rewriter
 from .retrieval import Retriever, cross_encoder_reranker
 from .settings import RAGSettings
 from .store import VectorStore
@@ -157,6 +157,6 @@ def make_retriever(
             if settings.reranker == "cross-encoder"
             else None
         ),
-        rewriter=llm_rewriter() if settings.rewrite_query else None,
+        rewriter=model_rewriter() if settings.rewrite_query else None,
         live=live,
     )

@@ -1,18 +1,22 @@
-"""How other pillars put their endpoints on the service, without ``service.py`` naming them.
+"""How the routes of other pillars join the service, without ``service.py`` naming them.
 
-A pillar that has endpoints ships ``<pillar>/endpoints.py`` (present only when both that pillar
-and serving are part of the project; the template's manifest lists it as an integration). The
-module defines ``contribute() -> Contribution``: a mixin class whose ``@bentoml.api`` methods
-join the service, ASGI apps to mount (for routes BentoML APIs cannot express: ``GET``,
-path parameters, OpenAI-style SSE), and a readiness check.
+Each pillar with endpoints has a module ``serving/routes/<pillar>.py`` (present only when both that
+pillar and serving are part of the project; the template's manifest lists it as an integration).
+It imports the pillar's public interface and defines ``contribute() -> Contribution``: a mixin
+class whose ``@bentoml.api`` methods join the service, ASGI apps to mount (for routes BentoML APIs
+cannot express: ``GET``, path parameters, OpenAI-style SSE), and a readiness check.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
-from ..core.pillars import installed_pillars, pillar_module
+from ..core.pillars import PILLAR_NAMES
+from . import routes
 from .middleware import ASGIApp
 
 # Returns None when ready, or why not (the reason is logged; /readyz answers 503).
@@ -30,14 +34,27 @@ class Contribution:
     routes: list[str] = field(default_factory=list)
 
 
+@runtime_checkable
+class RouteModule(Protocol):
+    """What a module of :mod:`.routes` provides."""
+
+    def contribute(self) -> Contribution:
+        """The routes, mixin and readiness checks this module adds to the service."""
+        ...
+
+
+def route_modules() -> list[str]:
+    """Names of the modules in :mod:`.routes`, in pillar order."""
+    names = {info.name for info in pkgutil.iter_modules(routes.__path__)}
+    return [name for name in PILLAR_NAMES if name in names] + sorted(names - set(PILLAR_NAMES))
+
+
 def discover() -> list[Contribution]:
-    """The contributions of every installed pillar that has an ``endpoints`` module."""
+    """The contribution of every module in :mod:`.routes`."""
     found: list[Contribution] = []
-    for pillar in installed_pillars():
-        module = pillar_module(pillar, "endpoints")
-        contribute = getattr(module, "contribute", None)
-        if callable(contribute):
-            contribution = contribute()
-            if isinstance(contribution, Contribution):
-                found.append(contribution)
+    for name in route_modules():
+        module = importlib.import_module(f"{routes.__name__}.{name}")
+        if not isinstance(module, RouteModule):
+            raise TypeError(f"{module.__name__} defines no contribute() -> Contribution")
+        found.append(module.contribute())
     return found

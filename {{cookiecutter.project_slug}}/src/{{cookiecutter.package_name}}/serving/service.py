@@ -2,7 +2,7 @@
 
 Besides BentoML's built-in ``GET /livez``, ``GET /readyz`` and ``GET /metrics`` (Prometheus), it
 answers ``POST /info`` (what is running) and ``POST /v1/echo`` (an example that needs no other
-pillar). Every other pillar present adds its own endpoints through ``<pillar>/endpoints.py``
+pillar). Every other pillar present adds its own endpoints through ``serving/routes/<pillar>.py``
 (see :mod:`.adapters`): this module never names a pillar. Settings are read when this module is
 imported (that is when BentoML reads a service's configuration).
 """

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, TypeVar
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from ..core.pillars import ROOT_PACKAGE
 
@@ -14,13 +14,26 @@ SERVICE_NAME_PATTERN = r"^[a-z0-9]([-._a-z0-9]*[a-z0-9])?$"
 KEY_NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 MIN_KEY_CHARS = 16
 
+RouteSettingsT = TypeVar("RouteSettingsT", bound=BaseModel)
+
+
+class RouteSettingsError(ValueError):
+    """Invalid settings of a route (``<PREFIX>_SERVING__<ROUTE>_<FIELD>``); names the variable."""
+
 
 def _default_service_name() -> str:
     return ROOT_PACKAGE.replace("_", "-").lower()
 
 
 class ServingSettings(BaseModel):
-    """How the HTTP service listens, who may call it, and the limits it enforces."""
+    """How the HTTP service listens, who may call it, and the limits it enforces.
+
+    The routes another pillar adds (``serving/routes/<pillar>.py``) keep their own settings in
+    this section under a prefix, e.g. ``SERVING__PREDICT_MAX_BATCH_SIZE``: they are kept as extra
+    fields here and validated by the route's own model (:meth:`route`).
+    """
+
+    model_config = ConfigDict(extra="allow")
 
     host: str = Field(
         default="127.0.0.1",
@@ -87,23 +100,6 @@ class ServingSettings(BaseModel):
     hsts: bool = Field(
         default=False, description="Send Strict-Transport-Security (behind HTTPS only)."
     )
-    predict_batching: bool = Field(
-        default=True, description="Merge concurrent /predict requests into batches (adaptive)."
-    )
-    predict_max_batch_size: int = Field(
-        default=64, ge=2, description="Most records BentoML merges into one /predict batch."
-    )
-    predict_max_latency_ms: int = Field(
-        default=5000,
-        ge=10,
-        description="Batch-queue wait beyond which BentoML sheds a /predict request with 503.",
-    )
-    llm_cache_size: int = Field(
-        default=1024, ge=0, description="LLM answers kept for identical requests; 0 disables."
-    )
-    llm_cache_ttl_s: float = Field(
-        default=600.0, gt=0, description="Seconds a cached LLM answer stays valid."
-    )
 
     @field_validator("api_keys")
     @classmethod
@@ -114,6 +110,24 @@ class ServingSettings(BaseModel):
             if len(key.get_secret_value()) < MIN_KEY_CHARS:
                 raise ValueError(f"API key {name!r} is shorter than {MIN_KEY_CHARS} characters")
         return keys
+
+    def route(self, prefix: str, model: type[RouteSettingsT]) -> RouteSettingsT:
+        """The fields ``<prefix>_<field>`` of this section, validated by a route's ``model``.
+
+        Raises:
+            RouteSettingsError: a value does not validate; the message names its variable.
+        """
+        start = f"{prefix}_"
+        extra = self.model_extra or {}
+        values = {key[len(start) :]: value for key, value in extra.items() if key.startswith(start)}
+        try:
+            return model.model_validate(values)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"SERVING__{prefix.upper()}_{str(item['loc'][0]).upper()}: {item['msg']}"
+                for item in error.errors()
+            )
+            raise RouteSettingsError(f"invalid route settings: {problems}") from error
 
 
 SETTINGS = ServingSettings

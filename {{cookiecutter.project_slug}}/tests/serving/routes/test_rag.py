@@ -8,9 +8,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
-from {{ cookiecutter.package_name }}.rag import endpoints
 from {{ cookiecutter.package_name }}.rag.pipeline import index_sources
+from {{ cookiecutter.package_name }}.serving.routes import rag as endpoints
 from {{ cookiecutter.package_name }}.serving.service import AIService
+
+from ..hostile import RAW_BODIES, Case, as_json
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +66,23 @@ def test_without_an_index_search_is_503_and_not_ready(client: TestClient) -> Non
     assert client.post("/search", json={"query": "anything"}).status_code == 503
     assert client.post("/ask", json={"question": "anything"}).status_code == 503
     assert client.get("/readyz").status_code == 503
+
+
+def search_cases() -> list[Case]:
+    """Malformed requests to /search and /ask: each answers 4xx, never 5xx, never a traceback."""
+    cases: list[Case] = []
+    search: dict[str, object] = {
+        "query-number": {"query": 5},
+        "k-word": {"query": "a", "k": "many"},
+        "filters-list": {"query": "a", "filters": ["x"]},
+        "filter-nested": {"query": "a", "filters": {"source": {"x": 1}}},
+        "query-too-long": {"query": "q" * 5000},
+    }
+    cases += [Case(f"search/{n}", "/search", as_json(b)) for n, b in search.items()]
+    cases += [Case("ask/empty", "/ask", as_json({"question": ""}))]
+    cases += [Case(f"ask/{n}", "/ask", b) for n, b in list(RAW_BODIES.items())[:6]]
+    return cases
+
+
+# Sent by tests/serving/test_bad_inputs.py with the service's own corpus (one app start).
+HOSTILE_CASES = search_cases()

@@ -12,10 +12,12 @@ from openai.types.chat import ChatCompletionMessageParam
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
-from {{ cookiecutter.package_name }}.llm import endpoints
+from {{ cookiecutter.package_name }}.serving.routes import llm as endpoints
 from {{ cookiecutter.package_name }}.serving.service import asgi_app
+from tests.conftest import PROJECT_ROOT
 
-from .conftest import API_KEY, AUTH
+from ..conftest import API_KEY, AUTH
+from ..hostile import RAW_BODIES, Case, as_json
 
 MESSAGES: list[ChatCompletionMessageParam] = [
     {"role": "system", "content": "Answer briefly."},
@@ -118,3 +120,55 @@ def test_live_server_speaks_openai(live_server: str) -> None:
     stream = client.chat.completions.create(model="fake-echo", messages=MESSAGES, stream=True)
     text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
     assert text
+
+
+def chat_cases() -> list[Case]:
+    """Malformed requests to /v1/chat/completions: each answers 4xx, never 5xx or a traceback."""
+    cases: list[Case] = []
+    chat: dict[str, object] = {
+        "no-messages": {"model": "fake-echo"},
+        "messages-string": {"model": "fake-echo", "messages": "hi"},
+        "content-number": {"model": "fake-echo", "messages": [{"role": "user", "content": 1}]},
+        "image-part": {
+            "model": "fake-echo",
+            "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}],
+        },
+        "stream-word": {
+            "model": "fake-echo",
+            "messages": [{"role": "user", "content": "a"}],
+            "stream": "maybe",
+        },
+        "max-tokens-zero": {
+            "model": "fake-echo",
+            "messages": [{"role": "user", "content": "a"}],
+            "max_tokens": 0,
+        },
+    }
+    path = "/v1/chat/completions"
+    cases += [Case(f"chat/{n}", path, as_json(b)) for n, b in chat.items()]
+    cases += [Case(f"chat/{n}", path, b) for n, b in list(RAW_BODIES.items())[:8]]
+    return cases
+
+
+def test_info_lists_the_chat_route(client: TestClient) -> None:
+    assert "/v1/chat/completions" in client.post("/info").json()["routes"]
+
+
+def test_cache_settings_come_from_the_serving_section(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}SERVING__LLM_CACHE_SIZE", "3")
+    monkeypatch.setenv(f"{ENV_PREFIX}SERVING__LLM_CACHE_TTL_S", "7.5")
+    get_settings.cache_clear()
+    endpoints._cache.cache_clear()
+    cache = endpoints.answer_cache()
+    endpoints._cache.cache_clear()
+    assert (cache.max_entries, cache.ttl_s) == (3, 7.5)
+
+
+def test_env_example_documents_the_route_settings() -> None:
+    example = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
+    for field in endpoints.ChatRouteSettings.model_fields:
+        assert f"{ENV_PREFIX}SERVING__LLM_{field.upper()}=" in example
+
+
+# Sent by tests/serving/test_bad_inputs.py with the service's own corpus (one app start).
+HOSTILE_CASES = chat_cases()

@@ -1,16 +1,16 @@
 """``POST /predict``: the ml pillar's production model behind an adaptively batched BentoML API.
 
 Present only when both the ml and serving pillars are (the template's manifest lists it as an
-integration). Uses :class:`.inference.Predictor` only. The request model is built from the
-model's frozen data schema (one optional, typed field per raw input column; unknown fields are
-refused with 422), so it is read when the service is imported: after training a new model
+integration). Uses the ml pillar's public :class:`Predictor` only. The request model is built
+from the model's frozen data schema (one optional, typed field per raw input column; unknown
+fields are refused with 422), so it is read when the service is imported: after training a new model
 *schema*, restart the service. Without a model yet, any record shape is accepted and ``/readyz``
 answers 503 until one is trained.
 
 Request: ``{"records": [{"<column>": value, ...}, ...]}``; answer: one
 ``{"probability", "label", "model_version"}`` per record. BentoML merges concurrent requests
-into batches of up to ``serving.predict_max_batch_size`` records, waiting at most
-``serving.predict_max_latency_ms``.
+into batches of up to ``SERVING__PREDICT_MAX_BATCH_SIZE`` records, waiting at most
+``SERVING__PREDICT_MAX_LATENCY_MS`` (:class:`PredictRouteSettings`).
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from typing import Any
 import bentoml
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..core.logging import get_logger
-from ..core.settings import get_settings
-from ..monitoring.metrics import gauge, histogram
-from ..monitoring.prediction_log import log_predictions
-from ..monitoring.tracing import get_tracer
-from ..serving.adapters import Contribution
-from ..serving.settings import ServingSettings
-from .inference import ModelNotFoundError, Predictor
+from ...core.logging import get_logger
+from ...core.settings import get_settings
+from ...ml import ModelNotFoundError, Predictor
+from ...monitoring.metrics import gauge, histogram
+from ...monitoring.prediction_log import log_predictions
+from ...monitoring.tracing import get_tracer
+from ..adapters import Contribution
+from ..settings import ServingSettings
 
 SCORE_BUCKETS = tuple(round(0.1 * step, 1) for step in range(1, 11))
 AnyRecord = dict[str, str | int | float | bool | None]
@@ -36,6 +36,24 @@ AnyRecord = dict[str, str | int | float | bool | None]
 _log = get_logger("serving.ml")
 _lock = threading.Lock()
 _loaded: dict[str, Predictor] = {}
+
+
+class PredictRouteSettings(BaseModel):
+    """Settings of ``/predict``: ``<PREFIX>_SERVING__PREDICT_<FIELD>`` in the serving section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    batching: bool = Field(
+        default=True, description="Merge concurrent /predict requests into batches (adaptive)."
+    )
+    max_batch_size: int = Field(
+        default=64, ge=2, description="Most records BentoML merges into one /predict batch."
+    )
+    max_latency_ms: int = Field(
+        default=5000,
+        ge=10,
+        description="Batch-queue wait beyond which BentoML sheds a /predict request with 503.",
+    )
 
 
 class PredictionOut(BaseModel):
@@ -109,7 +127,7 @@ async def ready() -> str | None:
     return None
 
 
-def _mixin(record: Any, settings: ServingSettings) -> type:
+def _mixin(record: Any, settings: PredictRouteSettings) -> type:
     def predict(self: object, records: list[Any]) -> list[PredictionOut]:
         """Score records with the production model (adaptive batching across requests)."""
         del self
@@ -118,16 +136,18 @@ def _mixin(record: Any, settings: ServingSettings) -> type:
     predict.__annotations__ = {"records": list[record], "return": list[PredictionOut]}
     batching: dict[str, Any] = {
         "batchable": True,
-        "max_batch_size": settings.predict_max_batch_size,
-        "max_latency_ms": settings.predict_max_latency_ms,
+        "max_batch_size": settings.max_batch_size,
+        "max_latency_ms": settings.max_latency_ms,
     }
-    api = bentoml.api(route="/predict", **(batching if settings.predict_batching else {}))
+    api = bentoml.api(route="/predict", **(batching if settings.batching else {}))
     return type("PredictAPI", (), {"predict": api(predict), "__module__": __name__})
 
 
 def contribute() -> Contribution:
-    """``/predict`` for the service (see :mod:`..serving.adapters`)."""
-    settings = get_settings().section("serving", ServingSettings)
+    """``/predict`` for the service (see :mod:`..adapters`)."""
+    settings = (
+        get_settings().section("serving", ServingSettings).route("predict", PredictRouteSettings)
+    )
     return Contribution(
         pillar="ml",
         mixin=_mixin(record_model(), settings),

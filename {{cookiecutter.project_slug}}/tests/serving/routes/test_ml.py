@@ -13,13 +13,17 @@ from pydantic import ValidationError
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
-from {{ cookiecutter.package_name }}.ml import endpoints
 from {{ cookiecutter.package_name }}.ml.inference import Predictor
 from {{ cookiecutter.package_name }}.monitoring.settings import MonitoringSettings
 from {{ cookiecutter.package_name }}.monitoring.tracing import setup_tracing, shutdown_tracing
+from {{ cookiecutter.package_name }}.serving.routes import ml as endpoints
 from {{ cookiecutter.package_name }}.serving.service import AIService
+from {{ cookiecutter.package_name }}.serving.settings import RouteSettingsError, ServingSettings
+from tests.conftest import PROJECT_ROOT
 
-from .conftest import AUTH, model_environment
+from ..conftest import AUTH
+from ..hostile import RAW_BODIES, Case, as_json
+from .fixtures_ml import model_environment
 
 RECORD = {
     "age": 40,
@@ -118,3 +122,56 @@ def test_live_server_predicts_with_the_frozen_schema(live_server: str) -> None:
     assert "age" in str(wrong.json()["detail"])
     unknown = httpx.post(url, json={"records": [{"colour": "red"}]}, headers=AUTH, timeout=30)
     assert unknown.status_code == 422
+
+
+def predict_cases() -> list[Case]:
+    """Malformed requests to /predict: each answers 4xx, never 5xx, never a traceback."""
+    cases: list[Case] = []
+    bodies: dict[str, object] = {
+        "no-records": {},
+        "records-null": {"records": None},
+        "records-string": {"records": "age=3"},
+        "records-numbers": {"records": [1, 2]},
+        "records-nested-list": {"records": [[{"age": 1}]]},
+        "record-nested-object": {"records": [{"age": {"value": 1}}]},
+    }
+    cases += [Case(f"predict/{n}", "/predict", as_json(b)) for n, b in bodies.items()]
+    cases += [Case(f"predict/{n}", "/predict", b) for n, b in list(RAW_BODIES.items())[:8]]
+    return cases
+
+
+def test_info_lists_predict(client: TestClient) -> None:
+    assert "/predict" in client.post("/info").json()["routes"]
+
+
+def test_route_settings_are_read_from_the_serving_section() -> None:
+    serving = ServingSettings.model_validate(
+        {"predict_batching": "false", "predict_max_batch_size": "8"}
+    )
+    route = serving.route("predict", endpoints.PredictRouteSettings)
+    assert route.batching is False
+    assert route.max_batch_size == 8
+    assert route.max_latency_ms == endpoints.PredictRouteSettings().max_latency_ms
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "variable"),
+    [
+        ("predict_max_batch_size", "1", "SERVING__PREDICT_MAX_BATCH_SIZE"),
+        ("predict_batchng", "true", "SERVING__PREDICT_BATCHNG"),
+    ],
+)
+def test_invalid_route_settings_name_the_variable(field: str, value: str, variable: str) -> None:
+    serving = ServingSettings.model_validate({field: value})
+    with pytest.raises(RouteSettingsError, match=variable):
+        serving.route("predict", endpoints.PredictRouteSettings)
+
+
+def test_env_example_documents_the_route_settings() -> None:
+    example = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
+    for field in endpoints.PredictRouteSettings.model_fields:
+        assert f"{ENV_PREFIX}SERVING__PREDICT_{field.upper()}=" in example
+
+
+# Sent by tests/serving/test_bad_inputs.py with the service's own corpus (one app start).
+HOSTILE_CASES = predict_cases()

@@ -11,6 +11,8 @@ from starlette.testclient import TestClient
 from {{ cookiecutter.package_name }}.agents import runs
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 
+from ..hostile import RAW_BODIES, Case, as_json
+
 JSON = {"content-type": "application/json"}
 
 
@@ -128,3 +130,20 @@ def test_approval_requests_that_make_no_sense_are_4xx(
     assert client.post(wrong_run, json={"approved": True}).status_code == 404
     assert client.post(f"{url}/999999", json={"approved": True}).status_code == 404
     assert runs.approvals(run_id)[0].status == "pending"  # none of these decided anything
+
+
+def agent_run_cases() -> list[Case]:
+    """Malformed requests to /agent/runs: each answers 4xx, never 5xx, never a traceback."""
+    cases: list[Case] = []
+    bodies: dict[str, object] = {
+        "no-task": {},
+        "task-list": {"task": ["a"]},
+        "task-huge": {"task": "t" * 5000},
+    }
+    cases += [Case(f"agent/{n}", "/agent/runs", as_json(b)) for n, b in bodies.items()]
+    cases += [Case(f"agent/{n}", "/agent/runs", b) for n, b in list(RAW_BODIES.items())[:6]]
+    return cases
+
+
+# Sent by tests/serving/test_bad_inputs.py with the service's own corpus (one app start).
+HOSTILE_CASES = agent_run_cases()

@@ -1,4 +1,8 @@
-"""Command-line interface: core commands plus one sub-command group per installed pillar."""
+"""Command-line interface: core commands plus one sub-command group per installed pillar.
+
+The top floor beside serving: it finds each pillar's ``cli.py`` by convention (core's pillar
+discovery), so it never names a pillar and removing one removes its commands.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,9 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .logging import configure_logging
-from .pillars import ROOT_PACKAGE, installed_pillars, pillar_module
-from .settings import get_settings
+from .core.logging import configure_logging
+from .core.pillars import ROOT_PACKAGE, installed_pillars, pillar_module
+from .core.settings import get_settings
 
 console = Console(stderr=True)
 
@@ -41,9 +45,9 @@ def _startup() -> None:
     """Configure logging and tracing from settings before any command runs."""
     settings = get_settings()
     configure_logging(settings)
-    # Imported here: monitoring imports core, and tracing is configured only by a running command.
-    from ..monitoring.settings import MonitoringSettings  # noqa: PLC0415
-    from ..monitoring.tracing import setup_tracing  # noqa: PLC0415
+    # Imported here: only a running command configures tracing (``--help`` stays fast).
+    from .monitoring.settings import MonitoringSettings  # noqa: PLC0415
+    from .monitoring.tracing import setup_tracing  # noqa: PLC0415
 
     # The SDK's provider flushes its batch exporter at interpreter exit (shutdown_on_exit).
     setup_tracing(settings.section("monitoring", MonitoringSettings))

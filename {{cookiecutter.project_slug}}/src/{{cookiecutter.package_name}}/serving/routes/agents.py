@@ -27,11 +27,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..core.settings import get_settings
-from ..serving.adapters import Contribution
-from . import runs
-from .settings import AgentsSettings
-from .store import RunNotFoundError
+from ... import agents
+from ...core.settings import get_settings
+from ..adapters import Contribution
 
 STEP_STREAM_TIMEOUT_S = 600.0
 
@@ -51,7 +49,7 @@ async def start(request: Request) -> Response:
     except ValidationError as invalid:
         detail = invalid.errors(include_url=False, include_context=False, include_input=False)
         return JSONResponse({"error": "invalid request", "detail": detail}, status_code=422)
-    run_id = await run_in_threadpool(runs.start_run, body.task)
+    run_id = await run_in_threadpool(agents.start_run, body.task)
     base = f"/agent/runs/{run_id}"
     return JSONResponse(
         {"run_id": run_id, "status_url": base, "steps_url": f"{base}/steps"}, status_code=202
@@ -61,8 +59,8 @@ async def start(request: Request) -> Response:
 async def get(request: Request) -> Response:
     """The run's current record."""
     try:
-        record = await run_in_threadpool(runs.get_run, request.path_params["run_id"])
-    except RunNotFoundError:
+        record = await run_in_threadpool(agents.get_run, request.path_params["run_id"])
+    except agents.RunNotFoundError:
         return JSONResponse({"error": "no such run"}, status_code=404)
     return JSONResponse(record.model_dump(mode="json"))
 
@@ -71,12 +69,12 @@ async def steps(request: Request) -> Response:
     """The run's steps as server-sent events, until it ends."""
     run_id = request.path_params["run_id"]
     try:
-        await run_in_threadpool(runs.get_run, run_id)
-    except RunNotFoundError:
+        await run_in_threadpool(agents.get_run, run_id)
+    except agents.RunNotFoundError:
         return JSONResponse({"error": "no such run"}, status_code=404)
 
     async def events() -> AsyncIterator[str]:
-        found = runs.iter_steps(run_id, timeout=STEP_STREAM_TIMEOUT_S)
+        found = agents.iter_steps(run_id, timeout=STEP_STREAM_TIMEOUT_S)
         async for step in iterate_in_threadpool(found):
             yield f"data: {json.dumps(step.model_dump(mode='json'))}\n\n"
         yield "data: [DONE]\n\n"
@@ -103,17 +101,17 @@ async def list_approvals(request: Request) -> Response:
         allowed = ", ".join(APPROVAL_STATUSES)
         return JSONResponse({"error": f"status must be one of {allowed}"}, status_code=422)
     try:
-        await run_in_threadpool(runs.get_run, run_id)
-    except RunNotFoundError:
+        await run_in_threadpool(agents.get_run, run_id)
+    except agents.RunNotFoundError:
         return JSONResponse({"error": "no such run"}, status_code=404)
     wanted = None if status == "all" else status
-    found = await run_in_threadpool(runs.approvals, run_id, None, wanted)
+    found = await run_in_threadpool(agents.approvals, run_id, None, wanted)
     return JSONResponse({"approvals": [approval.model_dump(mode="json") for approval in found]})
 
 
 def _may_decide(request: Request) -> bool:
     key = getattr(request.state, "api_key_name", None)
-    allowed = get_settings().section("agents", AgentsSettings).approver_keys
+    allowed = get_settings().section("agents", agents.AgentsSettings).approver_keys
     return key is not None and ("*" in allowed or key in allowed)
 
 
@@ -131,11 +129,11 @@ async def decide(request: Request) -> Response:
         return JSONResponse({"error": "invalid request", "detail": detail}, status_code=422)
     run_id, approval_id = request.path_params["run_id"], request.path_params["approval_id"]
     missing = JSONResponse({"error": "no pending approval with this id in this run"}, 404)
-    pending = await run_in_threadpool(runs.approvals, run_id)
+    pending = await run_in_threadpool(agents.approvals, run_id)
     if approval_id not in {approval.approval_id for approval in pending}:
         return missing
     try:
-        decided = await run_in_threadpool(runs.decide, approval_id, body.approved)
+        decided = await run_in_threadpool(agents.decide, approval_id, body.approved)
     except LookupError:  # decided (or expired) in the meantime
         return missing
     return JSONResponse(decided.model_dump(mode="json"))

@@ -12,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from {{ cookiecutter.package_name }}.core import cli
+from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.core.pillars import ROOT_PACKAGE, installed_pillars
 
 runner = CliRunner()
@@ -86,7 +86,7 @@ def test_cli_startup_exports_traces_to_the_configured_collector(tmp_path: Path) 
     thread.start()
     package = ROOT_PACKAGE
     script = (
-        f"from {package}.core import cli\n"
+        f"from {package} import cli\n"
         "cli._startup()\n"
         f"from {package}.monitoring import tracing\n"
         "with tracing.get_tracer('check').start_as_current_span('command'):\n"

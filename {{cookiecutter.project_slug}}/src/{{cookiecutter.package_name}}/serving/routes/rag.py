@@ -16,12 +16,10 @@ import bentoml
 from bentoml.exceptions import InvalidArgument, ServiceUnavailable
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..monitoring.metrics import histogram
-from ..monitoring.tracing import get_tracer
-from ..serving.adapters import Contribution
-from . import api as rag_api
-from .api import Hit, RagAnswer
-from .store import EmbedderMismatchError, IndexNotFoundError
+from ... import rag
+from ...monitoring.metrics import histogram
+from ...monitoring.tracing import get_tracer
+from ..adapters import Contribution
 
 ResultT = TypeVar("ResultT")
 MAX_QUERY_CHARS = 2_000
@@ -43,7 +41,7 @@ class SearchRequest(BaseModel):
 class SearchResponse(BaseModel):
     """The best chunks, best first."""
 
-    hits: list[Hit]
+    hits: list[rag.Hit]
 
 
 class AskRequest(BaseModel):
@@ -60,7 +58,7 @@ def _timed(endpoint: str, work: Callable[[], ResultT]) -> ResultT:  # noqa: UP04
     with get_tracer(__name__).start_as_current_span(f"rag.{endpoint}"):
         try:
             return work()
-        except (IndexNotFoundError, EmbedderMismatchError) as missing:
+        except (rag.IndexNotFoundError, rag.EmbedderMismatchError) as missing:
             raise ServiceUnavailable(f"no usable index: {missing}") from missing
         except ValueError as invalid:
             raise InvalidArgument(str(invalid)) from invalid
@@ -80,20 +78,20 @@ class RagAPI:
     @_api("/search")
     def search(self, request: SearchRequest, /) -> SearchResponse:
         """The ``k`` chunks that best match ``query`` (hybrid retrieval)."""
-        hits = _timed("search", lambda: rag_api.search(request.query, request.k, request.filters))
+        hits = _timed("search", lambda: rag.search(request.query, request.k, request.filters))
         return SearchResponse(hits=hits)
 
     @_api("/ask")
-    def ask(self, request: AskRequest, /) -> RagAnswer:
+    def ask(self, request: AskRequest, /) -> rag.RagAnswer:
         """An answer to ``question`` with numbered citations of the chunks it used."""
-        return _timed("ask", lambda: rag_api.answer(request.question))
+        return _timed("ask", lambda: rag.answer(request.question))
 
 
 async def ready() -> str | None:
     """``None`` once the index opens, else why not."""
     try:
-        rag_api.retriever()
-    except (IndexNotFoundError, EmbedderMismatchError) as problem:
+        rag.retriever()
+    except (rag.IndexNotFoundError, rag.EmbedderMismatchError) as problem:
         return str(problem)
     return None
 

@@ -3,9 +3,10 @@
 Present only when both the llm and serving pillars are (the template's manifest lists it as an
 integration). Any OpenAI client works against the service unchanged, e.g.
 ``OpenAI(base_url="http://host:3000/v1", api_key="<a service API key>")``. Answers come from
-:class:`.client.LLMClient` (``run`` / ``stream``), so the model, fallbacks, budgets and
+the llm pillar's :class:`LLMClient` (``run`` / ``stream``), so the model, fallbacks, budgets and
 provider are the llm pillar's settings. Identical deterministic requests (temperature 0, one
-choice) are answered from an in-process cache (``serving.llm_cache_size``/``llm_cache_ttl_s``).
+choice) are answered from an in-process cache (``SERVING__LLM_CACHE_SIZE`` /
+``SERVING__LLM_CACHE_TTL_S``: :class:`ChatRouteSettings`).
 
 These are mounted as a small Starlette app rather than BentoML APIs: the OpenAI protocol needs
 ``GET`` routes, OpenAI-shaped errors and ``data:`` server-sent events.
@@ -27,16 +28,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..core.logging import get_logger
-from ..core.settings import get_settings
-from ..monitoring.metrics import counter
-from ..monitoring.tracing import get_tracer
-from ..serving.adapters import Contribution
-from ..serving.cache import TTLCache, cache_key
-from ..serving.settings import ServingSettings
-from .client import LLMClient
-from .settings import LLMSettings
-from .usage import BudgetExceededError, TokenUsage
+from ...core.logging import get_logger
+from ...core.settings import get_settings
+from ...llm import BudgetExceededError, LLMClient, LLMSettings, TokenUsage
+from ...monitoring.metrics import counter
+from ...monitoring.tracing import get_tracer
+from ..adapters import Contribution
+from ..cache import TTLCache, cache_key
+from ..settings import ServingSettings
 
 _log = get_logger("serving.llm")
 
@@ -100,6 +99,19 @@ def served_model() -> str:
     return str(base_client().resolved_model.model_name)
 
 
+class ChatRouteSettings(BaseModel):
+    """Settings of ``/v1/chat/completions``: ``<PREFIX>_SERVING__LLM_<FIELD>`` (serving section)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cache_size: int = Field(
+        default=1024, ge=0, description="LLM answers kept for identical requests; 0 disables."
+    )
+    cache_ttl_s: float = Field(
+        default=600.0, gt=0, description="Seconds a cached LLM answer stays valid."
+    )
+
+
 @lru_cache(maxsize=1)
 def _cache(size: int, ttl_s: float) -> TTLCache[Answer]:
     return TTLCache(size, ttl_s)
@@ -107,8 +119,8 @@ def _cache(size: int, ttl_s: float) -> TTLCache[Answer]:
 
 def answer_cache() -> TTLCache[Answer]:
     """The answer cache sized by the serving settings."""
-    serving = get_settings().section("serving", ServingSettings)
-    return _cache(serving.llm_cache_size, serving.llm_cache_ttl_s)
+    route = get_settings().section("serving", ServingSettings).route("llm", ChatRouteSettings)
+    return _cache(route.cache_size, route.cache_ttl_s)
 
 
 def error(status: int, message: str, kind: str, **extra: Any) -> JSONResponse:
