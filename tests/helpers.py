@@ -19,9 +19,24 @@ sys.path.insert(0, str(REPO_ROOT / "hooks"))
 
 import template_lib  # noqa: E402
 
+
+class _CopierLoader(yaml.SafeLoader):
+    """Reads copier.yml as copier does: `!include path` is the list of that file's documents."""
+
+
+_CopierLoader.add_constructor(
+    "!include",
+    lambda loader, node: list(
+        yaml.safe_load_all((REPO_ROOT / loader.construct_scalar(node)).read_text())
+    ),
+)
+
 MANIFEST = template_lib.load_manifest()
 COOKIECUTTER_JSON: dict[str, Any] = json.loads((REPO_ROOT / "cookiecutter.json").read_text())
-COPIER_YML: dict[str, Any] = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())
+COPIER_YML: dict[str, Any] = yaml.load(
+    (REPO_ROOT / "copier.yml").read_text(),
+    Loader=_CopierLoader,  # noqa: S506 (a SafeLoader subclass)
+)
 PILLARS: dict[str, dict[str, Any]] = MANIFEST["pillars"]
 PILLAR_ANSWERS = [pillar["answer"] for pillar in PILLARS.values()]
 SLUG = "my-ai-service"
