@@ -66,6 +66,24 @@ def pillar_combinations() -> list[dict[str, bool]]:
     ]
 
 
+def only(*names: str) -> dict[str, bool]:
+    """Pillar answers choosing exactly ``names`` (every other pillar answered false)."""
+    unknown = set(names) - set(PILLARS)
+    assert not unknown, f"not pillars of manifest.yml: {sorted(unknown)}"
+    return {pillar["answer"]: name in names for name, pillar in PILLARS.items()}
+
+
+def unmet_requirements(combo: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(answer, required answer)`` for each chosen pillar whose required pillar is not chosen."""
+    return [
+        (pillar["answer"], PILLARS[required]["answer"])
+        for pillar in PILLARS.values()
+        if combo.get(pillar["answer"], True)
+        for required in pillar["requires"]
+        if not combo.get(PILLARS[required]["answer"], True)
+    ]
+
+
 def is_valid(combo: Mapping[str, Any]) -> bool:
     """A combination is valid when every chosen pillar's requirements are chosen too."""
     return not template_lib.validate_answers({**defaults(), **combo}, MANIFEST)

@@ -11,13 +11,7 @@ from tests import helpers
 
 COMBOS = [
     {},
-    {
-        "use_ml": False,
-        "use_serving": False,
-        "use_llm": False,
-        "use_rag": False,
-        "use_agents": False,
-    },
+    helpers.only(),
     {"use_llm": False, "use_agents": False, "ci_provider": "gitlab", "license": "Apache-2.0"},
     {
         "use_ml": False,

@@ -35,8 +35,9 @@ _TaggedLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda *_: None
 def test_matrix_is_computed_from_the_manifest() -> None:
     assert len(COMBOS) == 2 ** len(helpers.PILLARS)
     assert len(VALID) + len(INVALID) == len(COMBOS)
-    # agents requires llm: a quarter of all combinations are rejected.
-    assert all(combo["use_agents"] and not combo["use_llm"] for combo in INVALID)
+    # Rejected exactly when a chosen pillar lacks a pillar it `requires` (agents without llm).
+    assert all(helpers.unmet_requirements(combo) for combo in INVALID)
+    assert not any(helpers.unmet_requirements(combo) for combo in VALID)
 
 
 @pytest.mark.parametrize("combo", VALID, ids=helpers.combo_id)
@@ -76,11 +77,14 @@ def _ruff_clean(project: Path) -> None:
 
 
 @pytest.mark.parametrize("combo", INVALID, ids=helpers.combo_id)
-def test_agents_without_llm_is_rejected(combo: dict[str, bool], tmp_path: Path) -> None:
+def test_a_pillar_without_what_it_requires_is_rejected(
+    combo: dict[str, bool], tmp_path: Path
+) -> None:
     with pytest.raises(subprocess.CalledProcessError) as caught:
         helpers.render_cookiecutter(tmp_path, **combo)
-    assert "use_agents" in caught.value.stderr
-    assert "use_llm" in caught.value.stderr
+    for answer, required in helpers.unmet_requirements(combo):
+        assert answer in caught.value.stderr
+        assert required in caught.value.stderr
     assert list(tmp_path.iterdir()) == []
 
 
