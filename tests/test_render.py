@@ -88,6 +88,28 @@ def test_a_pillar_without_what_it_requires_is_rejected(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("combo", [VALID[0], helpers.only("llm"), VALID[-1]], ids=helpers.combo_id)
+def test_docs_list_exactly_the_chosen_pillars(
+    combo: dict[str, bool], render: Callable[..., Path]
+) -> None:
+    """mkdocs nav, docs/index.md and the README's settings table render from the manifest."""
+    project = render(**combo)
+    pages = {f"pillars/{path.name}" for path in (project / "docs" / "pillars").glob("*.md")}
+    chosen = helpers.template_lib.selected_pillars(
+        {**helpers.defaults(), **combo}, helpers.MANIFEST
+    )
+    assert pages == {f"pillars/{name}.md" for name in chosen}
+    mkdocs = yaml.load((project / "mkdocs.yml").read_text(), Loader=_TaggedLoader)  # noqa: S506
+    nav = [next(iter(entry.values())) for entry in mkdocs["nav"]]
+    listed = [item for entry in nav if isinstance(entry, list) for item in entry]
+    assert [next(iter(item.values())) for item in listed] == [f"pillars/{n}.md" for n in chosen]
+    index = (project / "docs" / "index.md").read_text()
+    assert re.findall(r"\]\((pillars/\w+\.md)\)", index) == [f"pillars/{n}.md" for n in chosen]
+    readme = (project / "README.md").read_text()
+    sections = re.findall(rf"`{helpers.PACKAGE.upper()}_(\w+)__\*`", readme)
+    assert sections == [helpers.PILLARS[name]["settings"].upper() for name in chosen]
+
+
 def test_dependencies_follow_the_manifest(render: Callable[..., Path]) -> None:
     for combo in (VALID[0], VALID[-1], {"use_ml": False, "use_rag": False}):
         project = render(**combo)
