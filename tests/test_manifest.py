@@ -46,6 +46,12 @@ def test_every_pillar_says_what_the_pillar_lists_show() -> None:
         assert not set(description) & set('"[]()'), f"{name}: it is a mermaid node label too"
 
 
+def test_the_template_readme_describes_every_pillar() -> None:
+    readme = (helpers.REPO_ROOT / "README.md").read_text()
+    for pillar in helpers.PILLARS.values():
+        assert f"| {pillar['title']} | `{pillar['answer']}`" in readme, pillar["title"]
+
+
 def test_every_owned_path_exists_in_the_template() -> None:
     for name, pillar in helpers.PILLARS.items():
         for relative in pillar["paths"]:
