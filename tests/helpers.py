@@ -19,9 +19,24 @@ sys.path.insert(0, str(REPO_ROOT / "hooks"))
 
 import template_lib  # noqa: E402
 
+
+class _CopierLoader(yaml.SafeLoader):
+    """Reads copier.yml as copier does: `!include path` is the list of that file's documents."""
+
+
+_CopierLoader.add_constructor(
+    "!include",
+    lambda loader, node: list(
+        yaml.safe_load_all((REPO_ROOT / loader.construct_scalar(node)).read_text())
+    ),
+)
+
 MANIFEST = template_lib.load_manifest()
 COOKIECUTTER_JSON: dict[str, Any] = json.loads((REPO_ROOT / "cookiecutter.json").read_text())
-COPIER_YML: dict[str, Any] = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())
+COPIER_YML: dict[str, Any] = yaml.load(
+    (REPO_ROOT / "copier.yml").read_text(),
+    Loader=_CopierLoader,  # noqa: S506 (a SafeLoader subclass)
+)
 PILLARS: dict[str, dict[str, Any]] = MANIFEST["pillars"]
 PILLAR_ANSWERS = [pillar["answer"] for pillar in PILLARS.values()]
 SLUG = "my-ai-service"
@@ -48,6 +63,24 @@ def pillar_combinations() -> list[dict[str, bool]]:
     return [
         dict(zip(PILLAR_ANSWERS, values, strict=True))
         for values in itertools.product([True, False], repeat=len(PILLAR_ANSWERS))
+    ]
+
+
+def only(*names: str) -> dict[str, bool]:
+    """Pillar answers choosing exactly ``names`` (every other pillar answered false)."""
+    unknown = set(names) - set(PILLARS)
+    assert not unknown, f"not pillars of manifest.yml: {sorted(unknown)}"
+    return {pillar["answer"]: name in names for name, pillar in PILLARS.items()}
+
+
+def unmet_requirements(combo: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(answer, required answer)`` for each chosen pillar whose required pillar is not chosen."""
+    return [
+        (pillar["answer"], PILLARS[required]["answer"])
+        for pillar in PILLARS.values()
+        if combo.get(pillar["answer"], True)
+        for required in pillar["requires"]
+        if not combo.get(PILLARS[required]["answer"], True)
     ]
 
 

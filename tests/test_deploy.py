@@ -22,8 +22,8 @@ SCHEMAS: dict[str, Any] = json.loads(
 )
 COMBOS = [
     {},  # every pillar
-    {"use_ml": False, "use_llm": False, "use_rag": False, "use_agents": False},  # serving alone
-    {"use_llm": False, "use_agents": False, "use_rag": False},  # ml + serving
+    helpers.only("serving"),
+    helpers.only("ml", "serving"),
 ]
 
 

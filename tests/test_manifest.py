@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import tomllib
 from pathlib import Path
@@ -19,6 +20,36 @@ def test_every_pillar_is_a_question_of_both_engines() -> None:
     for pillar in helpers.PILLARS.values():
         assert helpers.COOKIECUTTER_JSON[pillar["answer"]] is True
         assert helpers.COPIER_YML[pillar["answer"]]["type"] == "bool"
+
+
+def test_both_engines_give_the_templates_this_manifest() -> None:
+    """Templates read `template_manifest`: an extension global, a computed copier value."""
+    spec = importlib.util.spec_from_file_location(
+        "local_extensions", helpers.REPO_ROOT / "local_extensions.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    local_extensions = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(local_extensions)
+    assert local_extensions.load_manifest() == helpers.MANIFEST
+    assert helpers.COPIER_YML["template_manifest_documents"]["default"] == [helpers.MANIFEST]
+    assert "template_manifest_documents[0]" in helpers.COPIER_YML["template_manifest"]["default"]
+
+
+def test_every_pillar_says_what_the_pillar_lists_show() -> None:
+    """README, mkdocs nav and docs/index.md list each chosen pillar by these fields."""
+    for name, pillar in helpers.PILLARS.items():
+        assert pillar["title"], name
+        description = pillar["description"]
+        assert description, name
+        assert not description.endswith("."), f"{name}: the lists add their own punctuation"
+        assert not set(description) & set('"[]()'), f"{name}: it is a mermaid node label too"
+
+
+def test_the_template_readme_describes_every_pillar() -> None:
+    readme = (helpers.REPO_ROOT / "README.md").read_text()
+    for pillar in helpers.PILLARS.values():
+        assert f"| {pillar['title']} | `{pillar['answer']}`" in readme, pillar["title"]
 
 
 def test_every_owned_path_exists_in_the_template() -> None:

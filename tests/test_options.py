@@ -38,7 +38,7 @@ def test_pairwise_rows_cover_every_pair() -> None:
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda row: "-".join(row.values()))
 def test_option_row(row: dict[str, str], render: Callable[..., Path]) -> None:
-    project = render(use_ml=False, use_serving=False, use_rag=False, **row)
+    project = render(**helpers.only("llm", "agents"), **row)
     version = row["python_version"]
     assert (project / ".python-version").read_text().strip() == version
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())

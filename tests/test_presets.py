@@ -45,6 +45,14 @@ def test_preset_is_valid_for_both_engines(preset: Path) -> None:
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda path: path.stem)
+def test_preset_answers_every_pillar_of_the_manifest(preset: Path) -> None:
+    """A pillar the preset leaves out would be generated (pillars default to on)."""
+    answers = _load(preset)["default_context"]
+    missing = [answer for answer in helpers.PILLAR_ANSWERS if answer not in answers]
+    assert not missing, f"{preset.name}: answer {', '.join(missing)} (true or false)"
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda path: path.stem)
 def test_preset_renders_the_same_with_both_engines(
     preset: Path, template_repo: Path, tmp_path: Path
 ) -> None:

@@ -35,8 +35,9 @@ _TaggedLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda *_: None
 def test_matrix_is_computed_from_the_manifest() -> None:
     assert len(COMBOS) == 2 ** len(helpers.PILLARS)
     assert len(VALID) + len(INVALID) == len(COMBOS)
-    # agents requires llm: a quarter of all combinations are rejected.
-    assert all(combo["use_agents"] and not combo["use_llm"] for combo in INVALID)
+    # Rejected exactly when a chosen pillar lacks a pillar it `requires` (agents without llm).
+    assert all(helpers.unmet_requirements(combo) for combo in INVALID)
+    assert not any(helpers.unmet_requirements(combo) for combo in VALID)
 
 
 @pytest.mark.parametrize("combo", VALID, ids=helpers.combo_id)
@@ -76,12 +77,37 @@ def _ruff_clean(project: Path) -> None:
 
 
 @pytest.mark.parametrize("combo", INVALID, ids=helpers.combo_id)
-def test_agents_without_llm_is_rejected(combo: dict[str, bool], tmp_path: Path) -> None:
+def test_a_pillar_without_what_it_requires_is_rejected(
+    combo: dict[str, bool], tmp_path: Path
+) -> None:
     with pytest.raises(subprocess.CalledProcessError) as caught:
         helpers.render_cookiecutter(tmp_path, **combo)
-    assert "use_agents" in caught.value.stderr
-    assert "use_llm" in caught.value.stderr
+    for answer, required in helpers.unmet_requirements(combo):
+        assert answer in caught.value.stderr
+        assert required in caught.value.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("combo", [VALID[0], helpers.only("llm"), VALID[-1]], ids=helpers.combo_id)
+def test_docs_list_exactly_the_chosen_pillars(
+    combo: dict[str, bool], render: Callable[..., Path]
+) -> None:
+    """mkdocs nav, docs/index.md and the README's settings table render from the manifest."""
+    project = render(**combo)
+    pages = {f"pillars/{path.name}" for path in (project / "docs" / "pillars").glob("*.md")}
+    chosen = helpers.template_lib.selected_pillars(
+        {**helpers.defaults(), **combo}, helpers.MANIFEST
+    )
+    assert pages == {f"pillars/{name}.md" for name in chosen}
+    mkdocs = yaml.load((project / "mkdocs.yml").read_text(), Loader=_TaggedLoader)  # noqa: S506
+    nav = [next(iter(entry.values())) for entry in mkdocs["nav"]]
+    listed = [item for entry in nav if isinstance(entry, list) for item in entry]
+    assert [next(iter(item.values())) for item in listed] == [f"pillars/{n}.md" for n in chosen]
+    index = (project / "docs" / "index.md").read_text()
+    assert re.findall(r"\]\((pillars/\w+\.md)\)", index) == [f"pillars/{n}.md" for n in chosen]
+    readme = (project / "README.md").read_text()
+    sections = re.findall(rf"`{helpers.PACKAGE.upper()}_(\w+)__\*`", readme)
+    assert sections == [helpers.PILLARS[name]["settings"].upper() for name in chosen]
 
 
 def test_dependencies_follow_the_manifest(render: Callable[..., Path]) -> None:

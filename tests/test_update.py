@@ -13,7 +13,7 @@ from tests import helpers
 
 pytestmark = pytest.mark.slow
 
-LEAN = {"use_ml": False, "use_serving": False, "use_rag": False, "use_agents": False}
+LEAN = helpers.only("llm")
 
 
 def _copier(*args: str, cwd: Path | None = None) -> None:

@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings, load_settings
+from {{ cookiecutter.package_name }}.ml.flows import run_settings
 from {{ cookiecutter.package_name }}.ml.settings import SETTINGS, MLSettings
 
 
@@ -57,3 +58,13 @@ def test_sql_url_is_secret() -> None:
     settings = MLSettings.model_validate({"sql_url": "postgresql://u:pw@h/db"})
     assert "pw" not in settings.model_dump_json()
     assert settings.sql_url.get_secret_value().endswith("@h/db")
+
+
+def test_a_run_budget_overrides_only_the_tuning_settings_it_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}ML__TUNING_TIMEOUT_S", "45")
+    get_settings.cache_clear()
+    settings = run_settings(tuning_trials=7, tuning_timeout_s=None)
+    assert (settings.tuning_trials, settings.tuning_timeout_s) == (7, 45)
+    assert run_settings(None, 2.5).tuning_timeout_s == 2.5

@@ -4,7 +4,8 @@ A flow is a short typed function over small tasks; the logic lives in plain func
 :mod:`.ingest`, :mod:`.train`, :mod:`.tuning`, :mod:`.evaluation` and :mod:`.publish`. Only the
 I/O tasks retry. With no Prefect API configured, a run starts a temporary local Prefect server
 (about 15 s); point ``PREFECT_API_URL`` at a server to keep history. :func:`run_training` picks
-the task runner from settings (threads, or Dask: see :mod:`.scale`).
+the task runner from settings (threads, or Dask: see :mod:`.scale`). :func:`train_flow` reads as
+its named steps; what one step hands the next is in :mod:`.run`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from prefect.cache_policies import NONE
 
 from ..core.settings import get_settings
 from . import evaluation, ingest, publish, registry, train, tuning
+from .data import ColumnRoles
 from .features import baseline_model, xgboost_model, xgboost_params
 from .inference import Predictor
+from .run import Candidates, Scores, TrainingData, build_result, model_metadata
 from .settings import MLSettings
 
 load_data = task(name="load_data", retries=2, retry_delay_seconds=1, cache_policy=NONE)(
@@ -74,6 +77,124 @@ def _source(settings: MLSettings, data_dir: Path, data_path: Path | None) -> Pat
     return None if settings.sql_query else settings.resolve_data_path(data_dir)
 
 
+def run_settings(tuning_trials: int | None, tuning_timeout_s: float | None) -> MLSettings:
+    """The ``ml`` settings with this run's tuning budget applied (``None`` keeps the setting)."""
+    budget = {"tuning_trials": tuning_trials, "tuning_timeout_s": tuning_timeout_s}
+    return (
+        get_settings()
+        .section("ml", MLSettings)
+        .model_copy(update={key: value for key, value in budget.items() if value is not None})
+    )
+
+
+def load_rows(
+    settings: MLSettings, data_dir: Path, artifacts: Path, data_path: Path | None
+) -> tuple[pd.DataFrame, Path]:
+    """Read the raw rows (a file, else the SQL query) and pick the schema file to enforce."""
+    source = _source(settings, data_dir, data_path)
+    if source is None:
+        raw = load_query(settings.sql_query, settings.sql_url.get_secret_value())
+    else:
+        raw = load_data(source)
+    schema_path = settings.resolve_schema_path(data_dir, artifacts)
+    if data_path is not None and str(settings.schema_path) in {"", "."}:
+        schema_path = data_path.with_suffix(".schema.json")
+    return raw, schema_path
+
+
+def prepare_data(
+    settings: MLSettings, data_dir: Path, artifacts: Path, data_path: Path | None
+) -> TrainingData:
+    """Load, version, validate (quarantining bad rows) and split the training rows."""
+    raw, schema_path = load_rows(settings, data_dir, artifacts, data_path)
+    digest = ingest.frame_hash(raw)
+    version = train.model_version(digest)
+    prepared = validate_data(
+        raw,
+        settings.target,
+        schema_path,
+        positive_label=settings.positive_label,
+        id_columns=settings.id_columns,
+        max_quarantine_fraction=settings.max_quarantine_fraction,
+    )
+    split = split_data(
+        prepared.frame,
+        prepared.contract.roles,
+        settings.target,
+        settings.test_size,
+        settings.random_seed,
+    )
+    return TrainingData(version, digest, schema_path, prepared, split)
+
+
+def fit_candidates(split: train.Split, roles: ColumnRoles, settings: MLSettings) -> Candidates:
+    """Tune XGBoost and cross-validate the baseline side by side, then fit both."""
+    seed, q, folds = settings.random_seed, settings.winsorize_quantile, settings.cv_folds
+    tuned_future = tune_model.submit(
+        split.x_train,
+        split.y_train,
+        roles,
+        defaults=xgboost_params(settings),
+        trials=settings.tuning_trials,
+        timeout_s=settings.tuning_timeout_s,
+        folds=folds,
+        seed=seed,
+        winsorize_quantile=q,
+    )
+    base_future = cv_baseline.submit(
+        split.x_train, split.y_train, roles, folds=folds, seed=seed, winsorize_quantile=q
+    )
+    tuned, base_cv = tuned_future.result(), base_future.result()
+    if settings.task_runner == "dask":
+        model = fit_distributed.submit(split, roles, tuned.params, seed, q).result()
+    else:
+        model = fit_model(split, roles, xgboost_model(tuned.params, seed), q)
+    baseline = fit_model(split, roles, baseline_model(seed), q)
+    return Candidates(tuned, base_cv, model, baseline)
+
+
+def score_candidates(candidates: Candidates, split: train.Split, seed: int) -> Scores:
+    """Evaluate both on the holdout, each at the F1-best threshold of its out-of-fold scores."""
+    threshold = evaluation.best_threshold(split.y_train, candidates.tuned.cv.oof)
+    base_threshold = evaluation.best_threshold(split.y_train, candidates.baseline_cv.oof)
+    model_eval = evaluate_model(candidates.model, split.x_test, split.y_test, threshold, seed=seed)
+    base_eval = evaluate_model(
+        candidates.baseline, split.x_test, split.y_test, base_threshold, importance_repeats=0
+    )
+    return Scores(model_eval, base_eval, threshold)
+
+
+def write_run(
+    result: train.TrainResult,
+    data: TrainingData,
+    candidates: Candidates,
+    scores: Scores,
+    seed: int,
+) -> tuple[dict[str, Path], publish.ReportFiles]:
+    """Write the run folder and the Prefect report artifact; return the files the store keeps."""
+    prepared = data.prepared
+    files = write_model(
+        result.run_dir, candidates.model, prepared.contract, data.split.x_train, seed
+    )
+    prepared.quarantined.to_csv(result.quarantine_path, index=False)
+    report = publish.write_report(
+        result.run_dir,
+        result,
+        scores.model,
+        scores.baseline,
+        split=data.split,
+        pipeline=candidates.model,
+    )
+    create_markdown_artifact(report.text, key="ml-train-report", description="ml training run")
+    stored = {
+        **files,
+        "report.md": report.report,
+        "metrics.json": report.metrics,
+        "evaluation.png": report.plot,
+    }
+    return stored, report
+
+
 @flow(name="ml-train", log_prints=False)
 def train_flow(
     data_path: Path | None = None,
@@ -89,119 +210,25 @@ def train_flow(
         tuning_trials: Optuna trial budget; default: the ``ml.tuning_trials`` setting.
         tuning_timeout_s: Optuna time budget; default: the ``ml.tuning_timeout_s`` setting.
     """
-    core = get_settings()
-    budget = {"tuning_trials": tuning_trials, "tuning_timeout_s": tuning_timeout_s}
-    settings = core.section("ml", MLSettings).model_copy(
-        update={key: value for key, value in budget.items() if value is not None}
-    )
+    core, settings = get_settings(), run_settings(tuning_trials, tuning_timeout_s)
     artifacts = artifacts_dir or core.artifacts_dir
-    source = _source(settings, core.data_dir, data_path)
-    if source is None:
-        raw = load_query(settings.sql_query, settings.sql_url.get_secret_value())
-        schema_path = settings.resolve_schema_path(core.data_dir, artifacts)
-    else:
-        raw = load_data(source)
-        schema_path = settings.resolve_schema_path(core.data_dir, artifacts)
-        if data_path is not None and str(settings.schema_path) in {"", "."}:
-            schema_path = data_path.with_suffix(".schema.json")
-    digest = ingest.frame_hash(raw)
-    version = train.model_version(digest)
-    prepared = validate_data(
-        raw,
-        settings.target,
-        schema_path,
-        positive_label=settings.positive_label,
-        id_columns=settings.id_columns,
-        max_quarantine_fraction=settings.max_quarantine_fraction,
-    )
-    roles, seed, q = prepared.contract.roles, settings.random_seed, settings.winsorize_quantile
-    split = split_data(prepared.frame, roles, settings.target, settings.test_size, seed)
-    tuned_future = tune_model.submit(
-        split.x_train,
-        split.y_train,
-        roles,
-        defaults=xgboost_params(settings),
-        trials=settings.tuning_trials,
-        timeout_s=settings.tuning_timeout_s,
-        folds=settings.cv_folds,
-        seed=seed,
-        winsorize_quantile=q,
-    )
-    base_future = cv_baseline.submit(
-        split.x_train,
-        split.y_train,
-        roles,
-        folds=settings.cv_folds,
-        seed=seed,
-        winsorize_quantile=q,
-    )
-    tuned, base_cv = tuned_future.result(), base_future.result()
-    if settings.task_runner == "dask":
-        model = fit_distributed.submit(split, roles, tuned.params, seed, q).result()
-    else:
-        model = fit_model(split, roles, xgboost_model(tuned.params, seed), q)
-    baseline = fit_model(split, roles, baseline_model(seed), q)
-    threshold = evaluation.best_threshold(split.y_train, tuned.cv.oof)
-    base_threshold = evaluation.best_threshold(split.y_train, base_cv.oof)
-    model_eval = evaluate_model(model, split.x_test, split.y_test, threshold, seed=seed)
-    base_eval = evaluate_model(
-        baseline, split.x_test, split.y_test, base_threshold, importance_repeats=0
-    )
+    data = prepare_data(settings, core.data_dir, artifacts, data_path)
+    candidates = fit_candidates(data.split, data.prepared.contract.roles, settings)
+    scores = score_candidates(candidates, data.split, settings.random_seed)
     root = registry.home(settings.bentoml_home)
-    decision = publish.challenge(model_eval.metrics.roc_auc, settings, root, split)
-    run_dir = artifacts / train.ARTIFACT_SUBDIR / "runs" / version
-    quarantine_path = run_dir / "quarantine.csv"
-    result = train.TrainResult(
-        version=version,
-        model_tag=f"{settings.model_name}:{version}",
-        promoted=decision.promote,
-        decision=decision.reason,
-        metrics=model_eval.metrics,
-        baseline_metrics=base_eval.metrics,
-        cv_roc_auc=tuned.cv.mean,
-        baseline_cv_roc_auc=base_cv.mean,
-        params=tuned.params,
-        tuning_trials=tuned.trials,
-        tuning_pruned=tuned.pruned,
-        run_dir=run_dir,
-        report_path=run_dir / "report.md",
-        quarantine_path=quarantine_path,
-        schema_path=schema_path,
-        schema_written=prepared.schema_written,
-        data_hash=digest,
-        rows_total=prepared.rows_total,
-        rows_duplicates=prepared.duplicates,
-        rows_quarantined=len(prepared.quarantined),
-        rows_train=len(split.x_train),
-        rows_test=len(split.x_test),
+    decision = publish.challenge(scores.model.metrics.roc_auc, settings, root, data.split)
+    run_dir = artifacts / train.ARTIFACT_SUBDIR / "runs" / data.version
+    result = build_result(
+        settings, run_dir, data=data, candidates=candidates, scores=scores, decision=decision
     )
-    files = write_model(run_dir, model, prepared.contract, split.x_train, seed)
-    prepared.quarantined.to_csv(quarantine_path, index=False)
-    report = publish.write_report(
-        run_dir, result, model_eval, base_eval, split=split, pipeline=model
-    )
-    create_markdown_artifact(report.text, key="ml-train-report", description="ml training run")
+    stored, report = write_run(result, data, candidates, scores, settings.random_seed)
     commit = train.git_commit()
-    metadata = {
-        "threshold": threshold,
-        "classes": prepared.contract.classes,
-        "target": settings.target,
-        "features": roles.features,
-        "params": tuned.params,
-        "metrics": model_eval.metrics.model_dump(),
-        "trained_at": version,
-    }
     register_model(
         settings.model_name,
-        version,
-        {
-            **files,
-            "report.md": report.report,
-            "metrics.json": report.metrics,
-            "evaluation.png": report.plot,
-        },
-        labels=publish.labels_for(result, prepared.contract.version, commit),
-        metadata=metadata,
+        data.version,
+        stored,
+        labels=publish.labels_for(result, data.prepared.contract.version, commit),
+        metadata=model_metadata(settings, data, candidates, scores),
         root=root,
     )
     registry.record_decision(settings.model_name, root, result.model_tag, decision)
