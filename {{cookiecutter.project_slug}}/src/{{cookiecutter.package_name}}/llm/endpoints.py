@@ -27,12 +27,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from ..core import cache_key
 from ..core.logging import get_logger
 from ..core.settings import get_settings
 from ..monitoring.metrics import counter
 from ..monitoring.tracing import get_tracer
 from ..serving.adapters import Contribution
-from ..serving.cache import TTLCache, cache_key
+from ..serving.cache import TTLCache
 from ..serving.settings import ServingSettings
 from .client import LLMClient
 from .settings import LLMSettings
