@@ -153,3 +153,34 @@ def test_hook_renders_extras_and_dedupes_dependencies() -> None:
         "gpu": ["peft>=0.13", "torch>=2"],
         "redis": ["redis>=5"],
     }
+
+
+def test_hook_keeps_a_shared_unit_and_its_dependencies_when_any_pillar_uses_it() -> None:
+    manifest = {
+        "core": {"dependencies": ["pydantic>=2"]},
+        "pillars": {
+            "a": {"answer": "use_a", "paths": ["a"], "dependencies": ["numpy>=2"]},
+            "b": {"answer": "use_b", "paths": ["b"], "dependencies": []},
+            "c": {"answer": "use_c", "paths": ["c"], "dependencies": []},
+        },
+        "shared": {
+            "vectors": {
+                "any_of": ["a", "b"],
+                "paths": ["src/{package}/vectors"],
+                "dependencies": ["numpy>=2.1", "wordllama>=0.4"],
+                "extras": {"st": ["sentence-transformers>=4"]},
+            }
+        },
+    }
+    lib = helpers.template_lib
+    for chosen in ({"a"}, {"b"}, {"a", "b"}, {"c"}, set()):
+        answers = {"package_name": "pkg", **{f"use_{p}": p in chosen for p in "abc"}}
+        kept = bool(chosen & {"a", "b"})
+        requirements, extras = lib.dependency_lists(answers, manifest)
+        assert lib.shared_units(answers, manifest) == (["vectors"] if kept else [])
+        assert ("src/pkg/vectors" in lib.removed_paths(answers, manifest)) is not kept
+        assert ("wordllama>=0.4" in requirements) is kept
+        assert extras == ({"st": ["sentence-transformers>=4"]} if kept else {})
+        numpy = [r for r in requirements if r.startswith("numpy")]
+        assert numpy == (["numpy>=2"] if "a" in chosen else ["numpy>=2.1"] if kept else [])
+    assert "wordllama" in lib.reserved_package_names(manifest)
