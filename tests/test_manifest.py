@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 from pathlib import Path
@@ -35,6 +36,42 @@ def test_every_owned_path_exists_in_the_template() -> None:
                 assert _template_path(relative).exists(), f"{option}: {relative} missing"
 
 
+def test_shared_units_name_pillars_and_their_paths_exist() -> None:
+    for name, unit in helpers.MANIFEST["shared"].items():
+        assert unit["any_of"], name
+        assert set(unit["any_of"]) <= set(helpers.PILLARS), name
+        for relative in unit["paths"]:
+            assert _template_path(relative).exists(), f"{name}: {relative} missing"
+
+
+def test_shared_paths_exist_exactly_when_any_of_their_pillars_is_chosen() -> None:
+    for combo in helpers.pillar_combinations():
+        if not helpers.is_valid(combo):
+            continue
+        answers = {**helpers.defaults(), **combo}
+        removed = helpers.template_lib.removed_paths(answers, helpers.MANIFEST)
+        for unit in helpers.MANIFEST["shared"].values():
+            wanted = any(combo[helpers.PILLARS[p]["answer"]] for p in unit["any_of"])
+            for relative in unit["paths"]:
+                path = relative.format(package=helpers.PACKAGE)
+                assert helpers.template_lib.is_removed(path, removed) is not wanted, (combo, path)
+
+
+def test_shared_packages_import_no_pillar() -> None:
+    """A shared package sits below the pillars: it imports core and libraries only."""
+    for unit in helpers.MANIFEST["shared"].values():
+        for relative in unit["paths"]:
+            if not relative.startswith("src/"):
+                continue
+            for path in _template_path(relative).rglob("*.py"):
+                tree = ast.parse(path.read_text())
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.ImportFrom) and node.level >= 2:
+                        tops = [node.module.split(".")[0]] if node.module else []
+                        tops += [alias.name for alias in node.names] if not node.module else []
+                        assert not set(tops) & set(helpers.PILLARS), f"{path.name}: {tops}"
+
+
 def test_integrations_name_other_pillars_and_exist() -> None:
     for name, pillar in helpers.PILLARS.items():
         for partner, paths in pillar.get("integrations", {}).items():
@@ -60,7 +97,8 @@ def test_integration_paths_exist_only_when_both_pillars_are_chosen() -> None:
 
 
 def test_owned_paths_do_not_overlap() -> None:
-    owned = [path for pillar in helpers.PILLARS.values() for path in pillar["paths"]]
+    units = [*helpers.PILLARS.values(), *helpers.MANIFEST["shared"].values()]
+    owned = [path for unit in units for path in unit["paths"]]
     assert len(owned) == len(set(owned))
     integrations = [
         path

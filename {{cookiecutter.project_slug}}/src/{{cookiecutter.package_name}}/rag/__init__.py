@@ -7,9 +7,8 @@ use :mod:`.api` (``search`` and ``answer``).
 from .answer import Citation, RagAnswer
 from .chunking import Chunk, Section, chunk_document, chunk_documents, split_sections
 from .documents import Document, load_documents, make_document
-from .embeddings import Embedder, WordLlamaEmbedder, make_embedder
 from .indexer import IndexReport, index_documents
-from .retrieval import Hit, Retriever
+from .retrieval import Hit, Retriever, make_embedder
 from .settings import RAGSettings
 from .store import EmbedderMismatchError, IndexMeta, IndexNotFoundError, VectorStore
 
@@ -17,7 +16,6 @@ __all__ = [
     "Chunk",
     "Citation",
     "Document",
-    "Embedder",
     "EmbedderMismatchError",
     "Hit",
     "IndexMeta",
@@ -28,7 +26,6 @@ __all__ = [
     "Retriever",
     "Section",
     "VectorStore",
-    "WordLlamaEmbedder",
     "chunk_document",
     "chunk_documents",
     "index_documents",

@@ -17,8 +17,8 @@ from pydantic import BaseModel
 
 from ..core.logging import get_logger
 from ..core.pillars import pillar_module
+from ..embeddings import Embedder
 from .context import Context
-from .embeddings import Embedder
 
 log = get_logger(__name__)
 
