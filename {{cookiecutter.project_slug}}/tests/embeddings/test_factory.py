@@ -9,6 +9,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.embeddings import (
     EMBEDDER_NAMES,
+    EmbedderNotInstalledError,
     HashingEmbedder,
     SentenceTransformerEmbedder,
     build_embedder,
@@ -28,7 +29,7 @@ def test_sentence_transformers_without_the_extra_names_the_fix(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import fails
-    with pytest.raises(ImportError, match="uv sync --extra sentence-transformers"):
+    with pytest.raises(EmbedderNotInstalledError, match="uv sync --extra sentence-transformers"):
         SentenceTransformerEmbedder()
     with pytest.raises(ImportError, match="uv sync --extra sentence-transformers"):
         build_embedder("sentence-transformers")

@@ -17,13 +17,14 @@ from ._base import Embedder, Vectors, cosine, normalise
 from ._factory import EMBEDDER_NAMES, EmbedderName, build_embedder
 from ._hashing import HashingEmbedder
 from ._openai import OpenAIEmbedder
-from ._sentence_transformers import SentenceTransformerEmbedder
+from ._sentence_transformers import EmbedderNotInstalledError, SentenceTransformerEmbedder
 from ._wordllama import WordLlamaEmbedder, WordLlamaTokenCounter, wordllama_token_counter
 
 __all__ = [
     "EMBEDDER_NAMES",
     "Embedder",
     "EmbedderName",
+    "EmbedderNotInstalledError",
     "HashingEmbedder",
     "OpenAIEmbedder",
     "SentenceTransformerEmbedder",

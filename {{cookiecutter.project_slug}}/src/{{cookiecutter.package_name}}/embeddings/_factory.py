@@ -42,7 +42,8 @@ def build_embedder(
 
     Raises:
         ValueError: ``backend`` is not one of :data:`EMBEDDER_NAMES`.
-        ImportError: ``sentence-transformers`` without its extra (the message says how to add it).
+        EmbedderNotInstalledError: ``sentence-transformers`` without its extra (the message says
+            how to add it).
     """
     if backend == "wordllama":
         return WordLlamaEmbedder(dimension, batch_size)

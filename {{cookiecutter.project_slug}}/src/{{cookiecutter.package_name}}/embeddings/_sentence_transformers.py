@@ -13,18 +13,23 @@ INSTALL_HINT = (
 )
 
 
+class EmbedderNotInstalledError(ImportError):
+    """The optional library of an embedder is missing (the message names the extra to install)."""
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, downloaded from the Hugging Face Hub on first use.
 
     Raises:
-        ImportError: the ``sentence-transformers`` extra is not installed (the message says how).
+        EmbedderNotInstalledError: the ``sentence-transformers`` extra is not installed (the
+            message says how to add it).
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32) -> None:
         try:
             from sentence_transformers import SentenceTransformer  # noqa: PLC0415
         except ImportError as error:
-            raise ImportError(INSTALL_HINT) from error
+            raise EmbedderNotInstalledError(INSTALL_HINT) from error
         self._model_name = model
         self._model = SentenceTransformer(model)
         self._batch_size = batch_size

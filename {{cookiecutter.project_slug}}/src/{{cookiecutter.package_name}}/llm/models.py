@@ -102,7 +102,8 @@ def get_embedder(settings: LLMSettings | None = None) -> Embedder:
     """The embedder ``settings.embedder`` names (default: the project's ``llm`` settings).
 
     Raises:
-        ImportError: ``sentence-transformers`` without its extra (the message says how to add it).
+        EmbedderNotInstalledError: ``sentence-transformers`` without its extra (the message says
+            how to add it).
     """
     if settings is None:
         settings = get_settings().section("llm", LLMSettings)

@@ -215,7 +215,8 @@ def make_embedder(settings: RAGSettings) -> Embedder:
     """The shared embedder ``settings.embedder`` names, with the ``rag`` settings' options.
 
     Raises:
-        ImportError: ``sentence-transformers`` without its extra (the message says how to add it).
+        EmbedderNotInstalledError: ``sentence-transformers`` without its extra (the message says
+            how to add it).
     """
     return build_embedder(
         settings.embedder,
