@@ -45,10 +45,10 @@ def _distractors(n: int, seed: int = 7) -> list[Any]:
     import re
     from collections import Counter
 
+    from my_ai_service.embeddings import wordllama_token_counter
     from my_ai_service.rag.documents import load_documents, make_document
-    from my_ai_service.rag.embeddings import WordLlamaEmbedder, _wordllama_model
 
-    vocab = _wordllama_model(WordLlamaEmbedder.CONFIG, 256).tokenizer.get_vocab()
+    vocab = wordllama_token_counter().tokenizer.get_vocab()
     english = [
         t[1:]
         for t in vocab
@@ -120,7 +120,7 @@ class _DaskEmbed:
 
 
 def _embed_batch(texts: list[str]) -> Any:
-    from my_ai_service.rag.embeddings import WordLlamaEmbedder
+    from my_ai_service.embeddings import WordLlamaEmbedder
 
     return WordLlamaEmbedder().embed(texts)
 
@@ -128,8 +128,8 @@ def _embed_batch(texts: list[str]) -> Any:
 def _inner(sizes: list[int], stores: list[str]) -> dict[str, Any]:
     import logging
 
+    from my_ai_service.embeddings import WordLlamaEmbedder, wordllama_token_counter
     from my_ai_service.rag.documents import load_documents
-    from my_ai_service.rag.embeddings import WordLlamaEmbedder, wordllama_token_counter
     from my_ai_service.rag.evaluation import evaluate, load_questions
     from my_ai_service.rag.indexer import index_documents
     from my_ai_service.rag.retrieval import Retriever

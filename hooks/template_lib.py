@@ -81,7 +81,7 @@ def reserved_package_names(manifest: Mapping[str, Any]) -> set[str]:
     """Import names a generated package must not take."""
     names = set(manifest.get("reserved_package_names", []))
     requirements = list(manifest["core"]["dependencies"])
-    for pillar in manifest["pillars"].values():
+    for pillar in [*manifest["pillars"].values(), *manifest.get("shared", {}).values()]:
         requirements.extend(pillar["dependencies"])
         for extra in pillar.get("extras", {}).values():
             requirements.extend(extra)
@@ -162,8 +162,15 @@ def selected_pillars(answers: Mapping[str, Any], manifest: Mapping[str, Any]) ->
     return [name for name, pillar in manifest["pillars"].items() if answers.get(pillar["answer"])]
 
 
+def shared_units(answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[str]:
+    """Names of the ``shared`` entries kept: those with at least one chosen pillar in ``any_of``."""
+    chosen = set(selected_pillars(answers, manifest))
+    shared = manifest.get("shared", {})
+    return [name for name, unit in shared.items() if chosen.intersection(unit["any_of"])]
+
+
 def removed_paths(answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[str]:
-    """Project-relative paths owned by unselected pillars, integrations and option values."""
+    """Project-relative paths of unselected pillars, shared units, integrations, option values."""
     package = str(answers["package_name"])
     paths: list[str] = []
     pillars = manifest["pillars"]
@@ -175,6 +182,11 @@ def removed_paths(answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> li
         for partner, partner_paths in pillar.get("integrations", {}).items():
             if not (answers.get(pillar["answer"]) and answers.get(pillars[partner]["answer"])):
                 paths.extend(partner_paths)
+    # A shared unit (e.g. the embeddings package) goes only when none of its pillars is chosen.
+    kept = shared_units(answers, manifest)
+    for name, unit in manifest.get("shared", {}).items():
+        if name not in kept:
+            paths.extend(unit["paths"])
     for field, rules in manifest.get("options", {}).items():
         for rule in rules:
             if answers.get(field) not in rule["when"]:
@@ -190,11 +202,12 @@ def is_removed(relative: str, removed: Iterable[str]) -> bool:
 def dependency_lists(
     answers: Mapping[str, Any], manifest: Mapping[str, Any]
 ) -> tuple[list[str], dict[str, list[str]]]:
-    """Runtime dependencies (core + chosen pillars, de-duplicated) and the pillars' extras."""
+    """Runtime dependencies (core, chosen pillars, kept shared units; de-duplicated) and extras."""
     requirements: list[str] = list(manifest["core"]["dependencies"])
     extras: dict[str, list[str]] = {}
-    for name in selected_pillars(answers, manifest):
-        pillar = manifest["pillars"][name]
+    units = [manifest["pillars"][name] for name in selected_pillars(answers, manifest)]
+    units += [manifest["shared"][name] for name in shared_units(answers, manifest)]
+    for pillar in units:
         requirements.extend(pillar["dependencies"])
         for extra, extra_requirements in pillar.get("extras", {}).items():
             extras.setdefault(extra, []).extend(extra_requirements)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 import tomllib
@@ -66,6 +67,42 @@ def test_every_owned_path_exists_in_the_template() -> None:
                 assert _template_path(relative).exists(), f"{option}: {relative} missing"
 
 
+def test_shared_units_name_pillars_and_their_paths_exist() -> None:
+    for name, unit in helpers.MANIFEST["shared"].items():
+        assert unit["any_of"], name
+        assert set(unit["any_of"]) <= set(helpers.PILLARS), name
+        for relative in unit["paths"]:
+            assert _template_path(relative).exists(), f"{name}: {relative} missing"
+
+
+def test_shared_paths_exist_exactly_when_any_of_their_pillars_is_chosen() -> None:
+    for combo in helpers.pillar_combinations():
+        if not helpers.is_valid(combo):
+            continue
+        answers = {**helpers.defaults(), **combo}
+        removed = helpers.template_lib.removed_paths(answers, helpers.MANIFEST)
+        for unit in helpers.MANIFEST["shared"].values():
+            wanted = any(combo[helpers.PILLARS[p]["answer"]] for p in unit["any_of"])
+            for relative in unit["paths"]:
+                path = relative.format(package=helpers.PACKAGE)
+                assert helpers.template_lib.is_removed(path, removed) is not wanted, (combo, path)
+
+
+def test_shared_packages_import_no_pillar() -> None:
+    """A shared package sits below the pillars: it imports core and libraries only."""
+    for unit in helpers.MANIFEST["shared"].values():
+        for relative in unit["paths"]:
+            if not relative.startswith("src/"):
+                continue
+            for path in _template_path(relative).rglob("*.py"):
+                tree = ast.parse(path.read_text())
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.ImportFrom) and node.level >= 2:
+                        tops = [node.module.split(".")[0]] if node.module else []
+                        tops += [alias.name for alias in node.names] if not node.module else []
+                        assert not set(tops) & set(helpers.PILLARS), f"{path.name}: {tops}"
+
+
 def test_integrations_name_other_pillars_and_exist() -> None:
     for name, pillar in helpers.PILLARS.items():
         for partner, paths in pillar.get("integrations", {}).items():
@@ -91,7 +128,8 @@ def test_integration_paths_exist_only_when_both_pillars_are_chosen() -> None:
 
 
 def test_owned_paths_do_not_overlap() -> None:
-    owned = [path for pillar in helpers.PILLARS.values() for path in pillar["paths"]]
+    units = [*helpers.PILLARS.values(), *helpers.MANIFEST["shared"].values()]
+    owned = [path for unit in units for path in unit["paths"]]
     assert len(owned) == len(set(owned))
     integrations = [
         path
@@ -184,3 +222,34 @@ def test_hook_renders_extras_and_dedupes_dependencies() -> None:
         "gpu": ["peft>=0.13", "torch>=2"],
         "redis": ["redis>=5"],
     }
+
+
+def test_hook_keeps_a_shared_unit_and_its_dependencies_when_any_pillar_uses_it() -> None:
+    manifest = {
+        "core": {"dependencies": ["pydantic>=2"]},
+        "pillars": {
+            "a": {"answer": "use_a", "paths": ["a"], "dependencies": ["numpy>=2"]},
+            "b": {"answer": "use_b", "paths": ["b"], "dependencies": []},
+            "c": {"answer": "use_c", "paths": ["c"], "dependencies": []},
+        },
+        "shared": {
+            "vectors": {
+                "any_of": ["a", "b"],
+                "paths": ["src/{package}/vectors"],
+                "dependencies": ["numpy>=2.1", "wordllama>=0.4"],
+                "extras": {"st": ["sentence-transformers>=4"]},
+            }
+        },
+    }
+    lib = helpers.template_lib
+    for chosen in ({"a"}, {"b"}, {"a", "b"}, {"c"}, set()):
+        answers = {"package_name": "pkg", **{f"use_{p}": p in chosen for p in "abc"}}
+        kept = bool(chosen & {"a", "b"})
+        requirements, extras = lib.dependency_lists(answers, manifest)
+        assert lib.shared_units(answers, manifest) == (["vectors"] if kept else [])
+        assert ("src/pkg/vectors" in lib.removed_paths(answers, manifest)) is not kept
+        assert ("wordllama>=0.4" in requirements) is kept
+        assert extras == ({"st": ["sentence-transformers>=4"]} if kept else {})
+        numpy = [r for r in requirements if r.startswith("numpy")]
+        assert numpy == (["numpy>=2"] if "a" in chosen else ["numpy>=2.1"] if kept else [])
+    assert "wordllama" in lib.reserved_package_names(manifest)

@@ -1,37 +1,40 @@
+"""The ``llm`` settings pick and configure the shared embedder (tests/embeddings tests them)."""
+
 from __future__ import annotations
 
-import importlib.util
+import sys
 
-import numpy as np
 import pytest
 
+from {{ cookiecutter.package_name }}.embeddings import OpenAIEmbedder, WordLlamaEmbedder
 from {{ cookiecutter.package_name }}.llm import LLMSettings, get_embedder
-from {{ cookiecutter.package_name }}.llm.embeddings import SentenceTransformerEmbedder, WordLlamaEmbedder, cosine
 
 
-def test_wordllama_is_the_offline_default() -> None:
+def test_wordllama_is_the_offline_default_at_the_configured_size() -> None:
     embedder = get_embedder(LLMSettings(embedding_dim=128))
     assert isinstance(embedder, WordLlamaEmbedder)
-    assert (embedder.name, embedder.dim, embedder.dimension) == ("wordllama-128", 128, 128)
-    vectors = embedder.embed(
-        ["refund my invoice", "billing refund request", "the weather is sunny"]
+    assert (embedder.name, embedder.dimension) == ("wordllama-l2_supercat-128", 128)
+
+
+def test_the_project_settings_are_read_when_none_are_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("{{ cookiecutter.package_name | upper }}_LLM__EMBEDDING_DIM", "64")
+    assert get_embedder().dimension == 64
+
+
+def test_openai_embeddings_use_the_model_endpoint() -> None:
+    settings = LLMSettings(
+        embedder="openai", embedding_model="nomic-embed", base_url="http://localhost:1/v1"
     )
-    assert vectors.shape == (3, 128)
-    assert vectors.dtype == np.float32
-    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
-    assert embedder.embed([]).shape == (0, 128)
+    embedder = get_embedder(settings)
+    assert isinstance(embedder, OpenAIEmbedder)
+    assert embedder.name == "openai-nomic-embed"
 
 
-def test_cosine_is_pairwise() -> None:
-    scores = cosine(["same words"], ["same words"], WordLlamaEmbedder(64))
-    assert scores[0] == pytest.approx(1.0, abs=1e-5)
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("sentence_transformers") is not None,
-    reason="the sentence-transformers extra is installed",
-)
-def test_sentence_transformers_without_the_extra_names_the_fix() -> None:
-    with pytest.raises(RuntimeError, match="uv sync --extra sentence-transformers"):
-        SentenceTransformerEmbedder()
+def test_sentence_transformers_without_the_extra_names_the_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import fails
+    with pytest.raises(ImportError, match="uv sync --extra sentence-transformers"):
+        get_embedder(LLMSettings(embedder="sentence-transformers"))

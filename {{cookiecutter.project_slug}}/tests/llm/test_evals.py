@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
+from {{ cookiecutter.package_name }}.embeddings import WordLlamaEmbedder
 from {{ cookiecutter.package_name }}.llm import LLMClient, LLMSettings
-from {{ cookiecutter.package_name }}.llm.embeddings import WordLlamaEmbedder
 from {{ cookiecutter.package_name }}.llm.evals import load_datasets, run_all, run_dataset
 from {{ cookiecutter.package_name }}.llm.evaluators import EvalContext, evaluate, schema_errors
 from {{ cookiecutter.package_name }}.llm.grounding import GroundedAnswer

@@ -10,8 +10,8 @@ import pytest
 from pydantic import BaseModel
 from pydantic_ai.exceptions import ModelAPIError
 
-from {{ cookiecutter.package_name }}.llm import FakeOpenAIServer, LLMClient, LLMSettings, Scripted
-from {{ cookiecutter.package_name }}.llm.embeddings import OpenAIEmbedder, get_embedder
+from {{ cookiecutter.package_name }}.embeddings import OpenAIEmbedder
+from {{ cookiecutter.package_name }}.llm import FakeOpenAIServer, LLMClient, LLMSettings, Scripted, get_embedder
 from {{ cookiecutter.package_name }}.llm.tools import ToolRegistry, calculator_tool
 
 
@@ -132,5 +132,5 @@ def test_openai_embeddings_endpoint(fake_settings: LLMSettings) -> None:
     embedder = get_embedder(fake_settings.model_copy(update={"embedder": "openai"}))
     assert isinstance(embedder, OpenAIEmbedder)
     vectors = embedder.embed(["abc", "abd", "xyz"])
-    assert vectors.shape == (3, embedder.dim)
+    assert vectors.shape == (3, embedder.dimension)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]

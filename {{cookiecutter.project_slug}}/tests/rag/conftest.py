@@ -17,13 +17,9 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
+from {{ cookiecutter.package_name }}.embeddings import Vectors, WordLlamaEmbedder, wordllama_token_counter
 from {{ cookiecutter.package_name }}.rag.chunking import TokenCounter
 from {{ cookiecutter.package_name }}.rag.documents import Document, load_documents
-from {{ cookiecutter.package_name }}.rag.embeddings import (
-    Vectors,
-    WordLlamaEmbedder,
-    wordllama_token_counter,
-)
 from {{ cookiecutter.package_name }}.rag.indexer import IndexReport, index_documents
 from {{ cookiecutter.package_name }}.rag.lance_store import LanceStore
 from {{ cookiecutter.package_name }}.rag.pg_store import PgVectorStore

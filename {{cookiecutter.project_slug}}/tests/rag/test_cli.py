@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -113,6 +114,19 @@ def test_web_sources_from_settings_and_the_ssrf_guard(
     assert "7 documents" in allowed.output
     hits = api.search("where can visitors park?", k=1, filters={"kind": "web"})
     assert hits[0].source == url
+
+
+def test_a_missing_embedder_extra_is_reported_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import fails
+    monkeypatch.setenv(f"{RAG}EMBEDDER", "sentence-transformers")
+
+    result = runner.invoke(build_app(), ["rag", "index", "--no-progress"])
+
+    assert result.exit_code == 1
+    assert "uv sync --extra sentence-transformers" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_errors_are_reported_cleanly(tmp_path: Path) -> None:

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
+from {{ cookiecutter.package_name }}.embeddings import Vectors
 from {{ cookiecutter.package_name }}.rag import flows
 from {{ cookiecutter.package_name }}.rag.api import search
-from {{ cookiecutter.package_name }}.rag.embeddings import Vectors
 from {{ cookiecutter.package_name }}.rag.indexer import IndexReport
 from {{ cookiecutter.package_name }}.rag.pipeline import open_store
 

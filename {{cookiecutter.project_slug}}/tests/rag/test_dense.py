@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from {{ cookiecutter.package_name }}.embeddings import Vectors, WordLlamaEmbedder, normalise
 from {{ cookiecutter.package_name }}.rag.dense import MemoryVectorIndex, sign_bits
 from {{ cookiecutter.package_name }}.rag.documents import Document, make_document
-from {{ cookiecutter.package_name }}.rag.embeddings import Vectors, WordLlamaEmbedder, normalise
 from {{ cookiecutter.package_name }}.rag.lance_store import LanceStore
 from {{ cookiecutter.package_name }}.rag.retrieval import Retriever
 

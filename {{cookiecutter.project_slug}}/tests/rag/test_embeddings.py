@@ -1,31 +1,22 @@
+"""The ``rag`` settings pick and configure the shared embedder (tests/embeddings tests them)."""
+
 from __future__ import annotations
 
-import importlib.util
-import json
-
-import httpx
-import numpy as np
-import pytest
 from pydantic import SecretStr
 
-from {{ cookiecutter.package_name }}.rag.embeddings import (
-    OpenAIEmbedder,
-    WordLlamaEmbedder,
-    make_embedder,
-    normalise,
-)
+from {{ cookiecutter.package_name }}.embeddings import OpenAIEmbedder, WordLlamaEmbedder
+from {{ cookiecutter.package_name }}.rag.chunking import count_words, token_counter
+from {{ cookiecutter.package_name }}.rag.retrieval import make_embedder
 from {{ cookiecutter.package_name }}.rag.settings import RAGSettings
 
 
-def test_openai_compatible_endpoint_is_batched_normalised_and_authorised() -> None:
-    requests: list[httpx.Request] = []
+def test_wordllama_is_the_default_and_its_name_is_what_indexes_record() -> None:
+    embedder = make_embedder(RAGSettings(embedding_dim=64))
+    assert isinstance(embedder, WordLlamaEmbedder)
+    assert embedder.name == "wordllama-l2_supercat-64"
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        requests.append(request)
-        texts = json.loads(request.content)["input"]
-        data = [{"index": i, "embedding": [3.0, 4.0, float(i)]} for i in range(len(texts))]
-        return httpx.Response(200, json={"data": list(reversed(data))})
 
+def test_openai_settings_reach_the_openai_embedder() -> None:
     settings = RAGSettings(
         embedder="openai",
         embedding_model="nomic-embed",
@@ -33,30 +24,12 @@ def test_openai_compatible_endpoint_is_batched_normalised_and_authorised() -> No
         embedding_api_key=SecretStr("k3y"),
         embed_batch_size=2,
     )
-    embedder = OpenAIEmbedder(settings, transport=httpx.MockTransport(handler))
-
-    vectors = embedder.embed(["a", "b", "c"])
-
+    embedder = make_embedder(settings)
+    assert isinstance(embedder, OpenAIEmbedder)
     assert embedder.name == "openai-nomic-embed"
-    assert vectors.shape == (3, 3)
-    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
-    assert np.allclose(vectors[0], [0.6, 0.8, 0.0])
-    assert embedder.dimension == 3
-    assert [str(r.url) for r in requests[:2]] == ["http://embeddings.internal/v1/embeddings"] * 2
-    assert [json.loads(r.content)["input"] for r in requests[:2]] == [["a", "b"], ["c"]]
-    assert requests[0].headers["Authorization"] == "Bearer k3y"
 
 
-def test_factory_and_zero_vectors() -> None:
-    assert isinstance(make_embedder(RAGSettings(embedding_dim=64)), WordLlamaEmbedder)
-    assert make_embedder(RAGSettings(embedding_dim=64)).name == "wordllama-l2_supercat-64"
-    assert np.array_equal(normalise([[0.0, 0.0]]), np.zeros((1, 2), dtype=np.float32))
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("sentence_transformers") is not None,
-    reason="sentence-transformers is installed (the extra)",
-)
-def test_missing_extra_names_the_fix() -> None:
-    with pytest.raises(RuntimeError, match="uv sync --extra rerank"):
-        make_embedder(RAGSettings(embedder="sentence-transformers"))
+def test_chunks_are_counted_in_the_embedders_tokens() -> None:
+    wordllama = token_counter(RAGSettings())
+    assert wordllama("zebrafish") > count_words("zebrafish")
+    assert token_counter(RAGSettings(embedder="openai")) is count_words

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from pydantic import SecretStr
 
+from {{ cookiecutter.package_name }}.embeddings import WordLlamaEmbedder
 from {{ cookiecutter.package_name }}.rag import pg_store
 from {{ cookiecutter.package_name }}.rag.chunking import Chunk
 from {{ cookiecutter.package_name }}.rag.documents import Document, make_document
-from {{ cookiecutter.package_name }}.rag.embeddings import WordLlamaEmbedder
 from {{ cookiecutter.package_name }}.rag.pg_bm25 import PostingList, bm25_ranking
 from {{ cookiecutter.package_name }}.rag.pipeline import RAGPaths, open_store
 from {{ cookiecutter.package_name }}.rag.settings import RAGSettings

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from prometheus_client import REGISTRY
 
+from {{ cookiecutter.package_name }}.embeddings import WordLlamaEmbedder
 from {{ cookiecutter.package_name }}.rag.context import assemble_context
-from {{ cookiecutter.package_name }}.rag.embeddings import WordLlamaEmbedder
 from {{ cookiecutter.package_name }}.rag.live import LiveApiContext
 from {{ cookiecutter.package_name }}.rag.ranking import mmr, recency_boost, rrf
 from {{ cookiecutter.package_name }}.rag.retrieval import Retriever

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from {{ cookiecutter.package_name }}.embeddings import WordLlamaEmbedder
 from {{ cookiecutter.package_name }}.rag import lance_store, pg_store
 from {{ cookiecutter.package_name }}.rag.documents import Document, make_document
-from {{ cookiecutter.package_name }}.rag.embeddings import WordLlamaEmbedder
 from {{ cookiecutter.package_name }}.rag.retrieval import Retriever
 from {{ cookiecutter.package_name }}.rag.store import (
     EmbedderMismatchError,

@@ -1,86 +1,32 @@
 """Long-term episodic memory: every finished run stored with an embedding, similar ones recalled.
 
 The planner is offered the runs most similar to a new task (cosine similarity of embeddings), with
-their outcome, so it can reuse what worked and avoid what failed. Embeddings come from the LLM
-pillar's embedder when it has one (``llm/embeddings.py``), else from :class:`HashingEmbedder`, a
-deterministic offline bag-of-words embedding. Vectors are kept in memory as one normalised matrix;
-a query is one matrix-vector product (about a millisecond for 10k episodes).
+their outcome, so it can reuse what worked and avoid what failed. Embeddings come from the shared
+:mod:`..embeddings` package: the embedder the LLM pillar's settings name (``auto``), or
+:class:`~..embeddings.HashingEmbedder`, a deterministic offline bag-of-words embedding
+(``hashing``). Vectors are kept in memory as one normalised matrix; a query is one matrix-vector
+product (about a millisecond for 10k episodes).
 """
 
 from __future__ import annotations
 
-import itertools
-import re
 import threading
-import zlib
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 import numpy as np
-import numpy.typing as npt
 import structlog
 
-from ..core.pillars import pillar_module
+from ..embeddings import Embedder, HashingEmbedder, Vectors, normalise
+from ..llm import get_embedder
 from .store import RunStore
 
 log = structlog.get_logger(__name__)
-_WORD = re.compile(r"[a-z0-9]+")
-Matrix = npt.NDArray[np.float32]
-
-
-class Embedder(Protocol):
-    """Anything that turns texts into one vector each (the LLM pillar's interface)."""
-
-    @property
-    def name(self) -> str:
-        """Identifies the embedding space (vectors of different names never mix)."""
-        ...
-
-    @property
-    def dim(self) -> int:
-        """Vector length."""
-        ...
-
-    def embed(self, texts: list[str]) -> Any:
-        """One row per text."""
-        ...
-
-
-@dataclass(frozen=True)
-class HashingEmbedder:
-    """Words and word pairs hashed into ``dim`` signed buckets: offline, fast, deterministic."""
-
-    dim: int = 256
-
-    @property
-    def name(self) -> str:
-        """Identifies the embedding space."""
-        return f"hashing-{self.dim}"
-
-    def embed(self, texts: list[str]) -> Matrix:
-        """L2-normalised rows, one per text."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            words = _WORD.findall(text.lower())
-            for feature in words + [a + " " + b for a, b in itertools.pairwise(words)]:
-                code = zlib.crc32(feature.encode())
-                out[row, code % self.dim] += 1.0 if code & 0x80000000 else -1.0
-        return normalise(out)
-
-
-def normalise(matrix: Matrix) -> Matrix:
-    """Rows scaled to unit length (zero rows stay zero)."""
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return (matrix / np.where(norms == 0, 1.0, norms)).astype(np.float32)
 
 
 def default_embedder(kind: str = "auto") -> Embedder:
-    """The LLM pillar's embedder (``auto``, when it has one), else :class:`HashingEmbedder`."""
-    module = pillar_module("llm", "embeddings") if kind == "auto" else None
-    factory = getattr(module, "get_embedder", None)
-    if callable(factory):
-        embedder: Embedder = factory()
-        return embedder
+    """The embedder of the LLM pillar's settings (``auto``), else :class:`HashingEmbedder`."""
+    if kind == "auto":
+        return get_embedder()
     return HashingEmbedder()
 
 
@@ -102,7 +48,7 @@ class EpisodicMemory:
         self._last_id = 0
         self._lock = threading.Lock()  # background runs share one memory
         self._texts: list[tuple[str, str]] = []
-        self._matrix: Matrix = np.zeros((0, embedder.dim), dtype=np.float32)
+        self._matrix: Vectors = np.zeros((0, embedder.dimension), dtype=np.float32)
 
     def add(self, run_id: str, text: str, outcome: str) -> None:
         """Remember one finished run."""
@@ -148,7 +94,7 @@ class EpisodicMemory:
             Episode(text=text, outcome=outcome, score=score) for (text, outcome), score in found
         ]
 
-    def _embed(self, texts: list[str]) -> Matrix:
+    def _embed(self, texts: list[str]) -> Vectors:
         return normalise(np.asarray(self.embedder.embed(texts), dtype=np.float32))
 
     def _refresh(self) -> None:

@@ -26,10 +26,11 @@ from pydantic_ai.toolsets import AbstractToolset
 from pydantic_ai.usage import RunUsage, UsageLimits
 
 from ..core.settings import get_settings
+from ..embeddings import Embedder
 from ..monitoring.metrics import counter, histogram
 from ..monitoring.tracing import get_tracer
 from .costs import turn_usage
-from .episodes import Embedder, EpisodicMemory, default_embedder
+from .episodes import EpisodicMemory, default_embedder
 from .guard import Approver, GuardedToolset, RoleDeps, RunGuard, RunStoppedError, approver_for
 from .mcp_client import MCPToolset, connect_mcp
 from .memory import NotesMemory

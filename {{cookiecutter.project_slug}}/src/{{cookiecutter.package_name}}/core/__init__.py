@@ -4,6 +4,7 @@ Everything imports from here; core imports nothing of the project above it. Pill
 convention (:mod:`.pillars`) and bridges fill the pillars' typed :mod:`.extensions`.
 """
 
+from .caching import cache_key
 from .extensions import ExtensionPoint, load_bridges
 from .logging import configure_logging, get_logger
 from .pillars import PILLAR_NAMES, installed_pillars, pillar_module
@@ -14,6 +15,7 @@ __all__ = [
     "CoreSettings",
     "Environment",
     "ExtensionPoint",
+    "cache_key",
     "configure_logging",
     "get_logger",
     "get_settings",

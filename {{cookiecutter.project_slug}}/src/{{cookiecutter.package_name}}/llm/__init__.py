@@ -3,8 +3,9 @@
 Public interface (the serving, RAG and agents pillars use it): :class:`LLMClient` (``run``,
 ``run_sync``, ``stream``) returning :class:`LLMResult` with :class:`TokenUsage`;
 :func:`grounded_answer` with :class:`Passage` and :class:`GroundedAnswer`; :class:`PromptRegistry`;
-:class:`ToolRegistry`; :func:`get_embedder`; :class:`FakeOpenAIServer`. Names are imported on first
-use: pydantic-ai takes seconds to import and CLI commands that call no model should not pay for it.
+:class:`ToolRegistry`; :func:`get_embedder` (the shared embeddings, configured by the ``llm``
+settings); :class:`FakeOpenAIServer`. Names are imported on first use: pydantic-ai takes seconds to
+import and CLI commands that call no model should not pay for it.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
         build_model,
         model_settings,
     )
-    from .embeddings import Embedder, get_embedder
     from .grounding import GroundedAnswer, Passage, grounded_answer
+    from .models import get_embedder
     from .prompts import PromptRegistry, RenderedPrompt
     from .tools import ToolRegistry, default_tools
     from .usage import price
@@ -40,8 +41,7 @@ _LAZY = {
     "TokenUsage": "client",
     "build_model": "client",
     "model_settings": "client",
-    "Embedder": "embeddings",
-    "get_embedder": "embeddings",
+    "get_embedder": "models",
     "GroundedAnswer": "grounding",
     "Passage": "grounding",
     "grounded_answer": "grounding",
@@ -55,7 +55,6 @@ _LAZY = {
 
 __all__ = [
     "BudgetExceededError",
-    "Embedder",
     "FakeOpenAIServer",
     "GroundedAnswer",
     "LLMClient",

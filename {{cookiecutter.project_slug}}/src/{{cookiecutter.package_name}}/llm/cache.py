@@ -1,14 +1,14 @@
 """A response cache on disk for deterministic calls (SQLite: one file, safe across processes).
 
-The key is a hash of the model, the messages (prompt, instructions, output schema) and the request
-parameters, so any change to one of them is a miss. Entries older than the TTL are misses; past
-``max_entries`` the oldest are deleted. Only calls at temperature 0 are cached by the client:
-caching a sampled answer would hide the sampling.
+The key (:func:`~..core.caching.cache_key`, shared with the serving cache) is a hash of the model,
+the messages (prompt, instructions, output schema) and the request parameters, so any change to
+one of them is a miss. Entries older than the TTL are misses; past ``max_entries`` the oldest are
+deleted. Only calls at temperature 0 are cached by the client: caching a sampled answer would
+hide the sampling.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
@@ -17,12 +17,6 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, created REAL, value TEXT)"
-
-
-def cache_key(**parts: Any) -> str:
-    """A stable SHA-256 of ``parts`` (JSON with sorted keys; non-JSON values through ``str``)."""
-    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class ResponseCache:

@@ -24,8 +24,9 @@ from pydantic_ai.settings import ModelSettings
 from pydantic_ai.toolsets import AbstractToolset
 from pydantic_ai.usage import RunUsage
 
+from ..core import cache_key
 from ..core.settings import get_settings
-from .cache import ResponseCache, cache_key
+from .cache import ResponseCache
 from .messages import Prompt, PromptParts, split_prompt
 from .models import build_model, model_settings
 from .result import LLMResult, StructuredOutputError, jsonable, sync_loop
@@ -263,13 +264,15 @@ class LLMClient:
             return None
         schema = TypeAdapter(output_type).json_schema()
         return cache_key(
-            model=self.resolved_model.model_name,
-            system=self.resolved_model.system,
-            prompt=parts.user_prompt,
-            instructions=parts.instructions,
-            turns=parts.turns,
-            schema=schema,
-            settings=dict(self.model_settings),
+            {
+                "model": self.resolved_model.model_name,
+                "system": self.resolved_model.system,
+                "prompt": parts.user_prompt,
+                "instructions": parts.instructions,
+                "turns": parts.turns,
+                "schema": schema,
+                "settings": dict(self.model_settings),
+            }
         )
 
     def _result(

@@ -20,9 +20,9 @@ import yaml
 from pydantic import BaseModel, Field
 
 from ..core.settings import get_settings
+from ..embeddings import Embedder
 from . import tasks
 from .client import LLMClient
-from .embeddings import Embedder
 from .evaluators import EvalContext, Score, evaluate
 from .grounding import Passage, grounded_answer
 from .settings import LLMSettings
@@ -209,8 +209,7 @@ def run_all(
 
     Returns the summary lines, whether every gate passed, and the JSON report's path.
     """
-    from .embeddings import get_embedder  # noqa: PLC0415
-    from .models import build_model  # noqa: PLC0415
+    from .models import build_model, get_embedder  # noqa: PLC0415
     from .replay import RecordingModel, load_recording, replay_model, save_recording  # noqa: PLC0415
 
     replay_path = folder / REPLAY_FILE

@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ..embeddings import Embedder, cosine
 from .client import LLMClient
-from .embeddings import Embedder, cosine
 from .grounding import GroundedAnswer, Passage, check_citations
 from .tasks import default_registry
 

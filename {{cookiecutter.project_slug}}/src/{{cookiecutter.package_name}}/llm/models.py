@@ -7,6 +7,9 @@
   ``groq:llama-3.3-70b-versatile``) is used as is, whatever ``provider`` says.
 * ``fallback_models``: a :class:`~pydantic_ai.models.fallback.FallbackModel` tries them in order
   when a request fails (after the SDK's own retries on 429/5xx, which honour ``Retry-After``).
+
+:func:`get_embedder` does the same for the ``embedder`` settings, through the shared
+:mod:`..embeddings` package (``openai`` reaches the same endpoint, key and limits as the model).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from pydantic_ai.providers import Provider, infer_provider_class
 from pydantic_ai.providers.openai import OpenAIProvider
 from pydantic_ai.settings import ModelSettings
 
+from ..core.settings import get_settings
+from ..embeddings import Embedder, build_embedder
 from .settings import LLMSettings
 
 # pydantic-ai's prefix of each provider with no endpoint of its own.
@@ -90,4 +95,24 @@ def model_settings(settings: LLMSettings) -> ModelSettings:
         max_retries=settings.max_retries,
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
+    )
+
+
+def get_embedder(settings: LLMSettings | None = None) -> Embedder:
+    """The embedder ``settings.embedder`` names (default: the project's ``llm`` settings).
+
+    Raises:
+        EmbedderNotInstalledError: ``sentence-transformers`` without its extra (the message says
+            how to add it).
+    """
+    if settings is None:
+        settings = get_settings().section("llm", LLMSettings)
+    return build_embedder(
+        settings.embedder,
+        dimension=settings.embedding_dim,
+        model=settings.embedding_model,
+        base_url=settings.endpoint,
+        api_key=settings.api_key.get_secret_value(),
+        timeout_seconds=settings.timeout_seconds,
+        max_retries=settings.max_retries,
     )

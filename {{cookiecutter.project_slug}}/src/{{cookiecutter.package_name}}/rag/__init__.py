@@ -11,10 +11,9 @@ from .api import answer, retriever, search
 from .chunking import Chunk, Section, chunk_document, chunk_documents, split_sections
 from .context import Context
 from .documents import Document, load_documents, make_document
-from .embeddings import Embedder, WordLlamaEmbedder, make_embedder
 from .indexer import IndexReport, index_documents
 from .live import COMPLETER, TextCompleter
-from .retrieval import Hit, Retriever
+from .retrieval import Hit, Retriever, make_embedder
 from .settings import RAGSettings
 from .store import EmbedderMismatchError, Filters, IndexMeta, IndexNotFoundError, VectorStore
 
@@ -25,7 +24,6 @@ __all__ = [
     "Citation",
     "Context",
     "Document",
-    "Embedder",
     "EmbedderMismatchError",
     "Filters",
     "GroundedDraft",
@@ -40,7 +38,6 @@ __all__ = [
     "Section",
     "TextCompleter",
     "VectorStore",
-    "WordLlamaEmbedder",
     "answer",
     "chunk_document",
     "chunk_documents",

@@ -19,8 +19,8 @@ from pydantic import BaseModel
 
 from ..core.extensions import ExtensionPoint
 from ..core.logging import get_logger
+from ..embeddings import Embedder
 from .context import Context
-from .embeddings import Embedder
 
 log = get_logger(__name__)
 

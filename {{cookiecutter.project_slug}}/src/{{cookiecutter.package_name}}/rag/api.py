@@ -10,8 +10,8 @@ from functools import lru_cache
 
 from ..core.settings import get_settings
 from .answer import Citation, RagAnswer, answer_from_context
+from .chunking import token_counter
 from .context import assemble_context
-from .embeddings import token_counter
 from .pipeline import make_retriever, resolve_paths
 from .retrieval import Hit, Retriever
 from .store import Filters

@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Protocol, runtime_checkable
 
+from ..embeddings import wordllama_token_counter
 from .documents import Document
+from .settings import RAGSettings
 
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -103,6 +105,13 @@ def count_tokens(counter: TokenCounter, texts: Sequence[str]) -> list[int]:
 def count_words(text: str) -> int:
     """Whitespace-separated words: a model-free token counter (for tests and previews)."""
     return sum(1 for _ in _WORD.finditer(text))
+
+
+def token_counter(settings: RAGSettings) -> TokenCounter:
+    """How chunk sizes are counted: wordllama's tokenizer (word count for other embedders)."""
+    if settings.embedder == "wordllama":
+        return wordllama_token_counter()
+    return count_words
 
 
 def split_sections(markdown: str) -> list[Section]:

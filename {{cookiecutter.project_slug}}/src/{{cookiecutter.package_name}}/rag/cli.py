@@ -10,6 +10,7 @@ from typing import Annotated, NoReturn, cast, get_args
 import typer
 from rich.progress import Progress
 
+from ..embeddings import EmbedderNotInstalledError
 from .api import answer as answer_question
 from .api import retriever as current_retriever
 from .evaluation import Metrics, evaluate, load_questions
@@ -26,7 +27,7 @@ DEMO_QUESTIONS = (
     "How quickly must the on-call engineer acknowledge a page?",
     "Which expenses need approval from the finance team?",
 )
-_ERRORS = (FileNotFoundError, ValueError, FetchError, RuntimeError)
+_ERRORS = (FileNotFoundError, ValueError, FetchError, RuntimeError, EmbedderNotInstalledError)
 
 
 def _fail(error: Exception) -> NoReturn:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from .embeddings import Vectors
+from ..embeddings import Vectors
 
 Positions = npt.NDArray[np.intp]
 Mask = npt.NDArray[np.bool_]

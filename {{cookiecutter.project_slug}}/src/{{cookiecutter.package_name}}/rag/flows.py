@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 from prefect import flow, task, unmapped
 
-from .chunking import Chunk
+from ..embeddings import Vectors
+from .chunking import Chunk, token_counter
 from .documents import Document
-from .embeddings import Vectors, make_embedder, token_counter
 from .indexer import IndexReport, Plan, apply_update, chunk_changed, chunking_key, plan_update
 from .pipeline import load_sources, open_store, resolve_paths
+from .retrieval import make_embedder
 from .settings import RAGSettings
 
 EMBED_BATCH = 2048

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from ..embeddings import Embedder, Vectors
 from .chunking import Chunk, TokenCounter, chunk_documents
 from .documents import Document
-from .embeddings import Embedder, Vectors
 from .store import IndexMeta, IndexUpdate, VectorStore
 
 EmbedFunction = Callable[[Sequence[str]], Vectors]

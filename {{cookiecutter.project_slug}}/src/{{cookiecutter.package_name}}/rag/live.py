@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from ..core.extensions import ExtensionPoint
 from ..core.logging import get_logger
+from ..embeddings import Embedder
 from .apis import load_api
 from .chunking import TokenCounter, chunk_documents
-from .embeddings import Embedder
 from .retrieval import QueryRewriter
 from .settings import ApiSource, RAGSettings
 from .store import Candidate

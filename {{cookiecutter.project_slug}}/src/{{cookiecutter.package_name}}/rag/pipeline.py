@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..core.logging import get_logger
 from ..core.settings import get_settings
+from ..embeddings import Embedder, Vectors
 from ..monitoring.metrics import counter, gauge, histogram
 from .apis import load_api
+from .chunking import token_counter
 from .documents import Document, load_documents
-from .embeddings import Embedder, embed_batches_default, make_embedder, token_counter
 from .indexer import EmbedFunction, IndexReport, index_documents
 from .lance_store import LanceStore
 from .live import LiveApiContext, model_rewriter
-from .retrieval import Retriever, cross_encoder_reranker
+from .retrieval import Retriever, cross_encoder_reranker, make_embedder
 from .settings import RAGSettings
 from .store import VectorStore
 from .web import Fetcher, load_web_pages
@@ -77,6 +80,22 @@ def load_sources(
         for source in settings.api_sources:
             documents += load_api(fetcher, source)
     return documents
+
+
+def embed_batches_default(
+    embedder: Embedder, progress: Callable[[int, int], None] | None = None, batch_size: int = 512
+) -> Callable[[Sequence[str]], Vectors]:
+    """An embed function working in batches and reporting ``progress(done, total)``."""
+
+    def embed(texts: Sequence[str]) -> Vectors:
+        parts = [np.zeros((0, embedder.dimension), dtype=np.float32)]
+        for start in range(0, len(texts), batch_size):
+            parts.append(embedder.embed(texts[start : start + batch_size]))
+            if progress is not None:
+                progress(min(start + batch_size, len(texts)), len(texts))
+        return np.concatenate(parts)
+
+    return embed
 
 
 def index_sources(

@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
+from ..embeddings import Embedder, build_embedder
 from ..monitoring.metrics import counter, gauge, histogram
 from ..monitoring.tracing import get_tracer
-from .embeddings import Embedder
 from .ranking import mmr, recency_boost, rrf
 from .settings import RAGSettings, SearchMode
 from .store import (
@@ -209,6 +209,23 @@ class Retriever:
         vector = self.embedder.embed([query])[0]
         candidates = self.store.vector_search(vector, k or self.settings.top_k)
         return [to_hit(candidate) for candidate in candidates]
+
+
+def make_embedder(settings: RAGSettings) -> Embedder:
+    """The shared embedder ``settings.embedder`` names, with the ``rag`` settings' options.
+
+    Raises:
+        EmbedderNotInstalledError: ``sentence-transformers`` without its extra (the message says
+            how to add it).
+    """
+    return build_embedder(
+        settings.embedder,
+        dimension=settings.embedding_dim,
+        model=settings.embedding_model,
+        base_url=settings.embedding_base_url,
+        api_key=settings.embedding_api_key.get_secret_value(),
+        batch_size=settings.embed_batch_size,
+    )
 
 
 def cross_encoder_reranker(model: str = "cross-encoder/ms-marco-MiniLM-L-6-v2") -> Reranker:

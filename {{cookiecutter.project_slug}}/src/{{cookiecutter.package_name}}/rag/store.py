@@ -15,9 +15,9 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+from ..embeddings import Embedder, Vectors
 from .chunking import Chunk, section_path
 from .documents import Document
-from .embeddings import Embedder, Vectors
 
 FILTER_KEYS = ("source", "document_id", "kind", "title")
 Filters = Mapping[str, str | Sequence[str]]

@@ -1,26 +1,18 @@
 """A small in-process answer cache: identical deterministic requests are answered once.
 
-Keys are SHA-256 digests of the canonical JSON of a request; entries expire after ``ttl_s`` and
-the least recently used entry goes first when ``max_entries`` is reached.
+Keys are :func:`~..core.caching.cache_key` digests of a request; entries expire after ``ttl_s``
+and the least recently used entry goes first when ``max_entries`` is reached.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 ValueT = TypeVar("ValueT")
-
-
-def cache_key(payload: Any) -> str:
-    """A stable digest of a JSON-able payload (key order does not matter)."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 class TTLCache(Generic[ValueT]):  # noqa: UP046, RUF100 (PEP 695 needs Python 3.12)

@@ -28,13 +28,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from ...core import cache_key
 from ...core.logging import get_logger
 from ...core.settings import get_settings
 from ...llm import BudgetExceededError, LLMClient, LLMSettings, TokenUsage
 from ...monitoring.metrics import counter
 from ...monitoring.tracing import get_tracer
 from ..adapters import Contribution
-from ..cache import TTLCache, cache_key
+from ..cache import TTLCache
 from ..settings import ServingSettings
 
 _log = get_logger("serving.llm")

@@ -1,0 +1,52 @@
+"""The embedder protocol and the vector helpers every backend and caller shares."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into fixed-size, L2-normalised float32 vectors (a dot product is a cosine)."""
+
+    @property
+    def name(self) -> str:
+        """Model and configuration; two embedders share a name only if their vectors are comparable.
+
+        Stores record it next to the vectors (the RAG index, the agents' episodes) and refuse or
+        skip vectors of another name.
+        """
+        ...
+
+    @property
+    def dimension(self) -> int:
+        """Length of every vector."""
+        ...
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Embed ``texts``: an array of shape ``(len(texts), dimension)``."""
+        ...
+
+
+def normalise(vectors: npt.ArrayLike) -> Vectors:
+    """Rows scaled to unit length (zero rows stay zero), as float32."""
+    array = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(array, axis=1, keepdims=True)
+    return (array / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+
+def empty(dimension: int) -> Vectors:
+    """No vectors: shape ``(0, dimension)``."""
+    return np.zeros((0, dimension), dtype=np.float32)
+
+
+def cosine(a: Sequence[str], b: Sequence[str], embedder: Embedder) -> list[float]:
+    """Pairwise cosine similarity of ``a[i]`` and ``b[i]``."""
+    left, right = embedder.embed(a), embedder.embed(b)
+    return [float(x) for x in np.sum(left * right, axis=1)]
