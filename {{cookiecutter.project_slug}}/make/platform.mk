@@ -126,5 +126,5 @@ bento:  ## Build the Bento and export it to dist/ (attached to releases)
 {%- if cookiecutter.use_ml %}
 
 drift:  ## Drift check: recent predictions vs the training reference (report in artifacts/drift)
-	$(UV) run python -m {{ cookiecutter.package_name }}.ml.drift
+	$(CLI) ml drift
 {%- endif %}

@@ -18,12 +18,12 @@ import pytest
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
-from {{ cookiecutter.package_name }}.agents.memory import NotesMemory
-from {{ cookiecutter.package_name }}.agents.runner import AgentRunner
-from {{ cookiecutter.package_name }}.agents.scripted_roles import scripted_roles
+from {{ cookiecutter.package_name }}.agents._memory import NotesMemory
+from {{ cookiecutter.package_name }}.agents._runner import AgentRunner
+from {{ cookiecutter.package_name }}.agents._store import RunStore
+from {{ cookiecutter.package_name }}.agents._tools import AgentDeps
 from {{ cookiecutter.package_name }}.agents.settings import AgentsSettings
-from {{ cookiecutter.package_name }}.agents.store import RunStore
-from {{ cookiecutter.package_name }}.agents.tools import AgentDeps
+from {{ cookiecutter.package_name }}.agents.testing.scripted_roles import scripted_roles
 from {{ cookiecutter.package_name }}.embeddings import HashingEmbedder
 
 from ..llm.conftest import block_model_requests, fake_server  # noqa: F401 (shared fixtures)

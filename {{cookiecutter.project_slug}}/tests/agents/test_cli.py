@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.agents.cli import app, demo
-from {{ cookiecutter.package_name }}.agents.scripted import plan
+from {{ cookiecutter.package_name }}.agents.testing.scripted import plan
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 
 runner = CliRunner()
@@ -98,8 +98,8 @@ def test_demo_runs_the_workflow(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_queued_approvals_are_listed_and_decided() -> None:
-    from {{ cookiecutter.package_name }}.agents.runner import agents_settings, default_store  # noqa: PLC0415
-    from {{ cookiecutter.package_name }}.agents.schemas import RunState  # noqa: PLC0415
+    from {{ cookiecutter.package_name }}.agents._runner import agents_settings, default_store  # noqa: PLC0415
+    from {{ cookiecutter.package_name }}.agents._schemas import RunState  # noqa: PLC0415
 
     store = default_store(agents_settings())
     store.create_run(RunState(run_id="r1", task="t"))

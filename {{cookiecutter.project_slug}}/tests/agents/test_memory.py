@@ -15,13 +15,13 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import AgentInfo
 
-from {{ cookiecutter.package_name }}.agents.episodes import EpisodicMemory
-from {{ cookiecutter.package_name }}.agents.history import TRIMMED
-from {{ cookiecutter.package_name }}.agents.memory import ShortTermMemory, estimate_tokens
-from {{ cookiecutter.package_name }}.agents.schemas import Critique, Plan, RunState, StepResult
+from {{ cookiecutter.package_name }}.agents._episodes import EpisodicMemory
+from {{ cookiecutter.package_name }}.agents._history import TRIMMED
+from {{ cookiecutter.package_name }}.agents._memory import ShortTermMemory, estimate_tokens
+from {{ cookiecutter.package_name }}.agents._schemas import Critique, Plan, RunState, StepResult
+from {{ cookiecutter.package_name }}.agents._store import RunStore
+from {{ cookiecutter.package_name }}.agents._workflow import advance, next_turn
 from {{ cookiecutter.package_name }}.agents.settings import DEFAULT_ROLE_TOOLS, AgentsSettings
-from {{ cookiecutter.package_name }}.agents.store import RunStore
-from {{ cookiecutter.package_name }}.agents.workflow import advance, next_turn
 from {{ cookiecutter.package_name }}.embeddings import HashingEmbedder, Vectors
 
 from .conftest import RunnerFactory, Script, respond
@@ -153,7 +153,7 @@ class BrokenEmbedder(HashingEmbedder):
 
 
 def test_a_failing_embedder_costs_the_memories_not_the_run(store: RunStore) -> None:
-    from {{ cookiecutter.package_name }}.agents.runner import AgentRunner  # noqa: PLC0415
+    from {{ cookiecutter.package_name }}.agents._runner import AgentRunner  # noqa: PLC0415
 
     runner = AgentRunner(
         AgentsSettings(), models=Script().models(), store=store, embedder=BrokenEmbedder()

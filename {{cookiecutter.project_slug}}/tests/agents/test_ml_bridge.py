@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from {{ cookiecutter.package_name }} import agents, ml
-from {{ cookiecutter.package_name }}.agents.toolbox import build_toolset
+from {{ cookiecutter.package_name }}.agents._toolbox import build_toolset
 from {{ cookiecutter.package_name }}.bridges import agents_ml
 
 from .conftest import RunnerFactory

@@ -17,7 +17,7 @@ from pydantic_ai.messages import (
 from pydantic_ai.models.function import AgentInfo
 
 from {{ cookiecutter.package_name }} import agents, rag
-from {{ cookiecutter.package_name }}.agents.toolbox import build_toolset
+from {{ cookiecutter.package_name }}.agents._toolbox import build_toolset
 from {{ cookiecutter.package_name }}.bridges import agents_rag
 
 from .conftest import RunnerFactory, Script, respond

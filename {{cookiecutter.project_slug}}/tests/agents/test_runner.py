@@ -15,7 +15,7 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import AgentInfo
 
-from {{ cookiecutter.package_name }}.agents.schemas import Plan, StepRecord
+from {{ cookiecutter.package_name }}.agents._schemas import Plan, StepRecord
 from {{ cookiecutter.package_name }}.agents.settings import DEFAULT_ROLE_TOOLS
 
 from .conftest import RunnerFactory, Script, respond
@@ -178,7 +178,7 @@ def test_invalid_plan_is_sent_back_with_the_error(make_runner: RunnerFactory) ->
 
 
 def test_registry_offers_pillar_tools_exactly_when_the_pillar_is_installed() -> None:
-    from {{ cookiecutter.package_name }}.agents.toolbox import build_toolset  # noqa: PLC0415
+    from {{ cookiecutter.package_name }}.agents._toolbox import build_toolset  # noqa: PLC0415
     from {{ cookiecutter.package_name }}.core.pillars import installed_pillars  # noqa: PLC0415
 
     names = set(build_toolset().tools)

@@ -13,9 +13,9 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo
 from structlog.testing import capture_logs
 
-from {{ cookiecutter.package_name }}.agents.memory import NotesMemory
-from {{ cookiecutter.package_name }}.agents.runner import AgentRunner
-from {{ cookiecutter.package_name }}.agents.runs import (
+from {{ cookiecutter.package_name }}.agents._memory import NotesMemory
+from {{ cookiecutter.package_name }}.agents._runner import AgentRunner
+from {{ cookiecutter.package_name }}.agents._runs import (
     approvals,
     decide,
     get_run,
@@ -23,11 +23,11 @@ from {{ cookiecutter.package_name }}.agents.runs import (
     start_run,
     wait,
 )
+from {{ cookiecutter.package_name }}.agents._store import RunNotFoundError, RunStore
 from {{ cookiecutter.package_name }}.agents.settings import AgentsSettings
-from {{ cookiecutter.package_name }}.agents.store import RunNotFoundError, RunStore
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
 from {{ cookiecutter.package_name }}.llm import FakeOpenAIServer
-from {{ cookiecutter.package_name }}.llm.fake_server import Scripted
+from {{ cookiecutter.package_name }}.llm.testing.fake_server import Scripted
 from {{ cookiecutter.package_name }}.monitoring.settings import MonitoringSettings
 from {{ cookiecutter.package_name }}.monitoring.tracing import setup_tracing, shutdown_tracing
 

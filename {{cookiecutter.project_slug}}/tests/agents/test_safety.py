@@ -15,9 +15,9 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import AgentInfo
 
-from {{ cookiecutter.package_name }}.agents.guard import ToolRequest, as_data
-from {{ cookiecutter.package_name }}.agents.memory import NotesMemory
-from {{ cookiecutter.package_name }}.agents.roles import instructions
+from {{ cookiecutter.package_name }}.agents._guard import ToolRequest, as_data
+from {{ cookiecutter.package_name }}.agents._memory import NotesMemory
+from {{ cookiecutter.package_name }}.agents._roles import instructions
 from {{ cookiecutter.package_name }}.agents.settings import DEFAULT_ROLE_TOOLS
 
 from .conftest import RunnerFactory, Script, respond
@@ -188,7 +188,7 @@ def test_resuming_a_finished_run_changes_nothing(make_runner: RunnerFactory) -> 
 
 
 def test_role_prompts_are_versioned_prompt_files() -> None:
-    from {{ cookiecutter.package_name }}.agents.roles import PROMPTS_DIR, _registry  # noqa: PLC0415
+    from {{ cookiecutter.package_name }}.agents._roles import PROMPTS_DIR, _registry  # noqa: PLC0415
 
     assert sorted(p.stem for p in PROMPTS_DIR.glob("*.md")) == [
         "critic",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.agents.agent import usage_limits
+from {{ cookiecutter.package_name }}.agents._agent import usage_limits
 from {{ cookiecutter.package_name }}.agents.settings import AgentsSettings
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, load_settings
 

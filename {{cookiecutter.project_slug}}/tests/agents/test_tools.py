@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from {{ cookiecutter.package_name }}.agents.memory import NotesMemory, keywords
+from {{ cookiecutter.package_name }}.agents._memory import NotesMemory, keywords
 
 
 def test_memory_finds_notes_by_shared_keywords() -> None:

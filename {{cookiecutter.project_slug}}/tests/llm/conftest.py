@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic_ai import models
 
-from {{ cookiecutter.package_name }}.llm.fake_server import FakeOpenAIServer
 from {{ cookiecutter.package_name }}.llm.settings import LLMSettings
+from {{ cookiecutter.package_name }}.llm.testing.fake_server import FakeOpenAIServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 KEY_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from {{ cookiecutter.package_name }}.llm.arithmetic import safe_eval
+from {{ cookiecutter.package_name }}.llm._arithmetic import safe_eval
 
 
 @pytest.mark.parametrize(

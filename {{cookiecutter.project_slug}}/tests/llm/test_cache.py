@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.llm.cache import ResponseCache
+from {{ cookiecutter.package_name }}.llm._cache import ResponseCache
 
 
 def test_entries_expire(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -13,7 +13,7 @@ def test_entries_expire(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     cache.set("k", {"output": "v"})
     assert cache.get("k") == {"output": "v"}
     later = __import__("time").time() + 11
-    monkeypatch.setattr("{{ cookiecutter.package_name }}.llm.cache.time.time", lambda: later)
+    monkeypatch.setattr("{{ cookiecutter.package_name }}.llm._cache.time.time", lambda: later)
     assert cache.get("k") is None
 
 

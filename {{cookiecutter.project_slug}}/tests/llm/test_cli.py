@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
 from {{ cookiecutter.package_name }}.llm.cli import app, demo
-from {{ cookiecutter.package_name }}.llm.fake_server import FakeOpenAIServer
+from {{ cookiecutter.package_name }}.llm.testing.fake_server import FakeOpenAIServer
 
 from .conftest import PROJECT_ROOT
 

@@ -19,8 +19,8 @@ from {{ cookiecutter.package_name }}.llm import (
     StructuredOutputError,
     TokenUsage,
 )
-from {{ cookiecutter.package_name }}.llm.prompts import RenderedPrompt
-from {{ cookiecutter.package_name }}.llm.usage import Budget
+from {{ cookiecutter.package_name }}.llm._prompts import RenderedPrompt
+from {{ cookiecutter.package_name }}.llm._usage import Budget
 from {{ cookiecutter.package_name }}.monitoring.settings import MonitoringSettings
 from {{ cookiecutter.package_name }}.monitoring.tracing import setup_tracing, shutdown_tracing
 

@@ -7,10 +7,10 @@ import pytest
 
 from {{ cookiecutter.package_name }}.embeddings import WordLlamaEmbedder
 from {{ cookiecutter.package_name }}.llm import LLMClient, LLMSettings
-from {{ cookiecutter.package_name }}.llm.evals import load_datasets, run_all, run_dataset
-from {{ cookiecutter.package_name }}.llm.evaluators import EvalContext, evaluate, schema_errors
-from {{ cookiecutter.package_name }}.llm.grounding import GroundedAnswer
-from {{ cookiecutter.package_name }}.llm.replay import load_recording, replay_model, save_recording
+from {{ cookiecutter.package_name }}.llm._evals import load_datasets, run_all, run_dataset
+from {{ cookiecutter.package_name }}.llm._evaluators import EvalContext, evaluate, schema_errors
+from {{ cookiecutter.package_name }}.llm._grounding import GroundedAnswer
+from {{ cookiecutter.package_name }}.llm.testing.replay import load_recording, replay_model, save_recording
 
 from .conftest import PROJECT_ROOT
 

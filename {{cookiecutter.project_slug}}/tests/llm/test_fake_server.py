@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }}.llm.fake_replies import completion, embeddings, stream_chunks
-from {{ cookiecutter.package_name }}.llm.fake_server import FakeOpenAIServer, Scripted, fill_schema, reply
+from {{ cookiecutter.package_name }}.llm.testing.fake_replies import completion, embeddings, stream_chunks
+from {{ cookiecutter.package_name }}.llm.testing.fake_server import FakeOpenAIServer, Scripted, fill_schema, reply
 
 
 def _post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }}.llm.finetune import (
+from {{ cookiecutter.package_name }}.llm._finetune import (
     FinetuneNotInstalledError,
     generate,
     load_adapter,

@@ -8,7 +8,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from {{ cookiecutter.package_name }}.llm import LLMClient, LLMSettings
-from {{ cookiecutter.package_name }}.llm.grounding import (
+from {{ cookiecutter.package_name }}.llm._grounding import (
     NOT_ENOUGH_INFORMATION,
     GroundedAnswer,
     Passage,

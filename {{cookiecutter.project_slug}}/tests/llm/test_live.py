@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from pydantic_ai import models
 
 from {{ cookiecutter.package_name }}.llm import LLMClient, LLMSettings, Passage, grounded_answer
-from {{ cookiecutter.package_name }}.llm.tasks import classify_sentiment, solve_arithmetic
-from {{ cookiecutter.package_name }}.llm.tools import ToolRegistry, calculator_tool
+from {{ cookiecutter.package_name }}.llm._tasks import classify_sentiment, solve_arithmetic
+from {{ cookiecutter.package_name }}.llm._tools import ToolRegistry, calculator_tool
 
 LIVE_KEY = os.environ.get("OPENAI_API_KEY", "")
 LIVE_MODEL = os.environ.get("LLM_LIVE_MODEL", "")

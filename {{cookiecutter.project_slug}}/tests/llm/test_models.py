@@ -8,7 +8,7 @@ from pydantic_ai.exceptions import UserError
 from pydantic_ai.models.fallback import FallbackModel
 from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
 
-from {{ cookiecutter.package_name }}.llm.models import (
+from {{ cookiecutter.package_name }}.llm._models import (
     ProviderNotInstalledError,
     build_model,
     model_settings,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.llm.prompts import PromptError, PromptRegistry, parse_prompt
+from {{ cookiecutter.package_name }}.llm._prompts import PromptError, PromptRegistry, parse_prompt
 
 PROMPT = """---
 name: greet

@@ -9,7 +9,7 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.models.test import TestModel
 
 from {{ cookiecutter.package_name }}.llm import LLMClient
-from {{ cookiecutter.package_name }}.llm.tasks import (
+from {{ cookiecutter.package_name }}.llm._tasks import (
     classify_sentiment,
     explain,
     extract_final_answer,

@@ -10,7 +10,7 @@ import pytest
 from pydantic_ai import ModelRetry, Tool
 
 from {{ cookiecutter.package_name }}.llm import FakeOpenAIServer, LLMSettings
-from {{ cookiecutter.package_name }}.llm.tools import (
+from {{ cookiecutter.package_name }}.llm._tools import (
     ToolRegistry,
     calculate,
     default_tools,

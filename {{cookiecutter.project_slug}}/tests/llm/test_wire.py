@@ -12,7 +12,7 @@ from pydantic_ai.exceptions import ModelAPIError
 
 from {{ cookiecutter.package_name }}.embeddings import OpenAIEmbedder
 from {{ cookiecutter.package_name }}.llm import FakeOpenAIServer, LLMClient, LLMSettings, Scripted, get_embedder
-from {{ cookiecutter.package_name }}.llm.tools import ToolRegistry, calculator_tool
+from {{ cookiecutter.package_name }}.llm._tools import ToolRegistry, calculator_tool
 
 
 class Ticket(BaseModel):

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
-from {{ cookiecutter.package_name }}.ml import ingest, train
+from {{ cookiecutter.package_name }}.ml import _ingest as ingest
+from {{ cookiecutter.package_name }}.ml import _train as train
 from tests.conftest import PROJECT_ROOT
 
 # Before any test module imports prefect/bentoml/mlflow: no writes to ~, no analytics.
@@ -72,7 +73,7 @@ class TrainedRun:
 @pytest.fixture(scope="session")
 def trained_run(prefect_harness: None) -> Iterator[TrainedRun]:
     """Run ``train_flow`` once on the shipped sample, with MLflow tracking on."""
-    from {{ cookiecutter.package_name }}.ml.flows import train_flow  # noqa: PLC0415
+    from {{ cookiecutter.package_name }}.ml._flows import train_flow  # noqa: PLC0415
 
     scratch = Path(tempfile.mkdtemp(prefix="ml-trained-"))
     env = {

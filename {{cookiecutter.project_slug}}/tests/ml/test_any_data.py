@@ -13,9 +13,11 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
-from {{ cookiecutter.package_name }}.ml import ingest, registry, train
-from {{ cookiecutter.package_name }}.ml.flows import run_training
-from {{ cookiecutter.package_name }}.ml.inference import Predictor
+from {{ cookiecutter.package_name }}.ml import _ingest as ingest
+from {{ cookiecutter.package_name }}.ml import _registry as registry
+from {{ cookiecutter.package_name }}.ml import _train as train
+from {{ cookiecutter.package_name }}.ml._flows import run_training
+from {{ cookiecutter.package_name }}.ml._inference import Predictor
 from tests.ml.conftest import SAMPLE_PATH, SCHEMA_PATH
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.ml import data
+from {{ cookiecutter.package_name }}.ml import _data as data
 
 
 def test_text_numbers_become_floats() -> None:

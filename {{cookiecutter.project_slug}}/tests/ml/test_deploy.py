@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from prefect.flows import Flow, load_flow_from_entrypoint
 
-from {{ cookiecutter.package_name }}.ml.deploy import BATCH_PREDICT, RETRAIN, deployments
+from {{ cookiecutter.package_name }}.ml._deploy import BATCH_PREDICT, RETRAIN, deployments
 from {{ cookiecutter.package_name }}.ml.settings import MLSettings
 from tests.conftest import PROJECT_ROOT
 

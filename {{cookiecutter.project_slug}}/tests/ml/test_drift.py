@@ -12,10 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from prometheus_client import REGISTRY
+from typer.testing import CliRunner
 
+from {{ cookiecutter.package_name }}.cli import build_app
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
-from {{ cookiecutter.package_name }}.ml import drift
-from {{ cookiecutter.package_name }}.ml.data import to_number
+from {{ cookiecutter.package_name }}.ml import _drift as drift
+from {{ cookiecutter.package_name }}.ml._data import to_number
 from {{ cookiecutter.package_name }}.monitoring.prediction_log import log_predictions, read_recent
 from {{ cookiecutter.package_name }}.monitoring.settings import MonitoringSettings
 from tests.conftest import PROJECT_ROOT
@@ -206,6 +208,28 @@ def test_main_runs_once(
     drift.main(["--tag", "churn:abc"])
     assert seen == ["churn:abc"]
     assert "drift: ok" in capsys.readouterr().out
+
+
+def test_the_cli_runs_the_check_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str | None] = []
+
+    def fake_flow(tag: str | None = None) -> drift.DriftReport:
+        seen.append(tag)
+        return drift.DriftReport(
+            created_at=datetime.now(UTC),
+            status="drift",
+            reference_rows=1,
+            current_rows=1,
+            psi_threshold=0.2,
+            ks_pvalue_threshold=0.01,
+            drifted=["age"],
+        )
+
+    monkeypatch.setattr(drift, "drift_flow", fake_flow)
+    result = CliRunner().invoke(build_app(), ["ml", "drift", "--tag", "churn:abc"])
+    assert result.exit_code == 0, result.output
+    assert seen == ["churn:abc"]
+    assert "drift: drift; drifted: age" in result.output
 
 
 def test_report_folder_resolves_under_artifacts(tmp_path: Path) -> None:

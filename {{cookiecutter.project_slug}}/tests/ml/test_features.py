@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from {{ cookiecutter.package_name }}.ml.data import ColumnRoles
-from {{ cookiecutter.package_name }}.ml.features import Winsorizer, build_pipeline, build_preprocessor
+from {{ cookiecutter.package_name }}.ml._data import ColumnRoles
+from {{ cookiecutter.package_name }}.ml._features import Winsorizer, build_pipeline, build_preprocessor
 
 ROLES = ColumnRoles(numeric=["x"], categorical=["plan"], ids=["id"])
 

@@ -11,9 +11,10 @@ from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import build_app
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
-from {{ cookiecutter.package_name }}.ml import cli, registry
-from {{ cookiecutter.package_name }}.ml.flows import predict_flow
-from {{ cookiecutter.package_name }}.ml.schema import REASON_COLUMN
+from {{ cookiecutter.package_name }}.ml import _registry as registry
+from {{ cookiecutter.package_name }}.ml import cli
+from {{ cookiecutter.package_name }}.ml._flows import predict_flow
+from {{ cookiecutter.package_name }}.ml._schema import REASON_COLUMN
 from tests.ml.conftest import TrainedRun
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

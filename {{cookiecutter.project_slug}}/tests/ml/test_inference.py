@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
-from {{ cookiecutter.package_name }}.ml.inference import (
+from {{ cookiecutter.package_name }}.ml._inference import (
     ModelNotFoundError,
     Prediction,
     Predictor,
@@ -60,7 +60,7 @@ def test_input_model_has_one_typed_optional_field_per_column(predictor: Predicto
 
 
 def test_odd_column_names_become_fields_with_aliases(predictor: Predictor) -> None:
-    from {{ cookiecutter.package_name }}.ml.inference import _field_name  # noqa: PLC0415
+    from {{ cookiecutter.package_name }}.ml._inference import _field_name  # noqa: PLC0415
 
     assert _field_name("Monthly Charges") == "Monthly_Charges"
     assert _field_name("2nd-plan") == "f_2nd_plan"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.ml import ingest
+from {{ cookiecutter.package_name }}.ml import _ingest as ingest
 
 
 def test_csv_cells_are_read_as_text(tmp_path: Path) -> None:

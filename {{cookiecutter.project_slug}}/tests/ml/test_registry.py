@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.ml import registry
+from {{ cookiecutter.package_name }}.ml import _registry as registry
 
 
 def test_decision_both_ways() -> None:

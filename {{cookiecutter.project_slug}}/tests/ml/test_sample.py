@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from {{ cookiecutter.package_name }}.ml import ingest
-from {{ cookiecutter.package_name }}.ml.sample import generate_churn, write_sample
+from {{ cookiecutter.package_name }}.ml import _ingest as ingest
+from {{ cookiecutter.package_name }}.ml._sample import generate_churn, write_sample
 
 
 def test_same_seed_same_table_other_seed_other_table() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from {{ cookiecutter.package_name }}.ml.scale import task_runner
+from {{ cookiecutter.package_name }}.ml._scale import task_runner
 from {{ cookiecutter.package_name }}.ml.settings import MLSettings
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.ml import data, schema, train
+from {{ cookiecutter.package_name }}.ml import _data as data
+from {{ cookiecutter.package_name }}.ml import _schema as schema
+from {{ cookiecutter.package_name }}.ml import _train as train
 from tests.ml.conftest import SCHEMA_PATH
 
 

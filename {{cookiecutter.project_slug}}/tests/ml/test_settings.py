@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings, load_settings
-from {{ cookiecutter.package_name }}.ml.flows import run_settings
+from {{ cookiecutter.package_name }}.ml._flows import run_settings
 from {{ cookiecutter.package_name }}.ml.settings import SETTINGS, MLSettings
 
 

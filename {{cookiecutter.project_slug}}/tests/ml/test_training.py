@@ -12,9 +12,13 @@ import pandas as pd
 import pytest
 from sklearn.pipeline import Pipeline
 
-from {{ cookiecutter.package_name }}.ml import evaluation, ingest, schema, train, tuning
-from {{ cookiecutter.package_name }}.ml.features import baseline_model, xgboost_model
-from {{ cookiecutter.package_name }}.ml.registry import PIPELINE_FILE, REFERENCE_FILE
+from {{ cookiecutter.package_name }}.ml import _evaluation as evaluation
+from {{ cookiecutter.package_name }}.ml import _ingest as ingest
+from {{ cookiecutter.package_name }}.ml import _schema as schema
+from {{ cookiecutter.package_name }}.ml import _train as train
+from {{ cookiecutter.package_name }}.ml import _tuning as tuning
+from {{ cookiecutter.package_name }}.ml._features import baseline_model, xgboost_model
+from {{ cookiecutter.package_name }}.ml._registry import PIPELINE_FILE, REFERENCE_FILE
 from tests.ml.conftest import SAMPLE_PATH, SCHEMA_PATH
 
 DEFAULTS = {"n_estimators": 100, "max_depth": 3, "learning_rate": 0.1}

@@ -18,14 +18,14 @@ import pytest
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
 from {{ cookiecutter.package_name }}.embeddings import Vectors, WordLlamaEmbedder, wordllama_token_counter
-from {{ cookiecutter.package_name }}.rag.chunking import TokenCounter
-from {{ cookiecutter.package_name }}.rag.documents import Document, load_documents
-from {{ cookiecutter.package_name }}.rag.indexer import IndexReport, index_documents
-from {{ cookiecutter.package_name }}.rag.lance_store import LanceStore
-from {{ cookiecutter.package_name }}.rag.pg_store import PgVectorStore
-from {{ cookiecutter.package_name }}.rag.retrieval import Retriever
+from {{ cookiecutter.package_name }}.rag._chunking import TokenCounter
+from {{ cookiecutter.package_name }}.rag._documents import Document, load_documents
+from {{ cookiecutter.package_name }}.rag._indexer import IndexReport, index_documents
+from {{ cookiecutter.package_name }}.rag._lance_store import LanceStore
+from {{ cookiecutter.package_name }}.rag._pg_store import PgVectorStore
+from {{ cookiecutter.package_name }}.rag._retrieval import Retriever
+from {{ cookiecutter.package_name }}.rag._store import VectorStore
 from {{ cookiecutter.package_name }}.rag.settings import RAGSettings
-from {{ cookiecutter.package_name }}.rag.store import VectorStore
 
 # Before any test imports prefect: a throwaway home, no analytics.
 _SCRATCH = tempfile.mkdtemp(prefix="rag-tests-")

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from {{ cookiecutter.package_name }}.rag.answer import (
+from {{ cookiecutter.package_name }}.rag._answer import (
     EXTRACTIVE_LABEL,
     GroundedDraft,
     answer_from_context,
 )
-from {{ cookiecutter.package_name }}.rag.context import Context, assemble_context
-from {{ cookiecutter.package_name }}.rag.retrieval import Retriever
+from {{ cookiecutter.package_name }}.rag._context import Context, assemble_context
+from {{ cookiecutter.package_name }}.rag._retrieval import Retriever
 
 QUESTION = "How quickly must the on-call engineer acknowledge a page?"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from {{ cookiecutter.package_name }}.rag.chunking import (
+from {{ cookiecutter.package_name }}.rag._chunking import (
     BatchTokenCounter,
     TokenCounter,
     chunk_document,
@@ -12,8 +12,8 @@ from {{ cookiecutter.package_name }}.rag.chunking import (
     split_sections,
     token_windows,
 )
-from {{ cookiecutter.package_name }}.rag.documents import Document, make_document
-from {{ cookiecutter.package_name }}.rag.html import html_to_markdown
+from {{ cookiecutter.package_name }}.rag._documents import Document, make_document
+from {{ cookiecutter.package_name }}.rag._html import html_to_markdown
 
 from .conftest import SETTINGS
 

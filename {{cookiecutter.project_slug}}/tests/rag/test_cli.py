@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import build_app
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
-from {{ cookiecutter.package_name }}.rag import api
+from {{ cookiecutter.package_name }}.rag import _api as api
+from {{ cookiecutter.package_name }}.rag._lance_store import LanceStore
+from {{ cookiecutter.package_name }}.rag._pg_store import PgVectorStore
+from {{ cookiecutter.package_name }}.rag._pipeline import open_store, resolve_paths
 from {{ cookiecutter.package_name }}.rag.cli import demo
-from {{ cookiecutter.package_name }}.rag.lance_store import LanceStore
-from {{ cookiecutter.package_name }}.rag.pg_store import PgVectorStore
-from {{ cookiecutter.package_name }}.rag.pipeline import open_store, resolve_paths
 from {{ cookiecutter.package_name }}.rag.settings import RAGSettings
 
 from .conftest import LocalServer

@@ -12,10 +12,10 @@ import pytest
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 from {{ cookiecutter.package_name }}.embeddings import Vectors
-from {{ cookiecutter.package_name }}.rag import flows
-from {{ cookiecutter.package_name }}.rag.api import search
-from {{ cookiecutter.package_name }}.rag.indexer import IndexReport
-from {{ cookiecutter.package_name }}.rag.pipeline import open_store
+from {{ cookiecutter.package_name }}.rag import _flows as flows
+from {{ cookiecutter.package_name }}.rag._api import search
+from {{ cookiecutter.package_name }}.rag._indexer import IndexReport
+from {{ cookiecutter.package_name }}.rag._pipeline import open_store
 
 from .conftest import SHIPPED_CORPUS
 from .test_flows import no_closed_log_streams  # noqa: F401 - autouse fixture

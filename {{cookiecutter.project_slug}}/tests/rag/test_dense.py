@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }}.embeddings import Vectors, WordLlamaEmbedder, normalise
-from {{ cookiecutter.package_name }}.rag.dense import MemoryVectorIndex, sign_bits
-from {{ cookiecutter.package_name }}.rag.documents import Document, make_document
-from {{ cookiecutter.package_name }}.rag.lance_store import LanceStore
-from {{ cookiecutter.package_name }}.rag.retrieval import Retriever
+from {{ cookiecutter.package_name }}.rag._dense import MemoryVectorIndex, sign_bits
+from {{ cookiecutter.package_name }}.rag._documents import Document, make_document
+from {{ cookiecutter.package_name }}.rag._lance_store import LanceStore
+from {{ cookiecutter.package_name }}.rag._retrieval import Retriever
 
 from .conftest import SETTINGS, index
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.rag.documents import (
+from {{ cookiecutter.package_name }}.rag._documents import (
     content_hash,
     load_documents,
     make_document,

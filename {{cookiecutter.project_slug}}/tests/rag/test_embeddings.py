@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.embeddings import OpenAIEmbedder, WordLlamaEmbedder
-from {{ cookiecutter.package_name }}.rag.chunking import count_words, token_counter
-from {{ cookiecutter.package_name }}.rag.retrieval import make_embedder
+from {{ cookiecutter.package_name }}.rag._chunking import count_words, token_counter
+from {{ cookiecutter.package_name }}.rag._retrieval import make_embedder
 from {{ cookiecutter.package_name }}.rag.settings import RAGSettings
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.rag.evaluation import Target, evaluate, load_questions, score
-from {{ cookiecutter.package_name }}.rag.retrieval import Hit, Retriever
+from {{ cookiecutter.package_name }}.rag._evaluation import Target, evaluate, load_questions, score
+from {{ cookiecutter.package_name }}.rag._retrieval import Hit, Retriever
 
 EVAL_SET = Path(__file__).resolve().parents[2] / "data" / "rag_eval.jsonl"
 

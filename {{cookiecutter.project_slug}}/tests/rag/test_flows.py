@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.rag import flows
-from {{ cookiecutter.package_name }}.rag.api import search
-from {{ cookiecutter.package_name }}.rag.indexer import Plan
+from {{ cookiecutter.package_name }}.rag import _flows as flows
+from {{ cookiecutter.package_name }}.rag._api import search
+from {{ cookiecutter.package_name }}.rag._indexer import Plan
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +23,7 @@ def no_closed_log_streams() -> None:
 
 
 def test_chunk_task_logic_runs_without_prefect() -> None:
-    from {{ cookiecutter.package_name }}.rag.documents import make_document  # noqa: PLC0415
+    from {{ cookiecutter.package_name }}.rag._documents import make_document  # noqa: PLC0415
     from {{ cookiecutter.package_name }}.rag.settings import RAGSettings  # noqa: PLC0415
 
     plan = Plan([make_document("a.md", "# A\n\nSome words.")], [], 0, 1, rebuild=True)

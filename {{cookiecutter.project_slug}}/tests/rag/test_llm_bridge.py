@@ -10,8 +10,8 @@ from pydantic_ai import models
 from {{ cookiecutter.package_name }} import llm, rag
 from {{ cookiecutter.package_name }}.bridges import rag_llm
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
-from {{ cookiecutter.package_name }}.rag.answer import answer_from_context
-from {{ cookiecutter.package_name }}.rag.live import model_rewriter
+from {{ cookiecutter.package_name }}.rag._answer import answer_from_context
+from {{ cookiecutter.package_name }}.rag._live import model_rewriter
 
 QUESTION = "How quickly must the on-call engineer acknowledge a page?"
 HITS = [

@@ -15,13 +15,13 @@ import pytest
 from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.embeddings import WordLlamaEmbedder
-from {{ cookiecutter.package_name }}.rag import pg_store
-from {{ cookiecutter.package_name }}.rag.chunking import Chunk
-from {{ cookiecutter.package_name }}.rag.documents import Document, make_document
-from {{ cookiecutter.package_name }}.rag.pg_bm25 import PostingList, bm25_ranking
-from {{ cookiecutter.package_name }}.rag.pipeline import RAGPaths, open_store
+from {{ cookiecutter.package_name }}.rag import _pg_store as pg_store
+from {{ cookiecutter.package_name }}.rag._chunking import Chunk
+from {{ cookiecutter.package_name }}.rag._documents import Document, make_document
+from {{ cookiecutter.package_name }}.rag._pg_bm25 import PostingList, bm25_ranking
+from {{ cookiecutter.package_name }}.rag._pipeline import RAGPaths, open_store
+from {{ cookiecutter.package_name }}.rag._store import IndexMeta, IndexUpdate, VectorStore
 from {{ cookiecutter.package_name }}.rag.settings import RAGSettings
-from {{ cookiecutter.package_name }}.rag.store import IndexMeta, IndexUpdate, VectorStore
 
 from .conftest import index
 

@@ -21,13 +21,13 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }}.embeddings import SentenceTransformerEmbedder, WordLlamaEmbedder
-from {{ cookiecutter.package_name }}.rag.chunking import count_words
-from {{ cookiecutter.package_name }}.rag.documents import Document
-from {{ cookiecutter.package_name }}.rag.indexer import index_documents
-from {{ cookiecutter.package_name }}.rag.lance_store import LanceStore
-from {{ cookiecutter.package_name }}.rag.retrieval import Retriever, cross_encoder_reranker, make_embedder
+from {{ cookiecutter.package_name }}.rag._chunking import count_words
+from {{ cookiecutter.package_name }}.rag._documents import Document
+from {{ cookiecutter.package_name }}.rag._indexer import index_documents
+from {{ cookiecutter.package_name }}.rag._lance_store import LanceStore
+from {{ cookiecutter.package_name }}.rag._retrieval import Retriever, cross_encoder_reranker, make_embedder
+from {{ cookiecutter.package_name }}.rag._store import Candidate, EmbedderMismatchError
 from {{ cookiecutter.package_name }}.rag.settings import RAGSettings
-from {{ cookiecutter.package_name }}.rag.store import Candidate, EmbedderMismatchError
 
 from .conftest import SHIPPED_CORPUS
 

@@ -11,13 +11,13 @@ import pytest
 from prometheus_client import REGISTRY
 
 from {{ cookiecutter.package_name }}.embeddings import WordLlamaEmbedder
-from {{ cookiecutter.package_name }}.rag.context import assemble_context
-from {{ cookiecutter.package_name }}.rag.live import LiveApiContext
-from {{ cookiecutter.package_name }}.rag.ranking import mmr, recency_boost, rrf
-from {{ cookiecutter.package_name }}.rag.retrieval import Retriever
+from {{ cookiecutter.package_name }}.rag._context import assemble_context
+from {{ cookiecutter.package_name }}.rag._live import LiveApiContext
+from {{ cookiecutter.package_name }}.rag._ranking import mmr, recency_boost, rrf
+from {{ cookiecutter.package_name }}.rag._retrieval import Retriever
+from {{ cookiecutter.package_name }}.rag._store import Candidate
+from {{ cookiecutter.package_name }}.rag._web import Fetcher
 from {{ cookiecutter.package_name }}.rag.settings import ApiSource, RAGSettings
-from {{ cookiecutter.package_name }}.rag.store import Candidate
-from {{ cookiecutter.package_name }}.rag.web import Fetcher
 
 from .conftest import LocalServer
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.embeddings import WordLlamaEmbedder
-from {{ cookiecutter.package_name }}.rag import lance_store, pg_store
-from {{ cookiecutter.package_name }}.rag.documents import Document, make_document
-from {{ cookiecutter.package_name }}.rag.retrieval import Retriever
-from {{ cookiecutter.package_name }}.rag.store import (
+from {{ cookiecutter.package_name }}.rag import _lance_store as lance_store
+from {{ cookiecutter.package_name }}.rag import _pg_store as pg_store
+from {{ cookiecutter.package_name }}.rag._documents import Document, make_document
+from {{ cookiecutter.package_name }}.rag._retrieval import Retriever
+from {{ cookiecutter.package_name }}.rag._store import (
     EmbedderMismatchError,
     IndexNotFoundError,
     VectorStore,

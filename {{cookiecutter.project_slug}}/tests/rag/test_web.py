@@ -9,9 +9,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from {{ cookiecutter.package_name }}.rag.apis import load_api
-from {{ cookiecutter.package_name }}.rag.settings import ApiSource, RAGSettings
-from {{ cookiecutter.package_name }}.rag.web import (
+from {{ cookiecutter.package_name }}.rag._apis import load_api
+from {{ cookiecutter.package_name }}.rag._web import (
     BlockedURLError,
     Fetcher,
     FetchError,
@@ -19,6 +18,7 @@ from {{ cookiecutter.package_name }}.rag.web import (
     fetch_page,
     load_web_pages,
 )
+from {{ cookiecutter.package_name }}.rag.settings import ApiSource, RAGSettings
 
 from .conftest import LocalServer
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
-from {{ cookiecutter.package_name }}.serving.schemas import MAX_TEXT_CHARS
+from {{ cookiecutter.package_name }}.serving._schemas import MAX_TEXT_CHARS
 from {{ cookiecutter.package_name }}.serving.service import asgi_app
 
 from . import routes

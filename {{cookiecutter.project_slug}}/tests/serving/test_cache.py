@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from {{ cookiecutter.package_name }}.serving.cache import TTLCache
+from {{ cookiecutter.package_name }}.serving._cache import TTLCache
 
 
 class FakeClock:

@@ -10,8 +10,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, CoreSettings, get_settings
-from {{ cookiecutter.package_name }}.serving.gateway import GatewayMiddleware
-from {{ cookiecutter.package_name }}.serving.middleware import Receive, Scope, Send, send_json
+from {{ cookiecutter.package_name }}.serving._gateway import GatewayMiddleware
+from {{ cookiecutter.package_name }}.serving._middleware import Receive, Scope, Send, send_json
 from {{ cookiecutter.package_name }}.serving.service import BentoService, cors_options, install
 from {{ cookiecutter.package_name }}.serving.settings import ServingSettings
 

@@ -6,7 +6,7 @@ import sys
 from bentoml.exceptions import InvalidArgument, ServiceUnavailable
 from pydantic import BaseModel, ValidationError
 
-from {{ cookiecutter.package_name }}.serving.logfilter import ClientErrorFilter, is_client_error
+from {{ cookiecutter.package_name }}.serving._logfilter import ClientErrorFilter, is_client_error
 
 
 class Model(BaseModel):

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from starlette.testclient import TestClient
 
-from {{ cookiecutter.package_name }}.serving.middleware import (
+from {{ cookiecutter.package_name }}.serving._middleware import (
     BodySizeLimitMiddleware,
     Receive,
     Scope,

@@ -5,12 +5,12 @@ import asyncio
 import pytest
 from pydantic import SecretStr
 
-from {{ cookiecutter.package_name }}.serving.ratelimit import (
+from {{ cookiecutter.package_name }}.serving._ratelimit import (
     Decision,
     MemoryRateLimiter,
     RedisRateLimiter,
 )
-from {{ cookiecutter.package_name }}.serving.security import KeyRing, is_public, presented_key
+from {{ cookiecutter.package_name }}.serving._security import KeyRing, is_public, presented_key
 
 
 class FakeClock:

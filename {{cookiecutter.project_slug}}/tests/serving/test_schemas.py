@@ -5,7 +5,7 @@ import hashlib
 import pytest
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.serving.schemas import (
+from {{ cookiecutter.package_name }}.serving._schemas import (
     MAX_TEXT_CHARS,
     EchoRequest,
     WordCount,

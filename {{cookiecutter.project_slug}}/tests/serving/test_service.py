@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.core.pillars import installed_pillars
 from {{ cookiecutter.package_name }}.core.settings import get_settings
-from {{ cookiecutter.package_name }}.serving.schemas import EchoRequest, InfoResponse
+from {{ cookiecutter.package_name }}.serving._schemas import EchoRequest, InfoResponse
 from {{ cookiecutter.package_name }}.serving.service import AIService, bento_service
 from {{ cookiecutter.package_name }}.serving.settings import ServingSettings
 

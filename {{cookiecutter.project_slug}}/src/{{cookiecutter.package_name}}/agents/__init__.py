@@ -1,7 +1,7 @@
 """Agents pillar: planner, researcher, executor and critic roles in an explicit, resumable workflow.
 
 The model comes from the LLM pillar. Public interface: :class:`AgentRunner` (run, resume), the
-background API of :mod:`.runs` (:func:`start_run`, :func:`iter_steps`, :func:`get_run`,
+background API of :mod:`._runs` (:func:`start_run`, :func:`iter_steps`, :func:`get_run`,
 :func:`approvals`, :func:`decide`), the typed records (:class:`RunRecord`, :class:`StepRecord`,
 :class:`RunState`, :class:`Plan`...), the single tool agent (:func:`build_agent`,
 :func:`run_agent`) and :class:`AgentsSettings`. Names that need pydantic-ai are imported on first
@@ -13,13 +13,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .extensions import PILLAR_TOOLS
-from .memory import NotesMemory, ShortTermMemory
-from .schemas import Critique, Failure, Plan, PlanStep, RunRecord, RunState, StepRecord, StepResult
+from ._extensions import PILLAR_TOOLS
+from ._memory import NotesMemory, ShortTermMemory
+from ._schemas import Critique, Failure, Plan, PlanStep, RunRecord, RunState, StepRecord, StepResult
 from .settings import AgentsSettings, MCPServerSettings
 
 if TYPE_CHECKING:
-    from .agent import (
+    from ._agent import (
         AgentLimitExceededError,
         AgentResult,
         ToolCallRecord,
@@ -27,29 +27,29 @@ if TYPE_CHECKING:
         build_agent,
         run_agent,
     )
-    from .guard import RoleDeps, ToolRequest
-    from .runner import AgentRunner
-    from .runs import approvals, decide, get_run, iter_steps, start_run
-    from .store import RunNotFoundError
-    from .tools import AgentDeps
+    from ._guard import RoleDeps, ToolRequest
+    from ._runner import AgentRunner
+    from ._runs import approvals, decide, get_run, iter_steps, start_run
+    from ._store import RunNotFoundError
+    from ._tools import AgentDeps
 
 _LAZY = {
-    "AgentDeps": ".tools",
-    "AgentLimitExceededError": ".agent",
-    "AgentResult": ".agent",
-    "AgentRunner": ".runner",
-    "RoleDeps": ".guard",
-    "RunNotFoundError": ".store",
-    "ToolCallRecord": ".agent",
-    "ToolRequest": ".guard",
-    "approvals": ".runs",
-    "arun_agent": ".agent",
-    "build_agent": ".agent",
-    "decide": ".runs",
-    "get_run": ".runs",
-    "iter_steps": ".runs",
-    "run_agent": ".agent",
-    "start_run": ".runs",
+    "AgentDeps": "._tools",
+    "AgentLimitExceededError": "._agent",
+    "AgentResult": "._agent",
+    "AgentRunner": "._runner",
+    "RoleDeps": "._guard",
+    "RunNotFoundError": "._store",
+    "ToolCallRecord": "._agent",
+    "ToolRequest": "._guard",
+    "approvals": "._runs",
+    "arun_agent": "._agent",
+    "build_agent": "._agent",
+    "decide": "._runs",
+    "get_run": "._runs",
+    "iter_steps": "._runs",
+    "run_agent": "._agent",
+    "start_run": "._runs",
 }
 
 __all__ = [

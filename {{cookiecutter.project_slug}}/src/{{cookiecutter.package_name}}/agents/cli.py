@@ -18,8 +18,8 @@ from ..core.settings import get_settings
 from .settings import AgentsSettings
 
 if TYPE_CHECKING:
-    from .runner import AgentRunner
-    from .schemas import RunRecord, StepRecord
+    from ._runner import AgentRunner
+    from ._schemas import RunRecord, StepRecord
 
 app = typer.Typer(help="Run the agents workflow and inspect its runs.", no_args_is_help=True)
 # Registered by core under the pillar name and these aliases: `<cli> agent run "task"`.
@@ -43,8 +43,8 @@ def _group() -> None:
 
 def _runner(scripted: bool, approve: bool) -> AgentRunner:
     # pydantic-ai is slow to import: only commands that run agents pay for it.
-    from .guard import allow_all  # noqa: PLC0415
-    from .runner import AgentRunner  # noqa: PLC0415
+    from ._guard import allow_all  # noqa: PLC0415
+    from ._runner import AgentRunner  # noqa: PLC0415
 
     settings = get_settings().section("agents", AgentsSettings)
     if scripted:
@@ -109,7 +109,7 @@ def resume(
     approve: ApproveOption = False,
 ) -> None:
     """Continue RUN_ID from its last completed step (no completed step is repeated)."""
-    from .store import RunNotFoundError  # noqa: PLC0415
+    from ._store import RunNotFoundError  # noqa: PLC0415
 
     runner = _runner(scripted, approve)
     try:
@@ -128,8 +128,8 @@ def show(
     ] = None,
 ) -> None:
     """Show RUN_ID: its steps and outcome, or its full JSON transcript."""
-    from .runner import agents_settings, default_store  # noqa: PLC0415
-    from .store import RunNotFoundError  # noqa: PLC0415
+    from ._runner import agents_settings, default_store  # noqa: PLC0415
+    from ._store import RunNotFoundError  # noqa: PLC0415
 
     store = default_store(agents_settings())
     try:
@@ -151,7 +151,7 @@ def show(
 @app.command("list")
 def list_runs(limit: Annotated[int, typer.Option(help="How many runs.")] = 20) -> None:
     """The latest runs, newest first."""
-    from .runner import agents_settings, default_store  # noqa: PLC0415
+    from ._runner import agents_settings, default_store  # noqa: PLC0415
 
     for run_id, status, updated, task in default_store(agents_settings()).list_runs(limit):
         typer.echo(f"{run_id}  {status:<11} {updated}  {task[:60]}")
@@ -160,7 +160,7 @@ def list_runs(limit: Annotated[int, typer.Option(help="How many runs.")] = 20) -
 @app.command("approvals")
 def list_approvals(run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
     """Side-effect tool calls of RUN_ID waiting for a decision (``APPROVAL=queue``)."""
-    from .runner import agents_settings, default_store  # noqa: PLC0415
+    from ._runner import agents_settings, default_store  # noqa: PLC0415
 
     for item in default_store(agents_settings()).approvals(run_id, "pending"):
         typer.echo(f"{item.approval_id}  [{item.role}] {item.tool}({json.dumps(item.args)})")
@@ -172,7 +172,7 @@ def approve(
     deny: Annotated[bool, typer.Option("--deny", help="Refuse the call instead.")] = False,
 ) -> None:
     """Approve (or ``--deny``) a queued side-effect tool call; the waiting run continues."""
-    from .runner import agents_settings, default_store  # noqa: PLC0415
+    from ._runner import agents_settings, default_store  # noqa: PLC0415
 
     try:
         decided = default_store(agents_settings()).decide(
@@ -191,8 +191,8 @@ def ask(
     """Run TASK with the single tool-using agent (no plan, no critic) and show its tool calls."""
     from pydantic_ai.exceptions import UserError  # noqa: PLC0415
 
-    from .agent import AgentLimitExceededError, build_agent, run_agent  # noqa: PLC0415
-    from .scripted import scripted_model  # noqa: PLC0415
+    from ._agent import AgentLimitExceededError, build_agent, run_agent  # noqa: PLC0415
+    from .testing.scripted import scripted_model  # noqa: PLC0415
 
     settings = get_settings().section("agents", AgentsSettings)
     try:

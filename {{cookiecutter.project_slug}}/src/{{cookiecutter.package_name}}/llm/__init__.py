@@ -13,12 +13,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .fake_server import FakeOpenAIServer, Scripted
 from .settings import LLMSettings
+from .testing import FakeOpenAIServer, Scripted
 
 if TYPE_CHECKING:
-    from .arithmetic import safe_eval
-    from .client import (
+    from ._arithmetic import safe_eval
+    from ._client import (
         BudgetExceededError,
         LLMClient,
         LLMResult,
@@ -27,30 +27,30 @@ if TYPE_CHECKING:
         build_model,
         model_settings,
     )
-    from .grounding import GroundedAnswer, Passage, grounded_answer
-    from .models import get_embedder
-    from .prompts import PromptRegistry, RenderedPrompt
-    from .tools import ToolRegistry, default_tools
-    from .usage import price
+    from ._grounding import GroundedAnswer, Passage, grounded_answer
+    from ._models import get_embedder
+    from ._prompts import PromptRegistry, RenderedPrompt
+    from ._tools import ToolRegistry, default_tools
+    from ._usage import price
 
 _LAZY = {
-    "BudgetExceededError": "client",
-    "LLMClient": "client",
-    "LLMResult": "client",
-    "StructuredOutputError": "client",
-    "TokenUsage": "client",
-    "build_model": "client",
-    "model_settings": "client",
-    "get_embedder": "models",
-    "GroundedAnswer": "grounding",
-    "Passage": "grounding",
-    "grounded_answer": "grounding",
-    "PromptRegistry": "prompts",
-    "RenderedPrompt": "prompts",
-    "ToolRegistry": "tools",
-    "default_tools": "tools",
-    "price": "usage",
-    "safe_eval": "arithmetic",
+    "BudgetExceededError": "_client",
+    "LLMClient": "_client",
+    "LLMResult": "_client",
+    "StructuredOutputError": "_client",
+    "TokenUsage": "_client",
+    "build_model": "_client",
+    "model_settings": "_client",
+    "get_embedder": "_models",
+    "GroundedAnswer": "_grounding",
+    "Passage": "_grounding",
+    "grounded_answer": "_grounding",
+    "PromptRegistry": "_prompts",
+    "RenderedPrompt": "_prompts",
+    "ToolRegistry": "_tools",
+    "default_tools": "_tools",
+    "price": "_usage",
+    "safe_eval": "_arithmetic",
 }
 
 __all__ = [

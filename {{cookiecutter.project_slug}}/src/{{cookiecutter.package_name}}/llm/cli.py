@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..core.settings import get_settings
-from .fake_server import FakeOpenAIServer
 from .settings import LLMSettings
+from .testing.fake_server import FakeOpenAIServer
 
 if TYPE_CHECKING:
-    from .client import LLMClient
-    from .prompts import RenderedPrompt
+    from ._client import LLMClient
+    from ._prompts import RenderedPrompt
 
 app = typer.Typer(
     help="Ask the configured language model, run prompts and evals.", no_args_is_help=True
@@ -37,7 +37,7 @@ def _settings() -> LLMSettings:
 def _client(settings: LLMSettings | None = None) -> LLMClient:
     from pydantic_ai.exceptions import UserError  # noqa: PLC0415 (slow to import)
 
-    from .client import LLMClient  # noqa: PLC0415
+    from ._client import LLMClient  # noqa: PLC0415
 
     try:
         return LLMClient(settings or _settings())
@@ -61,7 +61,7 @@ def provider_hint(settings: LLMSettings) -> str | None:
 
 
 def _render(name: str, values: list[str]) -> RenderedPrompt:
-    from .prompts import PromptError, PromptRegistry  # noqa: PLC0415
+    from ._prompts import PromptError, PromptRegistry  # noqa: PLC0415
 
     pairs = dict(value.split("=", 1) for value in values if "=" in value)
     try:
@@ -108,7 +108,7 @@ def ask(
 @app.command()
 def prompts() -> None:
     """List the prompts of the registry: name, versions, style and description."""
-    from .prompts import PromptRegistry  # noqa: PLC0415
+    from ._prompts import PromptRegistry  # noqa: PLC0415
 
     registry = PromptRegistry(_settings().prompt_dirs)
     for name in registry.names():
@@ -129,7 +129,7 @@ def run_eval(
     folder: Annotated[Path, typer.Option("--dir", help="Datasets and replay file.")] = EVALS_DIR,
 ) -> None:
     """Run the eval datasets and fail (exit 1) when a dataset misses its thresholds."""
-    from .evals import run_all  # noqa: PLC0415
+    from ._evals import run_all  # noqa: PLC0415
 
     settings = _settings()
     if not replay and (hint := provider_hint(settings)):
@@ -146,7 +146,7 @@ def run_eval(
 @app.command("live-demo")
 def live_demo() -> None:
     """With a provider configured: structured output, a tool call and the evals, live."""
-    from .demo import run_examples  # noqa: PLC0415
+    from ._demo import run_examples  # noqa: PLC0415
 
     settings = _settings()
     if hint := provider_hint(settings):
@@ -163,7 +163,7 @@ def finetune(
     max_steps: Annotated[int | None, typer.Option(help="Override FINETUNE__MAX_STEPS.")] = None,
 ) -> None:
     """Train a LoRA adapter (QLoRA on CUDA) on chat examples; needs the `finetune` extra."""
-    from .finetune import FinetuneNotInstalledError, load_chat_jsonl, train_lora  # noqa: PLC0415
+    from ._finetune import FinetuneNotInstalledError, load_chat_jsonl, train_lora  # noqa: PLC0415
 
     settings = _settings().finetune
     if max_steps is not None:
@@ -194,7 +194,7 @@ def fake_server(
 
 def demo() -> None:
     """Offline: the fake server answers structured, tool-calling, grounded and streamed calls."""
-    from .demo import offline_demo  # noqa: PLC0415 (pydantic-ai is slow to import)
+    from ._demo import offline_demo  # noqa: PLC0415 (pydantic-ai is slow to import)
 
     for line in offline_demo():
         typer.echo(line)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .settings import SETTINGS, MLSettings
 
 if TYPE_CHECKING:
-    from .inference import (
+    from ._inference import (
         ModelNotFoundError,
         Prediction,
         Predictor,
@@ -28,11 +28,11 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
-    "ModelNotFoundError": ".inference",
-    "Prediction": ".inference",
-    "Predictor": ".inference",
-    "load_reference": ".inference",
-    "reference_scores": ".inference",
+    "ModelNotFoundError": "._inference",
+    "Prediction": "._inference",
+    "Predictor": "._inference",
+    "load_reference": "._inference",
+    "reference_scores": "._inference",
 }
 
 __all__ = [

@@ -15,7 +15,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from .train import TrainResult
+    from ._train import TrainResult
 
 app = typer.Typer(help="Train, evaluate and use the classical ML model.", no_args_is_help=True)
 console = Console()
@@ -49,7 +49,7 @@ def _train(
     timeout_s: float | None = None,
 ) -> TrainResult:
     _prefect_env()
-    from .flows import run_training  # noqa: PLC0415  (prefect, pandas and sklearn load slowly)
+    from ._flows import run_training  # noqa: PLC0415  (prefect, pandas and sklearn load slowly)
 
     with _running("training"):
         return run_training(data_path, artifacts_dir, trials, timeout_s)
@@ -106,7 +106,7 @@ def evaluate(
     tag: Annotated[str | None, typer.Option(help="Model tag (default: production).")] = None,
 ) -> None:
     """Score a labelled file with a registered model and print its metrics."""
-    from .batch import evaluate_registered  # noqa: PLC0415
+    from ._batch import evaluate_registered  # noqa: PLC0415
 
     result = evaluate_registered(data_path, tag)
     console.print_json(json.dumps(result))
@@ -122,7 +122,7 @@ def predict(
 ) -> None:
     """Score a file with the production model (batch inference flow)."""
     _prefect_env()
-    from .flows import predict_flow  # noqa: PLC0415
+    from ._flows import predict_flow  # noqa: PLC0415
 
     with _running("scoring"):
         written = predict_flow(file, out, tag)
@@ -135,7 +135,7 @@ def schema(
     infer: Annotated[bool, typer.Option("--infer", help="(Re)infer and write the schema.")] = False,
 ) -> None:
     """Show the frozen data schema, or infer it from the data (``--infer``) for review."""
-    from .batch import show_or_infer_schema  # noqa: PLC0415
+    from ._batch import show_or_infer_schema  # noqa: PLC0415
 
     path, document = show_or_infer_schema(data_path, infer=infer)
     table = Table(title=f"schema v{document['version']} ({document['status']}): {path}")
@@ -151,7 +151,7 @@ def schema(
 @app.command()
 def models() -> None:
     """List the registered model versions; the production one is marked."""
-    from .batch import model_rows  # noqa: PLC0415
+    from ._batch import model_rows  # noqa: PLC0415
 
     table = Table(title="model store")
     for column in ("tag", "roc_auc", "data_hash", "production"):
@@ -168,16 +168,28 @@ def sample(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:
     """Write the seeded, deliberately messy churn sample (or a bigger one)."""
-    from .sample import write_sample  # noqa: PLC0415
+    from ._sample import write_sample  # noqa: PLC0415
 
     console.print(f"wrote {write_sample(out, rows, seed)}", soft_wrap=True)
+
+
+@app.command()
+def drift(
+    tag: str | None = typer.Option(None, help="Model tag (default: the production model)."),
+    serve: bool = typer.Option(False, help="Serve the check on a schedule (blocks)."),
+    cron: str = typer.Option("0 * * * *", help="Schedule of --serve (default: hourly)."),
+) -> None:
+    """Drift check: recent predictions vs the training reference (report in artifacts/drift)."""
+    from ._drift import main as drift_main  # noqa: PLC0415  (prefect, pandas and scipy load slowly)
+
+    drift_main([*(["--tag", tag] if tag else []), *(["--serve", "--cron", cron] if serve else [])])
 
 
 @app.command()
 def deploy() -> None:
     """Serve the training (on ``ml.retrain_cron``) and batch-scoring deployments (blocks)."""
     _prefect_env()
-    from .deploy import serve_deployments  # noqa: PLC0415
+    from ._deploy import serve_deployments  # noqa: PLC0415
 
     serve_deployments()
 
@@ -189,7 +201,7 @@ def demo() -> None:
     """
     result = _train(trials=DEMO_TRIALS, timeout_s=DEMO_TIMEOUT_S)
     _print_summary(result)
-    from .inference import Predictor  # noqa: PLC0415
+    from ._inference import Predictor  # noqa: PLC0415
 
     predictor = Predictor.load(result.model_tag)
     rows = predictor.predict(

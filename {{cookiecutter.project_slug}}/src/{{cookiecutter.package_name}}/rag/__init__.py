@@ -6,16 +6,16 @@ answers) and :data:`COMPLETER` (query rewriting) are filled by ``bridges/rag_llm
 pillar is present.
 """
 
-from .answer import GROUNDER, Citation, GroundedDraft, Grounder, RagAnswer
-from .api import answer, retriever, search
-from .chunking import Chunk, Section, chunk_document, chunk_documents, split_sections
-from .context import Context
-from .documents import Document, load_documents, make_document
-from .indexer import IndexReport, index_documents
-from .live import COMPLETER, TextCompleter
-from .retrieval import Hit, Retriever, make_embedder
+from ._answer import GROUNDER, Citation, GroundedDraft, Grounder, RagAnswer
+from ._api import answer, retriever, search
+from ._chunking import Chunk, Section, chunk_document, chunk_documents, split_sections
+from ._context import Context
+from ._documents import Document, load_documents, make_document
+from ._indexer import IndexReport, index_documents
+from ._live import COMPLETER, TextCompleter
+from ._retrieval import Hit, Retriever, make_embedder
+from ._store import EmbedderMismatchError, Filters, IndexMeta, IndexNotFoundError, VectorStore
 from .settings import RAGSettings
-from .store import EmbedderMismatchError, Filters, IndexMeta, IndexNotFoundError, VectorStore
 
 __all__ = [
     "COMPLETER",

@@ -11,15 +11,15 @@ import typer
 from rich.progress import Progress
 
 from ..embeddings import EmbedderNotInstalledError
-from .api import answer as answer_question
-from .api import retriever as current_retriever
-from .evaluation import Metrics, evaluate, load_questions
-from .indexer import IndexReport
-from .pipeline import index_sources, resolve_paths
-from .retrieval import Hit
+from ._api import answer as answer_question
+from ._api import retriever as current_retriever
+from ._evaluation import Metrics, evaluate, load_questions
+from ._indexer import IndexReport
+from ._pipeline import index_sources, resolve_paths
+from ._retrieval import Hit
+from ._store import EmbedderMismatchError, IndexNotFoundError
+from ._web import FetchError
 from .settings import SearchMode
-from .store import EmbedderMismatchError, IndexNotFoundError
-from .web import FetchError
 
 app = typer.Typer(help="Retrieval over your documents: index, search, ask, evaluate.")
 
@@ -81,7 +81,7 @@ def index_command(
     """Load, chunk, embed and index every source; only changed documents are re-embedded."""
     try:
         if flow:
-            from .flows import index_flow  # noqa: PLC0415 - Prefect is slow to import
+            from ._flows import index_flow  # noqa: PLC0415 - Prefect is slow to import
 
             report = index_flow(corpus_dir=corpus, use_dask=dask)
         else:

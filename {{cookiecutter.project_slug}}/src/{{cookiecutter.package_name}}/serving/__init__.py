@@ -4,7 +4,7 @@ Importing this package stays light (pydantic only). The BentoML service class li
 :mod:`.service` and is imported by ``bentoml serve`` or on demand by the CLI.
 """
 
-from .schemas import EchoRequest, EchoResponse, InfoResponse, WordCount, describe_text
+from ._schemas import EchoRequest, EchoResponse, InfoResponse, WordCount, describe_text
 from .settings import SETTINGS, ServingSettings
 
 __all__ = [

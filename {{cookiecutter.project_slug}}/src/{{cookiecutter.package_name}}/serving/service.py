@@ -3,7 +3,7 @@
 Besides BentoML's built-in ``GET /livez``, ``GET /readyz`` and ``GET /metrics`` (Prometheus), it
 answers ``POST /info`` (what is running) and ``POST /v1/echo`` (an example that needs no other
 pillar). Every other pillar present adds its own endpoints through ``serving/routes/<pillar>.py``
-(see :mod:`.adapters`): this module never names a pillar. Settings are read when this module is
+(see :mod:`._adapters`): this module never names a pillar. Settings are read when this module is
 imported (that is when BentoML reads a service's configuration).
 """
 
@@ -23,12 +23,12 @@ from ..core.pillars import installed_pillars
 from ..core.settings import get_settings
 from ..monitoring.settings import MonitoringSettings
 from ..monitoring.tracing import setup_tracing, shutdown_tracing
-from . import logfilter
-from .adapters import Contribution, discover
-from .gateway import GatewayMiddleware, auth_required
-from .middleware import ASGIApp, BodySizeLimitMiddleware, ValidationStatusMiddleware
-from .ratelimit import RedisRateLimiter
-from .schemas import EchoRequest, EchoResponse, InfoResponse, describe_text
+from . import _logfilter as logfilter
+from ._adapters import Contribution, discover
+from ._gateway import GatewayMiddleware, auth_required
+from ._middleware import ASGIApp, BodySizeLimitMiddleware, ValidationStatusMiddleware
+from ._ratelimit import RedisRateLimiter
+from ._schemas import EchoRequest, EchoResponse, InfoResponse, describe_text
 from .settings import ServingSettings
 
 MethodT = TypeVar("MethodT", bound=Callable[..., Any])

@@ -8,7 +8,7 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
-from {{ cookiecutter.package_name }}.ml.flows import run_training
+from {{ cookiecutter.package_name }}.ml._flows import run_training
 from tests.conftest import PROJECT_ROOT
 
 # Training kept small and fast: no tuning, few trees, no MLflow.

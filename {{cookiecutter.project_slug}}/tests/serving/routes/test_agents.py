@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
-from {{ cookiecutter.package_name }}.agents import runs
+from {{ cookiecutter.package_name }}.agents import _runs as runs
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 
 from ..hostile import RAW_BODIES, Case, as_json

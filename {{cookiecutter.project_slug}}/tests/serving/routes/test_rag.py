@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
-from {{ cookiecutter.package_name }}.rag.pipeline import index_sources
+from {{ cookiecutter.package_name }}.rag._pipeline import index_sources
 from {{ cookiecutter.package_name }}.serving.routes import rag as endpoints
 from {{ cookiecutter.package_name }}.serving.service import AIService
 

@@ -29,7 +29,7 @@ from starlette.routing import Route
 
 from ... import agents
 from ...core.settings import get_settings
-from ..adapters import Contribution
+from .._adapters import Contribution
 
 STEP_STREAM_TIMEOUT_S = 600.0
 

@@ -34,8 +34,8 @@ from ...core.settings import get_settings
 from ...llm import BudgetExceededError, LLMClient, LLMSettings, TokenUsage
 from ...monitoring.metrics import counter
 from ...monitoring.tracing import get_tracer
-from ..adapters import Contribution
-from ..cache import TTLCache
+from .._adapters import Contribution
+from .._cache import TTLCache
 from ..settings import ServingSettings
 
 _log = get_logger("serving.llm")

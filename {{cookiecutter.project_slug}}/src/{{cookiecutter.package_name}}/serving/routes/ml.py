@@ -27,7 +27,7 @@ from ...ml import ModelNotFoundError, Predictor
 from ...monitoring.metrics import gauge, histogram
 from ...monitoring.prediction_log import log_predictions
 from ...monitoring.tracing import get_tracer
-from ..adapters import Contribution
+from .._adapters import Contribution
 from ..settings import ServingSettings
 
 SCORE_BUCKETS = tuple(round(0.1 * step, 1) for step in range(1, 11))

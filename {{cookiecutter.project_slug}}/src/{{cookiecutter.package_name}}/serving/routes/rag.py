@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ... import rag
 from ...monitoring.metrics import histogram
 from ...monitoring.tracing import get_tracer
-from ..adapters import Contribution
+from .._adapters import Contribution
 
 ResultT = TypeVar("ResultT")
 MAX_QUERY_CHARS = 2_000

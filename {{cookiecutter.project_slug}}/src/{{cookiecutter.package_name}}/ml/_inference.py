@@ -1,0 +1,181 @@
+"""Scoring with a registered model: the interface the serving pillar and batch inference use.
+
+``Predictor.load()`` opens the production model (the ``ml.production_tag`` setting, else the
+``production`` alias of ``ml.model_name`` in the BentoML store); ``Predictor.load("name:version")``
+opens any version. ``load_reference()`` and ``reference_scores()`` return what drift monitoring
+compares live traffic with.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import time
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from sklearn.pipeline import Pipeline
+
+from ..core.settings import get_settings
+from . import _registry as registry
+from . import _schema as schema
+from ._ingest import read_parquet
+from ._registry import ModelNotFoundError
+from ._train import load_pipeline
+from .settings import MLSettings
+
+__all__ = ["ModelNotFoundError", "Prediction", "Predictor", "load_reference", "reference_scores"]
+
+
+class Prediction(BaseModel):
+    """The model's answer for one row."""
+
+    probability: float = Field(description="Probability of the positive class.")
+    label: int | str = Field(description="Predicted class, as spelled in the training data.")
+    model_version: str = Field(description="Version of the model that answered.")
+
+
+def resolve(tag: str | None = None) -> registry.ModelRecord:
+    """The store entry for ``tag``; ``None``: the pinned tag, else the ``production`` alias.
+
+    Raises:
+        ModelNotFoundError: no such model, or no production model yet.
+    """
+    settings = get_settings().section("ml", MLSettings)
+    root = registry.home(settings.bentoml_home)
+    chosen = tag or settings.production_tag or registry.alias(settings.model_name, root)
+    if not chosen:
+        raise ModelNotFoundError(
+            f"no production model {settings.model_name!r} in the model store under {root}: "
+            "train one with `ml train` (or set ml.production_tag)"
+        )
+    return registry.get(chosen, root)
+
+
+def _field_name(column: str) -> str:
+    name = re.sub(r"\W", "_", column)
+    if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+        name = f"f_{name}"
+    return name
+
+
+class Predictor:
+    """A registered model pipeline with its frozen schema, threshold and class labels."""
+
+    def __init__(self, record: registry.ModelRecord, pipeline: Pipeline) -> None:
+        self.record = record
+        self.pipeline = pipeline
+        contract = schema.load(record.path / registry.SCHEMA_FILE)
+        if contract is None:
+            raise ModelNotFoundError(f"model {record.tag} has no {registry.SCHEMA_FILE}")
+        self.contract = contract
+        self.threshold = float(record.metadata.get("threshold", 0.5))
+        self.classes: list[Any] = list(record.metadata.get("classes", contract.classes))
+
+    @classmethod
+    def load(cls, tag: str | None = None) -> Predictor:
+        """Open ``tag`` (``name:version``); ``None``: the production model.
+
+        Raises:
+            ModelNotFoundError: no such model, or no production model yet.
+        """
+        record = resolve(tag)
+        return cls(record, load_pipeline(record.path / registry.PIPELINE_FILE))
+
+    @property
+    def version(self) -> str:
+        """The model version (the tag without the name)."""
+        return self.record.version
+
+    @property
+    def tag(self) -> str:
+        """``name:version`` in the model store."""
+        return self.record.tag
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The raw input columns the model reads (numeric first, then categorical)."""
+        return self.contract.roles.features
+
+    @cached_property
+    def _input_model(self) -> type[BaseModel]:
+        fields: dict[str, Any] = {}
+        for column, spec in self.contract.columns.items():
+            if spec["kind"] == "numeric":
+                kind: Any = int | None if spec.get("integer") else float | None
+                hint = f"number in [{spec.get('min')}, {spec.get('max')}]"
+            else:
+                kind = str | None
+                hint = f"one of {spec['categories']}" if spec.get("categories") else "text"
+            fields[_field_name(column)] = (
+                kind,
+                Field(default=None, alias=column, description=f"{column}: {hint}; may be empty"),
+            )
+        config = ConfigDict(populate_by_name=True, extra="ignore")
+        model: type[BaseModel] = create_model("ModelInput", __config__=config, **fields)
+        return model
+
+    def input_model(self) -> type[BaseModel]:
+        """A pydantic model with one optional field per raw input column (from the schema)."""
+        return self._input_model
+
+    def predict_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``probability``, ``label`` and ``model_version`` for every row of ``frame``."""
+        started = time.perf_counter()
+        # Records dumped from input_model() without by_alias carry field names, not columns.
+        renames = {_field_name(c): c for c in self.feature_names if _field_name(c) != c}
+        rows = frame.rename(columns=renames).reindex(columns=self.feature_names)
+        probability = self.pipeline.predict_proba(rows)[:, 1] if len(rows) else np.array([])
+        positive = probability >= self.threshold
+        labels = [self.classes[1] if p else self.classes[0] for p in positive]
+        _observe(self.version, len(rows), time.perf_counter() - started)
+        return pd.DataFrame(
+            {"probability": probability, "label": labels, "model_version": self.version},
+            index=frame.index,
+        )
+
+    def predict(self, records: list[dict[str, object]]) -> list[Prediction]:
+        """Score raw records (input column -> value; unknown keys ignored, missing ones empty)."""
+        scored = self.predict_frame(pd.DataFrame.from_records(records))
+        return [
+            Prediction(probability=float(p), label=label, model_version=self.version)
+            for p, label in zip(scored["probability"], scored["label"], strict=True)
+        ]
+
+
+def _observe(version: str, rows: int, seconds: float) -> None:
+    """Count predictions in the monitoring metrics, when the monitoring module is present."""
+    try:
+        from ..monitoring.metrics import counter, histogram  # noqa: PLC0415
+    except ImportError:
+        return
+    counter("ml_predictions_total", "Rows scored by the ml model", ["model_version"]).labels(
+        model_version=version
+    ).inc(rows)
+    histogram("ml_predict_seconds", "Time to score one batch of rows").observe(seconds)
+
+
+def load_reference(tag: str | None = None) -> pd.DataFrame:
+    """The training reference sample of ``tag`` (default: production) for drift monitoring.
+
+    Up to 5 000 training rows, raw input columns after cleaning (numbers parsed, categories
+    normalised): the columns of :attr:`Predictor.feature_names`.
+
+    Raises:
+        ModelNotFoundError: no such model.
+    """
+    return read_parquet(resolve(tag).path / registry.REFERENCE_FILE)
+
+
+def reference_scores(tag: str | None = None) -> np.ndarray:
+    """The model's probabilities on :func:`load_reference` rows (the training score distribution).
+
+    Raises:
+        ModelNotFoundError: no such model.
+    """
+    path = resolve(tag).path / registry.REFERENCE_SCORES_FILE
+    return np.asarray(json.loads(path.read_text(encoding="utf-8")), dtype=float)

@@ -1,0 +1,200 @@
+"""The data contract: a schema inferred once, frozen in a reviewed JSON file, enforced with pandera.
+
+The first run on a data source infers the schema from the cleaned rows (types, nullability,
+categories, robust ranges) and writes it next to the data (``customers.schema.json``). Review it
+(loosen a range, allow a category, set ``"status": "reviewed"``) and commit it: every later run
+enforces it. Validation is lazy: every failing row is collected, with all its reasons, and moved
+to quarantine instead of stopping the run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from ._data import ColumnRoles, DataError
+
+REASON_COLUMN = "quarantine_reason"
+SCHEMA_FORMAT = 1
+MAX_CATEGORIES = 50  # above this a text column gets no allowed-values check
+_TAIL, _SPREAD = 0.005, 3.0  # ranges: the 0.5%/99.5% quantiles widened by 3 interquartile ranges
+
+
+@dataclass(frozen=True)
+class FrozenSchema:
+    """The reviewed contract of the training table (what :func:`save` writes)."""
+
+    version: int
+    target: str
+    classes: list[Any]
+    roles: ColumnRoles
+    columns: dict[str, dict[str, Any]]
+    status: str = "inferred"
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document written to the schema file."""
+        return {
+            "format": SCHEMA_FORMAT,
+            "version": self.version,
+            "status": self.status,
+            "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "target": self.target,
+            "classes": self.classes,
+            "ids": self.roles.ids,
+            "columns": self.columns,
+        }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> FrozenSchema:
+        """Read a document written by :meth:`to_json` (and maybe edited by a person)."""
+        columns: dict[str, dict[str, Any]] = document["columns"]
+        roles = ColumnRoles(
+            numeric=[c for c, spec in columns.items() if spec["kind"] == "numeric"],
+            categorical=[c for c, spec in columns.items() if spec["kind"] == "categorical"],
+            ids=list(document.get("ids", [])),
+        )
+        return cls(
+            version=int(document["version"]),
+            target=str(document["target"]),
+            classes=list(document["classes"]),
+            roles=roles,
+            columns=columns,
+            status=str(document.get("status", "inferred")),
+        )
+
+    def pandera(self) -> pa.DataFrameSchema:
+        """The pandera schema enforcing this contract on a cleaned table."""
+        columns = {name: _column(spec) for name, spec in self.columns.items()}
+        columns[self.target] = pa.Column(float, pa.Check.isin([0.0, 1.0]), nullable=False)
+        return pa.DataFrameSchema(columns, strict=False, name=f"v{self.version}")
+
+
+def _column(spec: dict[str, Any]) -> pa.Column:
+    checks = []
+    if spec["kind"] == "numeric":
+        if spec.get("min") is not None and spec.get("max") is not None:
+            checks.append(pa.Check.in_range(spec["min"], spec["max"]))
+        return pa.Column(float, checks, nullable=bool(spec["nullable"]))
+    if spec.get("categories"):
+        checks.append(pa.Check.isin(spec["categories"]))
+    return pa.Column(None, checks, nullable=bool(spec["nullable"]))
+
+
+def _round(value: float) -> float:
+    """Three significant digits: bounds a person can read and edit."""
+    if value == 0 or not math.isfinite(value):
+        return 0.0
+    return float(f"{value:.3g}")
+
+
+def numeric_spec(values: pd.Series) -> dict[str, Any]:
+    """Kind, nullability, whole-number flag and a robust allowed range of one numeric column."""
+    present = values.dropna()
+    spec: dict[str, Any] = {
+        "kind": "numeric",
+        "nullable": bool(values.isna().any()),
+        "integer": bool(len(present) and (present % 1 == 0).all()),
+    }
+    if len(present):
+        low, high = present.quantile(_TAIL), present.quantile(1 - _TAIL)
+        iqr = present.quantile(0.75) - present.quantile(0.25)
+        spread = _SPREAD * (iqr if iqr > 0 else max(high - low, 1.0))
+        spec["min"] = 0.0 if low >= 0 else _round(low - spread)
+        spec["max"] = _round(high + spread)
+    return spec
+
+
+def infer(frame: pd.DataFrame, roles: ColumnRoles, target: str, classes: list[Any]) -> FrozenSchema:
+    """Infer the contract from a cleaned table (see :func:`..data.clean_table`)."""
+    columns: dict[str, dict[str, Any]] = {}
+    for name in roles.numeric:
+        columns[name] = numeric_spec(frame[name])
+    for name in roles.categorical:
+        values = frame[name]
+        categories = sorted(map(str, values.dropna().unique()))
+        columns[name] = {
+            "kind": "categorical",
+            "nullable": bool(values.isna().any()),
+            "categories": categories if len(categories) <= MAX_CATEGORIES else None,
+        }
+    return FrozenSchema(version=1, target=target, classes=classes, roles=roles, columns=columns)
+
+
+def save(schema: FrozenSchema, path: Path) -> Path:
+    """Write ``schema`` as indented JSON (a file meant for review and version control)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(schema.to_json(), indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def load(path: Path) -> FrozenSchema | None:
+    """Read the frozen schema at ``path``; ``None`` when there is none yet."""
+    if not path.is_file():
+        return None
+    return FrozenSchema.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def validate(
+    clean: pd.DataFrame, raw: pd.DataFrame, schema: FrozenSchema
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split cleaned rows into valid rows and quarantined *raw* rows with a ``quarantine_reason``.
+
+    Raises:
+        DataError: a column of the contract is missing from the data.
+    """
+    given = {str(c).strip() for c in raw.columns} & set(map(str, clean.columns))
+    missing = [c for c in [*schema.columns, schema.target] if c not in given]
+    if missing:
+        raise DataError(f"columns required by the schema are missing: {missing}")
+    texts: dict[Any, list[str]] = _unparsed_numbers(clean, raw, schema)
+    try:
+        schema.pandera().validate(clean, lazy=True)
+    except SchemaErrors as errors:
+        _add_reasons(texts, errors.failure_cases, raw, schema)
+    reasons = pd.Series({index: "; ".join(parts) for index, parts in texts.items()}, dtype=object)
+    bad = clean.index.isin(reasons.index)
+    quarantined = raw.loc[clean.index[bad]].assign(**{REASON_COLUMN: reasons})
+    return clean[~bad], quarantined
+
+
+def _unparsed_numbers(
+    clean: pd.DataFrame, raw: pd.DataFrame, schema: FrozenSchema
+) -> dict[Any, list[str]]:
+    """Rows where a numeric column held text that is not a number (``"abc"``, not a blank)."""
+    texts: dict[Any, list[str]] = {}
+    for column in schema.roles.numeric:
+        if column not in raw.columns:
+            continue
+        given = raw.loc[clean.index, column]
+        present = given.notna() & (given.astype(str).str.strip() != "")
+        for index in clean.index[present.to_numpy() & clean[column].isna().to_numpy()]:
+            texts.setdefault(index, []).append(
+                f"{column}: not a number (raw {raw.at[index, column]!r})"
+            )
+    return texts
+
+
+def _add_reasons(
+    texts: dict[Any, list[str]], failures: pd.DataFrame, raw: pd.DataFrame, schema: FrozenSchema
+) -> None:
+    rows = failures[failures["index"].notna()]
+    if len(rows) < len(failures):
+        whole = failures[failures["index"].isna()][["column", "check"]].to_dict("records")
+        raise DataError(f"the table breaks the schema: {whole}")
+    for case in rows.itertuples(index=False):
+        value = raw.at[case.index, case.column] if case.column in raw.columns else None
+        missing = value is None or pd.isna(value) or str(value).strip() == ""
+        shown = "blank" if missing else repr(value)
+        check = f"not one of {schema.classes}" if case.column == schema.target else case.check
+        text = f"{case.column}: {check} (raw {shown})"
+        texts.setdefault(case.index, [])
+        if text not in texts[case.index]:
+            texts[case.index].append(text)

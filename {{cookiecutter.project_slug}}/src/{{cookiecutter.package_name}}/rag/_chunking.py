@@ -1,0 +1,236 @@
+"""Structure-aware, token-bounded chunking.
+
+Documents are first split at Markdown headings (HTML pages arrive as Markdown headings too), so
+every chunk keeps its section path. Each section is then cut by `semchunk` into chunks of at most
+``max_tokens`` tokens of the embedder's own tokenizer (wordllama's ships in its wheel, so this
+works offline), overlapping by ``overlap`` tokens. Chunk text is sliced from the original section,
+so formatting (lists, tables, code) survives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, Protocol, runtime_checkable
+
+from ..embeddings import wordllama_token_counter
+from ._documents import Document
+from .settings import RAGSettings
+
+_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_WORD = re.compile(r"\S+")
+SECTION_SEPARATOR = " > "
+TokenCounter = Callable[[str], int]
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A run of text under one heading path, e.g. ``("On-call policy", "Rotation")``."""
+
+    path: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A retrievable piece of a document.
+
+    Attributes:
+        id: Hash of document id, position and text: stable across runs, new when any changes.
+        document_id: The :attr:`Document.id` it comes from.
+        source: The document's source (for citations).
+        title: The document's title.
+        section: Heading path of the section the chunk belongs to.
+        position: Index of the chunk within its document, from 0.
+        text: The chunk's text.
+        n_tokens: Number of tokens of ``text``.
+        kind: The document's kind (``file``, ``web``, ``api``).
+        fetched_at: The document's fetch (or modification) time.
+        metadata: The document's metadata.
+    """
+
+    id: str
+    document_id: str
+    source: str
+    title: str
+    section: tuple[str, ...]
+    position: int
+    text: str
+    n_tokens: int
+    kind: str = "file"
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def section_path(self) -> str:
+        """The heading path joined with ``" > "`` (the title when the chunk has no heading)."""
+        return section_path(self.section, self.title)
+
+    @property
+    def search_text(self) -> str:
+        """What gets embedded and full-text indexed: the heading path, then the text."""
+        return f"{self.section_path}\n\n{self.text}"
+
+
+def section_path(section: Sequence[str], title: str) -> str:
+    """``section`` joined with ``" > "``, or ``title`` when ``section`` is empty."""
+    return SECTION_SEPARATOR.join(section) or title
+
+
+@runtime_checkable
+class BatchTokenCounter(Protocol):
+    """A token counter that can also count many texts in one call (e.g. a batch tokenizer)."""
+
+    def __call__(self, text: str) -> int:
+        """Tokens in ``text``."""
+        ...
+
+    def batch(self, texts: Sequence[str]) -> list[int]:
+        """Tokens in each of ``texts``."""
+        ...
+
+
+def count_tokens(counter: TokenCounter, texts: Sequence[str]) -> list[int]:
+    """Token count of each text, in one batch call when ``counter`` supports it."""
+    if isinstance(counter, BatchTokenCounter):
+        return counter.batch(texts)
+    return [counter(text) for text in texts]
+
+
+def count_words(text: str) -> int:
+    """Whitespace-separated words: a model-free token counter (for tests and previews)."""
+    return sum(1 for _ in _WORD.finditer(text))
+
+
+def token_counter(settings: RAGSettings) -> TokenCounter:
+    """How chunk sizes are counted: wordllama's tokenizer (word count for other embedders)."""
+    if settings.embedder == "wordllama":
+        return wordllama_token_counter()
+    return count_words
+
+
+def split_sections(markdown: str) -> list[Section]:
+    """Split Markdown at ATX headings (``#`` to ``######``), ignoring lines inside code fences.
+
+    Each section keeps the path of headings above it; sections without text are dropped.
+    """
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    body: list[str] = []
+    in_fence = False
+
+    def flush() -> None:
+        text = "\n".join(body).strip()
+        if text:
+            sections.append(Section(tuple(title for _, title in stack), text))
+        body.clear()
+
+    for line in markdown.splitlines():
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        heading = None if in_fence else _HEADING.match(line)
+        if heading is None:
+            body.append(line)
+            continue
+        flush()
+        level = len(heading.group("hashes"))
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, heading.group("title")))
+    flush()
+    return sections
+
+
+@cache
+def _chunker(counter: TokenCounter, max_tokens: int) -> Any:
+    from semchunk.semchunk import chunkerify  # noqa: PLC0415 - only when chunking
+
+    return chunkerify(counter, max_tokens)
+
+
+def token_windows(
+    text: str,
+    max_tokens: int,
+    overlap: int,
+    counter: TokenCounter = count_words,
+    n_tokens: int | None = None,
+) -> Iterator[tuple[str, int]]:
+    """Yield ``(text, n_tokens)`` pieces of at most ``max_tokens`` tokens, cut by semchunk.
+
+    semchunk splits at the most meaningful boundary that fits (blank lines, then newlines, then
+    sentence ends, then words); consecutive pieces share about ``overlap`` tokens. ``n_tokens``
+    is ``text``'s token count when the caller already has it (a text that fits is then not
+    counted again).
+
+    Raises:
+        ValueError: ``max_tokens`` is not positive or ``overlap`` is not below it.
+    """
+    if max_tokens < 1 or not 0 <= overlap < max_tokens:
+        raise ValueError(
+            f"need max_tokens >= 1 and 0 <= overlap < max_tokens, got {max_tokens=}, {overlap=}"
+        )
+    n_tokens = counter(text) if n_tokens is None else n_tokens
+    if n_tokens <= max_tokens:
+        yield text, n_tokens
+        return
+    _, offsets = _chunker(counter, max_tokens)(text, offsets=True, overlap=overlap or None)
+    for start, end in offsets:
+        piece = text[start:end].strip()
+        if piece:
+            yield piece, counter(piece)
+
+
+def chunk_id(document_id: str, position: int, text: str) -> str:
+    """Stable chunk identifier: the first 32 hex digits of SHA-256 over id, position, text."""
+    digest = hashlib.sha256(f"{document_id}\x00{position}\x00{text}".encode())
+    return digest.hexdigest()[:32]
+
+
+def chunk_document(
+    document: Document, max_tokens: int, overlap: int, counter: TokenCounter = count_words
+) -> list[Chunk]:
+    """Chunk one document: split by headings, then cut each section to the token bound."""
+    return chunk_documents([document], max_tokens, overlap, counter)
+
+
+def chunk_documents(
+    documents: Sequence[Document],
+    max_tokens: int,
+    overlap: int,
+    counter: TokenCounter = count_words,
+) -> list[Chunk]:
+    """Chunk every document, in order.
+
+    Every section is counted once, all in one :func:`count_tokens` call (the tokenizer's batch
+    encoder when the counter has one); only sections over ``max_tokens`` go through semchunk.
+    """
+    split = [(document, split_sections(document.text)) for document in documents]
+    counts = iter(count_tokens(counter, [s.text for _, sections in split for s in sections]))
+    chunks: list[Chunk] = []
+    for document, sections in split:
+        position = 0
+        for section in sections:
+            windows = token_windows(section.text, max_tokens, overlap, counter, next(counts))
+            for text, n_tokens in windows:
+                chunks.append(
+                    Chunk(
+                        id=chunk_id(document.id, position, text),
+                        document_id=document.id,
+                        source=document.source,
+                        title=document.title,
+                        section=section.path,
+                        position=position,
+                        text=text,
+                        n_tokens=n_tokens,
+                        kind=document.kind,
+                        fetched_at=document.fetched_at,
+                        metadata=dict(document.metadata),
+                    )
+                )
+                position += 1
+    return chunks

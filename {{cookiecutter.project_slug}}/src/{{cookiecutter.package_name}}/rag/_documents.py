@@ -1,0 +1,139 @@
+"""The :class:`Document` record every loader returns, and the file loader.
+
+Loaders for files, web pages (:mod:`._web`) and JSON APIs (:mod:`._apis`) all return documents, so
+chunking and indexing do not care where a text came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ._html import html_to_markdown
+
+_TITLE = re.compile(r"^#\s+(?P<title>.+?)\s*#*\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One source document.
+
+    Attributes:
+        id: Stable identifier (relative path, URL or ``api:<name>/<id>``); kept when text changes.
+        source: What citations show: relative path or URL.
+        title: The first level-one Markdown heading, or a name derived from the source.
+        text: The full text as Markdown-ish plain text, line endings normalised to newlines.
+        content_hash: SHA-256 of ``text``; changes exactly when the content changes.
+        kind: ``file``, ``web`` or ``api``.
+        uri: Where it was read from (``file://...``, ``https://...``).
+        metadata: Free string metadata (filterable after indexing as ``meta.<key>``).
+        fetched_at: When it was read (for files: the modification time).
+    """
+
+    id: str
+    source: str
+    title: str
+    text: str
+    content_hash: str
+    kind: str = "file"
+    uri: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def content_hash(text: str) -> str:
+    """Hex SHA-256 of ``text`` encoded as UTF-8."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def make_document(
+    source: str,
+    text: str,
+    *,
+    kind: str = "file",
+    title: str | None = None,
+    uri: str | None = None,
+    doc_id: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+    fetched_at: datetime | None = None,
+) -> Document:
+    """Build a :class:`Document` from its source name and raw text."""
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    if title is None:
+        match = _TITLE.search(normalised)
+        stem = Path(source).stem.replace("-", " ").replace("_", " ")
+        title = match.group("title") if match else stem
+    return Document(
+        id=doc_id or source,
+        source=source,
+        title=title,
+        text=normalised,
+        content_hash=content_hash(normalised),
+        kind=kind,
+        uri=uri or source,
+        metadata=dict(metadata or {}),
+        fetched_at=fetched_at or datetime.now(UTC),
+    )
+
+
+def _matching_files(directory: Path, include: Iterable[str], exclude: Iterable[str]) -> list[Path]:
+    found = {path for pattern in include for path in directory.glob(pattern) if path.is_file()}
+    skipped = {path for pattern in exclude for path in directory.glob(pattern)}
+    return sorted(found - skipped, key=lambda path: path.relative_to(directory).as_posix())
+
+
+def _read_pdf(path: Path) -> str:
+    from pypdf import PdfReader  # noqa: PLC0415 - only when a PDF is indexed
+
+    reader = PdfReader(path)
+    return "\n\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def read_file(path: Path, source: str) -> Document | None:
+    """Read one Markdown, text, HTML or PDF file; ``None`` when it has no text."""
+    suffix = path.suffix.lower()
+    title: str | None = None
+    if suffix == ".pdf":
+        text = _read_pdf(path)
+    elif suffix in {".html", ".htm"}:
+        page = html_to_markdown(path.read_text(encoding="utf-8", errors="replace"))
+        text, title = page.text, page.title
+    else:
+        text = path.read_text(encoding="utf-8")
+    if not text.strip():
+        return None
+    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    return make_document(
+        source,
+        text,
+        title=title,
+        uri=path.resolve().as_uri(),
+        metadata={"suffix": suffix.lstrip(".")},
+        fetched_at=modified,
+    )
+
+
+def load_documents(
+    directory: Path,
+    include: Sequence[str] = ("**/*.md", "**/*.txt"),
+    exclude: Sequence[str] = (),
+) -> list[Document]:
+    """Read every file of ``directory`` matching ``include`` and no ``exclude`` glob, by path.
+
+    Empty files are skipped. Text files are decoded as UTF-8, HTML is reduced to its main content.
+
+    Raises:
+        FileNotFoundError: ``directory`` does not exist or is not a directory.
+    """
+    if not directory.is_dir():
+        raise FileNotFoundError(f"corpus directory {directory} does not exist")
+    documents = []
+    for path in _matching_files(directory, include, exclude):
+        document = read_file(path, path.relative_to(directory).as_posix())
+        if document is not None:
+            documents.append(document)
+    return documents

@@ -1,0 +1,176 @@
+"""Incremental, atomic indexing: diff documents by content hash, embed only what changed.
+
+The steps are plain functions (the Prefect flow in :mod:`._flows` wraps them as tasks):
+:func:`plan_update` compares the loaded documents with the store, :func:`chunk_changed` chunks the
+new and changed ones, an ``embed`` callable turns their texts into vectors and :func:`apply_update`
+hands everything to the store as one atomic update.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from ..embeddings import Embedder, Vectors
+from ._chunking import Chunk, TokenCounter, chunk_documents
+from ._documents import Document
+from ._store import IndexMeta, IndexUpdate, VectorStore
+
+EmbedFunction = Callable[[Sequence[str]], Vectors]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What an update has to do; ``rebuild`` when the embedder or chunking changed."""
+
+    changed: list[Document]
+    removed: list[str]
+    unchanged: int
+    added: int
+    rebuild: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IndexReport:
+    """Outcome of :func:`index_documents` (``meta`` is the live index afterwards)."""
+
+    meta: IndexMeta
+    documents: int
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    chunks_embedded: int
+    seconds: float
+
+    @property
+    def noop(self) -> bool:
+        """Nothing changed, nothing was written."""
+        return self.added == self.updated == self.removed == 0 and self.chunks_embedded == 0
+
+
+def chunking_key(embedder: Embedder, max_tokens: int, overlap: int) -> str:
+    """Identifies how chunks were cut; a different key forces a full rebuild."""
+    return f"semchunk/{embedder.name}/{max_tokens}/{overlap}"
+
+
+def plan_update(
+    documents: Sequence[Document], store: VectorStore, embedder: Embedder, chunking: str
+) -> Plan:
+    """Compare ``documents`` with the store.
+
+    Raises:
+        ValueError: two documents share an id.
+    """
+    ids = [document.id for document in documents]
+    if len(set(ids)) != len(ids):
+        duplicates = sorted({doc_id for doc_id in ids if ids.count(doc_id) > 1})
+        raise ValueError(f"duplicate document ids: {', '.join(duplicates[:5])}")
+    meta = store.meta()
+    rebuild = meta is None or (meta.embedder, meta.dimension, meta.chunking) != (
+        embedder.name,
+        embedder.dimension,
+        chunking,
+    )
+    known = {} if rebuild else store.document_hashes()
+    changed = [d for d in documents if known.get(d.id) != d.content_hash]
+    current = set(ids)
+    return Plan(
+        changed=changed,
+        removed=sorted(set(known) - current),
+        unchanged=len(documents) - len(changed),
+        added=sum(1 for d in changed if d.id not in known),
+        rebuild=rebuild,
+    )
+
+
+def chunk_changed(plan: Plan, max_tokens: int, overlap: int, counter: TokenCounter) -> list[Chunk]:
+    """Chunks of the new and changed documents."""
+    return chunk_documents(plan.changed, max_tokens, overlap, counter)
+
+
+def apply_update(
+    store: VectorStore,
+    plan: Plan,
+    chunks: Sequence[Chunk],
+    vectors: Vectors,
+    *,
+    embedder: Embedder,
+    chunking: str,
+) -> IndexMeta:
+    """Hand the update to the store (atomic; the store fills in the counts).
+
+    Raises:
+        ValueError: the vectors do not match the embedder.
+    """
+    if vectors.shape != (len(chunks), embedder.dimension):
+        raise ValueError(
+            f"embedder {embedder.name} returned vectors of shape {vectors.shape}, "
+            f"expected ({len(chunks)}, {embedder.dimension})"
+        )
+    now = datetime.now(UTC)
+    meta = IndexMeta(
+        build_id=f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
+        embedder=embedder.name,
+        dimension=embedder.dimension,
+        chunking=chunking,
+        documents=0,
+        chunks=0,
+        updated_at=now,
+    )
+    store.apply(
+        IndexUpdate(
+            meta=meta,
+            documents=plan.changed,
+            chunks=chunks,
+            vectors=vectors,
+            removed=plan.removed,
+            rebuild=plan.rebuild,
+        )
+    )
+    return meta
+
+
+def index_documents(
+    documents: Sequence[Document],
+    store: VectorStore,
+    embedder: Embedder,
+    *,
+    max_tokens: int,
+    overlap: int,
+    counter: TokenCounter,
+    embed: EmbedFunction | None = None,
+) -> IndexReport:
+    """Bring the store in line with ``documents``, re-embedding only new and changed ones.
+
+    A no-op (nothing written) when no document changed.
+    """
+    started = time.perf_counter()
+    chunking = chunking_key(embedder, max_tokens, overlap)
+    plan = plan_update(documents, store, embedder, chunking)
+    meta = store.meta()
+    if meta is not None and not plan.rebuild and not plan.changed and not plan.removed:
+        return IndexReport(meta, len(documents), 0, 0, 0, plan.unchanged, 0, 0.0)
+    if not documents:
+        raise ValueError("nothing to index: no documents (is the corpus empty?)")
+    chunks = chunk_changed(plan, max_tokens, overlap, counter)
+    texts = [chunk.search_text for chunk in chunks]
+    vectors = (embed or embedder.embed)(texts)
+    meta = apply_update(
+        store, plan, chunks, np.asarray(vectors, np.float32), embedder=embedder, chunking=chunking
+    )
+    return IndexReport(
+        meta=store.meta() or meta,
+        documents=len(documents),
+        added=plan.added,
+        updated=len(plan.changed) - plan.added,
+        removed=len(plan.removed),
+        unchanged=plan.unchanged,
+        chunks_embedded=len(chunks),
+        seconds=time.perf_counter() - started,
+    )
