@@ -188,44 +188,37 @@ def test_flow_reports_exports_and_alerts(
     assert "tenure_months" in alert["text"]
 
 
-def test_main_runs_once(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def fake_drift_flow(monkeypatch: pytest.MonkeyPatch, drifted: list[str]) -> list[str | None]:
+    """Replace the drift flow by one answering a fixed report; returns the tags it was asked for."""
     seen: list[str | None] = []
 
     def fake_flow(tag: str | None = None) -> drift.DriftReport:
         seen.append(tag)
         return drift.DriftReport(
             created_at=datetime.now(UTC),
-            status="ok",
+            status="drift" if drifted else "ok",
             reference_rows=1,
-            current_rows=0,
+            current_rows=1,
             psi_threshold=0.2,
             ks_pvalue_threshold=0.01,
+            drifted=drifted,
         )
 
     monkeypatch.setattr(drift, "drift_flow", fake_flow)
+    return seen
+
+
+def test_main_runs_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen = fake_drift_flow(monkeypatch, drifted=[])
     drift.main(["--tag", "churn:abc"])
     assert seen == ["churn:abc"]
     assert "drift: ok" in capsys.readouterr().out
 
 
 def test_the_cli_runs_the_check_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[str | None] = []
-
-    def fake_flow(tag: str | None = None) -> drift.DriftReport:
-        seen.append(tag)
-        return drift.DriftReport(
-            created_at=datetime.now(UTC),
-            status="drift",
-            reference_rows=1,
-            current_rows=1,
-            psi_threshold=0.2,
-            ks_pvalue_threshold=0.01,
-            drifted=["age"],
-        )
-
-    monkeypatch.setattr(drift, "drift_flow", fake_flow)
+    seen = fake_drift_flow(monkeypatch, drifted=["age"])
     result = CliRunner().invoke(build_app(), ["ml", "drift", "--tag", "churn:abc"])
     assert result.exit_code == 0, result.output
     assert seen == ["churn:abc"]

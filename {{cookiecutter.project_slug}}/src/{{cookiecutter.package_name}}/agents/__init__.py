@@ -10,9 +10,9 @@ use, since it takes seconds to import.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..core.lazy import lazy_exports
 from ._extensions import PILLAR_TOOLS
 from ._memory import NotesMemory, ShortTermMemory
 from ._schemas import Critique, Failure, Plan, PlanStep, RunRecord, RunState, StepRecord, StepResult
@@ -85,7 +85,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)

@@ -10,9 +10,9 @@ import and CLI commands that call no model should not pay for it.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..core.lazy import lazy_exports
 from .settings import LLMSettings
 from .testing import FakeOpenAIServer, Scripted
 
@@ -34,23 +34,23 @@ if TYPE_CHECKING:
     from ._usage import price
 
 _LAZY = {
-    "BudgetExceededError": "_client",
-    "LLMClient": "_client",
-    "LLMResult": "_client",
-    "StructuredOutputError": "_client",
-    "TokenUsage": "_client",
-    "build_model": "_client",
-    "model_settings": "_client",
-    "get_embedder": "_models",
-    "GroundedAnswer": "_grounding",
-    "Passage": "_grounding",
-    "grounded_answer": "_grounding",
-    "PromptRegistry": "_prompts",
-    "RenderedPrompt": "_prompts",
-    "ToolRegistry": "_tools",
-    "default_tools": "_tools",
-    "price": "_usage",
-    "safe_eval": "_arithmetic",
+    "BudgetExceededError": "._client",
+    "LLMClient": "._client",
+    "LLMResult": "._client",
+    "StructuredOutputError": "._client",
+    "TokenUsage": "._client",
+    "build_model": "._client",
+    "model_settings": "._client",
+    "get_embedder": "._models",
+    "GroundedAnswer": "._grounding",
+    "Passage": "._grounding",
+    "grounded_answer": "._grounding",
+    "PromptRegistry": "._prompts",
+    "RenderedPrompt": "._prompts",
+    "ToolRegistry": "._tools",
+    "default_tools": "._tools",
+    "price": "._usage",
+    "safe_eval": "._arithmetic",
 }
 
 __all__ = [
@@ -77,7 +77,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)
