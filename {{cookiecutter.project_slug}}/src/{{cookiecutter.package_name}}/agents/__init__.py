@@ -4,8 +4,9 @@ The model comes from the LLM pillar. Public interface: :class:`AgentRunner` (run
 background API of :mod:`._runs` (:func:`start_run`, :func:`iter_steps`, :func:`get_run`,
 :func:`approvals`, :func:`decide`), the typed records (:class:`RunRecord`, :class:`StepRecord`,
 :class:`RunState`, :class:`Plan`...), the single tool agent (:func:`build_agent`,
-:func:`run_agent`) and :class:`AgentsSettings`. Names that need pydantic-ai are imported on first
-use, since it takes seconds to import.
+:func:`run_agent`), :class:`AgentsSettings` and :class:`ToolSettings` (one of your own tools in
+its ``tools``). Names that need pydantic-ai are imported on first use, since it takes seconds to
+import.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ..core.lazy import lazy_exports
 from ._extensions import PILLAR_TOOLS
 from ._memory import NotesMemory, ShortTermMemory
 from ._schemas import Critique, Failure, Plan, PlanStep, RunRecord, RunState, StepRecord, StepResult
-from .settings import AgentsSettings, MCPServerSettings
+from .settings import AgentsSettings, MCPServerSettings, ToolSettings
 
 if TYPE_CHECKING:
     from ._agent import (
@@ -74,6 +75,7 @@ __all__ = [
     "StepResult",
     "ToolCallRecord",
     "ToolRequest",
+    "ToolSettings",
     "approvals",
     "arun_agent",
     "build_agent",

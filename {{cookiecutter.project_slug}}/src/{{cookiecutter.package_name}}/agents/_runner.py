@@ -37,7 +37,8 @@ from ._memory import NotesMemory
 from ._roles import Roles, build_roles
 from ._schemas import TERMINAL, Failure, RunRecord, RunState, StepRecord, Usage
 from ._store import RunStore
-from ._toolbox import build_toolset, role_toolsets
+from ._toolbox import build_toolset, builtin_tools, role_toolsets
+from ._user_tools import allow_user_tools, user_tools
 from ._workflow import acting_role, advance, next_turn
 from .settings import AgentsSettings
 from .testing.scripted_roles import scripted_roles
@@ -72,7 +73,14 @@ def _failure(exc: BaseException) -> Failure:
 
 
 class AgentRunner:
-    """Run tasks through planner, researcher/executor and critic under hard limits."""
+    """Run tasks through planner, researcher/executor and critic under hard limits.
+
+    The tools are the built-in registry, your tools from the ``tools`` setting (each allowed for
+    its roles), then ``tools`` passed here.
+
+    Raises:
+        PluginError: an entry of the ``tools`` setting is not a usable tool (names the setting).
+    """
 
     def __init__(
         self,
@@ -91,9 +99,12 @@ class AgentRunner:
             models = dict(scripted_roles())
         self.store = store or default_store(self.settings)
         self.roles: Roles = build_roles(models, self.settings)
-        self.toolset = build_toolset(tools, max_retries=self.settings.tool_retries)
+        yours = user_tools(self.settings.tools, taken=[tool.name for tool in builtin_tools()])
+        self.toolset = build_toolset([*yours, *tools], max_retries=self.settings.tool_retries)
         self.role_toolsets = role_toolsets(
-            self.toolset, self.settings.role_tools, self.settings.tool_retries
+            self.toolset,
+            allow_user_tools(self.settings.role_tools, self.settings.tools, yours),
+            self.settings.tool_retries,
         )
         self.approver = approver or approver_for(
             self.settings.approval, self.store, self.settings.approval_timeout_s

@@ -4,7 +4,8 @@ Built-in tools come from :mod:`._tools` (arithmetic, clock, notes) plus the run 
 tools other pillars lend through :data:`._extensions.PILLAR_TOOLS` join next (``rag_search`` and
 ``ml_predict`` when those pillars are part of the project, see ``bridges/``), then the LLM
 pillar's shared registry (``http_get`` on allowlisted hosts, read-only ``sql_query``) when those
-are configured; user tools passed to the runner come last.
+are configured; user tools (the ``AGENTS__TOOLS`` setting, then those passed to the runner) come
+last.
 Tools that change things carry ``metadata={"side_effects": True}``: the guard asks for approval
 before each call.
 """
@@ -53,11 +54,9 @@ def _llm_tools(taken: set[str]) -> list[Tool[Any]]:
     return [tool for tool in registry.tools() if tool.name not in taken]
 
 
-def build_toolset(
-    extra: Sequence[Tool[Any] | Callable[..., Any]] = (), *, max_retries: int = 2
-) -> FunctionToolset[Any]:
-    """The registry: built-in tools, tools of installed pillars, then ``extra`` (user tools)."""
-    tools: list[Tool[Any]] = [
+def builtin_tools() -> list[Tool[Any]]:
+    """The tools every registry holds: arithmetic, clock, notes, scratchpad, installed pillars'."""
+    return [
         Tool(calculate),
         Tool(current_time),
         Tool(search_notes),
@@ -66,6 +65,13 @@ def build_toolset(
         Tool(scratchpad_write),
         *_pillar_tools(),
     ]
+
+
+def build_toolset(
+    extra: Sequence[Tool[Any] | Callable[..., Any]] = (), *, max_retries: int = 2
+) -> FunctionToolset[Any]:
+    """The registry: built-in tools, tools of installed pillars, then ``extra`` (user tools)."""
+    tools = builtin_tools()
     user = [item if isinstance(item, Tool) else Tool(item) for item in extra]
     taken = {tool.name for tool in tools + user}
     return FunctionToolset([*tools, *_llm_tools(taken), *user], max_retries=max_retries)

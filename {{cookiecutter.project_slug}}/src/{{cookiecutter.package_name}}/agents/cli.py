@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from ..core.plugins import PluginError
 from ..core.settings import get_settings
 from .settings import AgentsSettings
 
@@ -49,7 +50,10 @@ def _runner(scripted: bool, approve: bool) -> AgentRunner:
     settings = get_settings().section("agents", AgentsSettings)
     if scripted:
         settings = settings.model_copy(update={"scripted": True})
-    return AgentRunner(settings, approver=allow_all if approve else None)
+    try:
+        return AgentRunner(settings, approver=allow_all if approve else None)
+    except PluginError as exc:  # AGENTS__TOOLS names something that is not a usable tool
+        _fail_clearly(exc)
 
 
 def print_step(step: StepRecord) -> None:

@@ -2,8 +2,9 @@
 
 Set them with ``MY_AI_SERVICE_AGENTS__<FIELD>`` variables (the prefix is the package name); lists
 and mappings are JSON, e.g. ``..._AGENTS__MCP_SERVERS='[{"name": "files", "command": "uvx",
-"args": ["mcp-server-filesystem", "/data"]}]'``. The model itself comes from the LLM pillar's
-settings (``..._LLM__MODEL``).
+"args": ["mcp-server-filesystem", "/data"]}]'``; your own tools are import paths,
+``..._AGENTS__TOOLS='["my_service.custom.tools:order_status"]'``. The model itself comes from the
+LLM pillar's settings (``..._LLM__MODEL``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+
+from ..core.plugins import ImportPath
 
 Role = Literal["planner", "researcher", "executor", "critic"]
 
@@ -42,6 +45,35 @@ class MCPServerSettings(BaseModel):
     side_effects: bool = Field(
         default=True, description="Its tools change things: each call needs human approval."
     )
+
+
+def _executor() -> list[Role]:
+    return ["executor"]
+
+
+class ToolSettings(BaseModel):
+    """One of your own tools: a typed function, found by its import path, offered to some roles.
+
+    Written as a plain string it is the ``function`` with the defaults below.
+    """
+
+    function: ImportPath = Field(
+        description="`package.module:function`; its name, typed parameters and docstring are "
+        "the tool the model sees."
+    )
+    side_effects: bool = Field(
+        default=False, description="It changes things: each call needs approval (`approval`)."
+    )
+    roles: list[Role] = Field(
+        default_factory=_executor,
+        min_length=1,
+        description="Roles that may call it (added to their `role_tools`).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _path_alone(cls, value: object) -> object:
+        return {"function": value} if isinstance(value, str) else value
 
 
 class AgentsSettings(BaseModel):
@@ -130,6 +162,11 @@ class AgentsSettings(BaseModel):
     )
     mcp_servers: list[MCPServerSettings] = Field(
         default_factory=list, description="MCP tool servers (JSON list of name/command/args)."
+    )
+    tools: list[ToolSettings] = Field(
+        default_factory=list,
+        description="Your own tools (JSON list): `package.module:function` paths, or objects "
+        "with function, side_effects and roles.",
     )
 
 

@@ -116,8 +116,15 @@ def plot(pipeline: Pipeline, x: pd.DataFrame, y: pd.Series, result: Evaluation, 
     return path
 
 
-def markdown(version: str, model: Evaluation, baseline: Evaluation, extra: dict[str, Any]) -> str:
-    """The human-readable report: model vs baseline, confusion matrix, importance, run facts."""
+def markdown(
+    version: str,
+    model: Evaluation,
+    baseline: Evaluation,
+    extra: dict[str, Any],
+    *,
+    name: str = "xgboost",
+) -> str:
+    """The human-readable report: model ``name`` vs baseline, confusion matrix, importance."""
     rows = [
         f"| {name} | {getattr(model.metrics, name):.3f} | {getattr(baseline.metrics, name):.3f} |"
         for name in ("roc_auc", "pr_auc", "f1", "threshold", "brier")
@@ -126,18 +133,18 @@ def markdown(version: str, model: Evaluation, baseline: Evaluation, extra: dict[
     lines = [
         f"# Model {version}",
         "",
-        "| metric (holdout) | xgboost | baseline (logistic) |",
+        f"| metric (holdout) | {name} | baseline (logistic) |",
         "|---|---:|---:|",
         *rows,
         "",
-        "## Confusion matrix (xgboost)",
+        f"## Confusion matrix ({name})",
         "",
         "| | predicted 0 | predicted 1 |",
         "|---|---:|---:|",
         f"| actual 0 | {tn} | {fp} |",
         f"| actual 1 | {fn} | {tp} |",
         "",
-        "## Permutation importance (xgboost)",
+        f"## Permutation importance ({name})",
         "",
         *[f"- `{name}`: {value:.4f}" for name, value in model.importance.items()],
         "",

@@ -5,7 +5,8 @@ A flow is a short typed function over small tasks; the logic lives in plain func
 I/O tasks retry. With no Prefect API configured, a run starts a temporary local Prefect server
 (about 15 s); point ``PREFECT_API_URL`` at a server to keep history. :func:`run_training` picks
 the task runner from settings (threads, or Dask: see :mod:`._scale`). :func:`train_flow` reads as
-its named steps; what one step hands the next is in :mod:`._run`.
+its named steps; what one step hands the next is in :mod:`._run`. The main model is XGBoost tuned
+by Optuna, or your own classifier named by ``ML__ESTIMATOR`` (:mod:`._estimator`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from ..core.settings import get_settings
+from . import _estimator
 from . import _evaluation as evaluation
 from . import _ingest as ingest
 from . import _publish as publish
@@ -41,6 +43,7 @@ validate_data = task(name="validate_data", cache_policy=NONE)(train.prepare)
 split_data = task(name="split_data", cache_policy=NONE)(train.split_data)
 tune_model = task(name="tune_xgboost", cache_policy=NONE)(tuning.tune_xgboost)
 cv_baseline = task(name="cv_baseline", cache_policy=NONE)(tuning.cross_validate_baseline)
+cv_estimator = task(name="cv_estimator", cache_policy=NONE)(_estimator.cross_validate_estimator)
 fit_model = task(name="fit_model", cache_policy=NONE)(train.fit_pipeline)
 evaluate_model = task(name="evaluate_model", cache_policy=NONE)(evaluation.evaluate)
 write_model = task(name="write_model", retries=2, retry_delay_seconds=1, cache_policy=NONE)(
@@ -132,10 +135,20 @@ def prepare_data(
     return TrainingData(version, digest, schema_path, prepared, split)
 
 
-def fit_candidates(split: train.Split, roles: ColumnRoles, settings: MLSettings) -> Candidates:
-    """Tune XGBoost and cross-validate the baseline side by side, then fit both."""
+def _main_cv(split: train.Split, roles: ColumnRoles, settings: MLSettings) -> Any:
+    """Submit the main model's CV: Optuna over XGBoost, or your ``estimator`` as it comes."""
     seed, q, folds = settings.random_seed, settings.winsorize_quantile, settings.cv_folds
-    tuned_future = tune_model.submit(
+    if settings.estimator:
+        return cv_estimator.submit(
+            split.x_train,
+            split.y_train,
+            roles,
+            path=settings.estimator,
+            folds=folds,
+            seed=seed,
+            winsorize_quantile=q,
+        )
+    return tune_model.submit(
         split.x_train,
         split.y_train,
         roles,
@@ -146,14 +159,30 @@ def fit_candidates(split: train.Split, roles: ColumnRoles, settings: MLSettings)
         seed=seed,
         winsorize_quantile=q,
     )
+
+
+def _fit_main(
+    split: train.Split, roles: ColumnRoles, params: dict[str, Any], settings: MLSettings
+) -> Any:
+    """Fit the main model on the training part (XGBoost on the Dask cluster when asked)."""
+    seed, q = settings.random_seed, settings.winsorize_quantile
+    if settings.estimator:
+        estimator = _estimator.estimator_factory(settings.estimator, seed)()
+        return fit_model(split, roles, estimator, q)
+    if settings.task_runner == "dask":
+        return fit_distributed.submit(split, roles, params, seed, q).result()
+    return fit_model(split, roles, xgboost_model(params, seed), q)
+
+
+def fit_candidates(split: train.Split, roles: ColumnRoles, settings: MLSettings) -> Candidates:
+    """Cross-validate the main model (tuning XGBoost) and the baseline side by side; fit both."""
+    seed, q, folds = settings.random_seed, settings.winsorize_quantile, settings.cv_folds
+    main_future = _main_cv(split, roles, settings)
     base_future = cv_baseline.submit(
         split.x_train, split.y_train, roles, folds=folds, seed=seed, winsorize_quantile=q
     )
-    tuned, base_cv = tuned_future.result(), base_future.result()
-    if settings.task_runner == "dask":
-        model = fit_distributed.submit(split, roles, tuned.params, seed, q).result()
-    else:
-        model = fit_model(split, roles, xgboost_model(tuned.params, seed), q)
+    tuned, base_cv = main_future.result(), base_future.result()
+    model = _fit_main(split, roles, tuned.params, settings)
     baseline = fit_model(split, roles, baseline_model(seed), q)
     return Candidates(tuned, base_cv, model, baseline)
 
@@ -279,8 +308,15 @@ def run_training(
     tuning_trials: int | None = None,
     tuning_timeout_s: float | None = None,
 ) -> train.TrainResult:
-    """Run :func:`train_flow` with the task runner the settings ask for."""
+    """Run :func:`train_flow` with the task runner the settings ask for.
+
+    Raises:
+        PluginError: ``ML__ESTIMATOR`` names code that does not give a classifier (checked
+            before the flow starts).
+    """
     settings = get_settings().section("ml", MLSettings)
+    if settings.estimator:
+        _estimator.estimator_factory(settings.estimator, settings.random_seed)
     flow_fn = train_flow
     if settings.task_runner == "dask":
         from ._scale import task_runner  # noqa: PLC0415

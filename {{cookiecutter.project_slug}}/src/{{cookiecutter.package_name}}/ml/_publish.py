@@ -62,7 +62,7 @@ def write_report(
     extra = {
         "model tag": f"`{result.model_tag}`",
         "promoted": f"{result.promoted} ({result.decision})",
-        "CV ROC AUC (xgboost / baseline)": (
+        f"CV ROC AUC ({result.estimator} / baseline)": (
             f"{result.cv_roc_auc:.3f} / {result.baseline_cv_roc_auc:.3f}"
         ),
         "tuning": f"{result.tuning_trials} trials, {result.tuning_pruned} pruned",
@@ -75,7 +75,7 @@ def write_report(
         "data hash": result.data_hash,
         "schema": f"{result.schema_path} ({'inferred' if result.schema_written else 'enforced'})",
     }
-    text = markdown(result.version, model, baseline, extra)
+    text = markdown(result.version, model, baseline, extra, name=result.estimator)
     report = run_dir / "report.md"
     report.write_text(text, encoding="utf-8")
     document = {
@@ -99,7 +99,7 @@ def labels_for(result: TrainResult, schema_version: int, commit: str) -> dict[st
         "data_hash": result.data_hash,
         "schema_version": str(schema_version),
         "git_commit": commit,
-        "framework": "xgboost",
+        "estimator": result.estimator,
     }
 
 

@@ -29,7 +29,7 @@ class TrainingData:
 
 @dataclass(frozen=True)
 class Candidates:
-    """The tuned XGBoost model and the baseline, both fitted on the training part."""
+    """The main model (tuned XGBoost or ML__ESTIMATOR) and the baseline, both fitted."""
 
     tuned: TuningResult
     baseline_cv: CVResult
@@ -64,6 +64,7 @@ def build_result(
         decision=decision.reason,
         metrics=scores.model.metrics,
         baseline_metrics=scores.baseline.metrics,
+        estimator=candidates.tuned.model,
         cv_roc_auc=candidates.tuned.cv.mean,
         baseline_cv_roc_auc=candidates.baseline_cv.mean,
         params=candidates.tuned.params,

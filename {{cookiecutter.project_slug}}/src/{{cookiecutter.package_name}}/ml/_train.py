@@ -39,7 +39,10 @@ class TrainResult(BaseModel):
     decision: str = Field(description="Why the model was (not) promoted to production.")
     metrics: Metrics
     baseline_metrics: Metrics
-    cv_roc_auc: float = Field(description="Mean CV ROC AUC of the chosen XGBoost parameters.")
+    estimator: str = Field(
+        default="xgboost", description="The main model: xgboost, or the ML__ESTIMATOR class."
+    )
+    cv_roc_auc: float = Field(description="Mean CV ROC AUC of the main model.")
     baseline_cv_roc_auc: float
     params: dict[str, Any]
     tuning_trials: int

@@ -51,6 +51,7 @@ class TuningResult:
     trials: int
     pruned: int
     seconds: float
+    model: str = "xgboost"
 
 
 def cross_validate(

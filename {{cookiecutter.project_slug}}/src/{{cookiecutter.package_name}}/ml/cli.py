@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..core.plugins import PluginError
+
 if TYPE_CHECKING:
     from ._train import TrainResult
 
@@ -58,7 +60,7 @@ def _train(
 def _print_summary(result: TrainResult) -> None:
     table = Table(title=f"ml model {result.model_tag}")
     table.add_column("holdout metric")
-    table.add_column("xgboost", justify="right")
+    table.add_column(result.estimator, justify="right")
     table.add_column("baseline (logistic)", justify="right")
     for name in ("roc_auc", "pr_auc", "f1", "threshold"):
         table.add_row(
@@ -95,7 +97,12 @@ def train(
     ] = None,
 ) -> None:
     """Run the training flow: validate, tune, train, evaluate, register, maybe promote."""
-    _print_summary(_train(data_path, artifacts_dir, trials, timeout))
+    try:
+        result = _train(data_path, artifacts_dir, trials, timeout)
+    except PluginError as exc:  # ML__ESTIMATOR names code that gives no classifier
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    _print_summary(result)
 
 
 @app.command()

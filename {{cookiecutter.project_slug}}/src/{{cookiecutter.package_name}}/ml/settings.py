@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
+from ..core.plugins import check_import_path
+
 
 class MLSettings(BaseModel):
     """Where the data comes from, how it is validated, tuned, tracked and registered."""
@@ -50,6 +52,11 @@ class MLSettings(BaseModel):
         description="Clip numbers to the [q, 1-q] quantiles of the training rows; 0 disables.",
     )
     # --- training --------------------------------------------------------------------------------
+    estimator: str = Field(
+        default="",
+        description="Your classifier instead of the tuned XGBoost: `package.module:function` "
+        "returning an unfitted scikit-learn classifier; empty: XGBoost.",
+    )
     test_size: float = Field(
         default=0.2, gt=0.0, lt=1.0, description="Fraction of rows held out for evaluation."
     )
@@ -97,6 +104,11 @@ class MLSettings(BaseModel):
     retrain_cron: str = Field(
         default="0 3 * * 1", description="Cron schedule of the retraining deployment (UTC)."
     )
+
+    @field_validator("estimator")
+    @classmethod
+    def _import_path_or_blank(cls, value: str) -> str:
+        return check_import_path(value) if value else value
 
     @field_validator("bentoml_home", mode="before")
     @classmethod
