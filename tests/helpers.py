@@ -17,6 +17,7 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "hooks"))
 
+import copy_without_render  # noqa: E402, F401  (for tests/test_copy_without_render.py)
 import template_lib  # noqa: E402
 
 
