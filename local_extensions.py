@@ -8,9 +8,11 @@ It adds two globals:
 * ``template_manifest``: ``manifest.yml``, so prose and config files list the chosen pillars with
   ``{% for name, pillar in template_manifest.pillars.items() if cookiecutter[pillar.answer] %}``
   instead of one hand-written block per pillar. copier gets the same mapping under the same name
-  from a computed question in ``copier.yml`` (``!include manifest.yml``).
+  from a computed question in ``copier.yml`` (``!include manifest.yml``). The hook scripts get it
+  too (as JSON), so their processes start without importing PyYAML.
 """
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +24,17 @@ TEMPLATE_ROOT = Path(__file__).resolve().parent
 
 
 def load_manifest() -> dict[str, Any]:
-    """``manifest.yml`` of this template."""
-    data: dict[str, Any] = yaml.safe_load((TEMPLATE_ROOT / "manifest.yml").read_text("utf-8"))
+    """``manifest.yml`` of this template, as it is on disk now."""
+    return _parse((TEMPLATE_ROOT / "manifest.yml").read_text("utf-8"))
+
+
+@functools.cache
+def _parse(text: str) -> dict[str, Any]:
+    """Parsed once per distinct text, not per environment (cookiecutter makes one per prompt,
+    render and hook); keyed by the text because cruft renders two versions of the template from
+    one path with this module imported once."""
+    loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+    data: dict[str, Any] = yaml.load(text, Loader=loader)  # noqa: S506 (a safe loader)
     return data
 
 

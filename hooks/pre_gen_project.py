@@ -7,4 +7,7 @@ sys.path.insert(0, json.loads(r"""[{{ template_hooks_dir | tojson }}]""")[0])
 
 from template_lib import pre_generate
 
-sys.exit(pre_generate(json.loads(r"""{{ cookiecutter | tojson }}""")))
+answers = json.loads(r"""{{ cookiecutter | tojson }}""")
+# manifest.yml as local_extensions.py parsed it: the hook starts without importing PyYAML.
+manifest = json.loads(r"""{{ template_manifest | tojson }}""")
+sys.exit(pre_generate(answers, manifest))

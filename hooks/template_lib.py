@@ -20,8 +20,6 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST_PATH = TEMPLATE_ROOT / "manifest.yml"
 COOKIECUTTER_JSON = TEMPLATE_ROOT / "cookiecutter.json"
@@ -43,9 +41,14 @@ class AnswerError(ValueError):
 
 
 def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, Any]:
-    """Load ``manifest.yml``."""
+    """Load ``manifest.yml`` (with libyaml's parser when PyYAML has it)."""
+    # Imported here: the cookiecutter hooks get the manifest parsed (local_extensions.py) and so
+    # start without PyYAML, whose import costs more than the rest of a hook process.
+    import yaml
+
+    loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
     with path.open(encoding="utf-8") as handle:
-        data: dict[str, Any] = yaml.safe_load(handle)
+        data: dict[str, Any] = yaml.load(handle, Loader=loader)  # noqa: S506 (a safe loader)
     return data
 
 
@@ -378,19 +381,21 @@ def _prune_empty_parents(directory: Path, stop: Path) -> None:
         current = current.parent
 
 
-def pre_generate(answers: Mapping[str, Any]) -> int:
+def pre_generate(answers: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> int:
     """Validate answers; print the reasons and return 1 when they are invalid."""
     try:
-        check_answers(answers)
+        check_answers(answers, manifest)
     except AnswerError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
     return 0
 
 
-def post_generate(answers: Mapping[str, Any], project_dir: Path) -> int:
+def post_generate(
+    answers: Mapping[str, Any], project_dir: Path, manifest: Mapping[str, Any] | None = None
+) -> int:
     """Apply the manifest (answers were validated by ``pre``, for copier its first task)."""
-    apply(project_dir, answers, load_manifest())
+    apply(project_dir, answers, manifest or load_manifest())
     return 0
 
 
