@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cookiecutter.environment import StrictEnvironment
 
 from tests import helpers
 
@@ -85,3 +88,37 @@ def test_copier_stops_and_leaves_nothing(
         helpers.render_copier(destination, template_repo, **answers)
     assert field in caught.value.stderr
     assert not destination.exists()
+
+
+def test_the_manifest_survives_json() -> None:
+    """The cookiecutter hooks get manifest.yml as JSON (tojson), not as YAML."""
+    assert json.loads(json.dumps(helpers.MANIFEST)) == helpers.MANIFEST
+
+
+@pytest.mark.parametrize(("answers", "status"), [({}, 0), ({"package_name": "class"}, 1)])
+def test_pre_hook_validates_without_importing_pyyaml(
+    answers: dict[str, Any], status: int, tmp_path: Path
+) -> None:
+    """The hook process gets the manifest parsed (template_manifest, from local_extensions.py):
+    importing PyYAML was most of its time."""
+    env = StrictEnvironment(context={"cookiecutter": {}}, keep_trailing_newline=True)
+    hook = env.from_string((helpers.REPO_ROOT / "hooks" / "pre_gen_project.py").read_text())
+    script = tmp_path / "pre_gen_project.py"
+    script.write_text(
+        hook.render(
+            cookiecutter={**helpers.defaults(), **answers},
+            template_hooks_dir=str(helpers.REPO_ROOT / "hooks"),
+            template_manifest=helpers.MANIFEST,
+        )
+    )
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", str(script)], capture_output=True, text=True
+    )
+    assert run.returncode == status
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in run.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "template_lib" in imported
+    assert "yaml" not in imported
