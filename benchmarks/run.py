@@ -3,15 +3,18 @@
 Writes docs/performance.md. Medians over repeated runs, measured in one process, with a baseline
 (rendering the core-only project) so the numbers can be compared across noisy machines as ratios.
 The paired run renders this template and a public one (cookiecutter-hypermodern-python, vendored
-in benchmarks/fixtures/) alternately, so their ratio holds whatever the machine's load.
+in benchmarks/fixtures/) in turn, so their ratio holds whatever the machine's load; `--before REF`
+adds this template as committed at a git ref, for before/after figures in the same run.
 
-    uv run python benchmarks/run.py [--repeats 5] [--paired-repeats 21] [--skip-green]
+    uv run python benchmarks/run.py [--repeats 5] [--paired-repeats 21] [--before REF]
+                                    [--skip-green]
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import io
 import itertools
 import os
 import re
@@ -19,6 +22,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable
@@ -71,33 +75,53 @@ OURS = "cookiecutter-ai-service, all pillars"
 THEIRS = "cookiecutter-hypermodern-python"
 
 
-def paired(repeats: int, work: Path) -> dict[str, Any]:
-    """This template (all pillars) and cookiecutter-hypermodern-python, rendered alternately
-    with the cookiecutter CLI (the order flips every round): per-template medians of wall time
-    and of CPU time (the render and its hook processes), and the wall-time ratio.
+def paired(repeats: int, work: Path, before: str | None = None) -> dict[str, Any]:
+    """This template (all pillars) and cookiecutter-hypermodern-python, and with ``before`` this
+    template as committed at that git ref, rendered in turn with the cookiecutter CLI (the order
+    rotates every round): per-template medians of wall time and of CPU time (the render and its
+    hook processes). Each render runs from ``work``: cookiecutter imports ``local_extensions``
+    from the current directory first, which would mix the versions.
     """
-    templates = {OURS: REPO_ROOT, THEIRS: PAIRED_TEMPLATE}
+    templates = {OURS: REPO_ROOT}
+    if before:
+        templates[_before_name(before)] = _archive(before, work / "before")
+    templates[THEIRS] = PAIRED_TEMPLATE
     wall: dict[str, list[float]] = {name: [] for name in templates}
     cpu: dict[str, list[float]] = {name: [] for name in templates}
     counter = itertools.count()
     load_before = os.getloadavg()[0]
+    names = list(templates)
     for round_ in range(repeats):
-        order = list(templates) if round_ % 2 == 0 else list(reversed(templates))
-        for name in order:
-            out = work / f"paired{next(counter)}"
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            command = [sys.executable, "-m", "cookiecutter", "--no-input"]
+            command += ["-o", str(work / f"paired{next(counter)}"), str(templates[name])]
             cpu_before = _children_cpu()
-            wall[name].append(
-                _timed(functools.partial(helpers.render_cookiecutter, out, templates[name]))
-            )
+            render = functools.partial(subprocess.run, command, cwd=work, check=True)
+            wall[name].append(_timed(functools.partial(render, capture_output=True)))
             cpu[name].append(_children_cpu() - cpu_before)
-    medians = {name: statistics.median(values) for name, values in wall.items()}
     return {
-        "medians": medians,
+        "medians": {name: statistics.median(values) for name, values in wall.items()},
         "cpu": {name: statistics.median(values) for name, values in cpu.items()},
-        "ratio": medians[OURS] / medians[THEIRS],
         "runs": repeats,
         "load": (load_before, os.getloadavg()[0]),
+        "before": before,
     }
+
+
+def _before_name(ref: str) -> str:
+    return f"cookiecutter-ai-service at {ref}, all pillars"
+
+
+def _archive(ref: str, destination: Path) -> Path:
+    """The template as committed at ``ref``, unpacked into ``destination``."""
+    tar = subprocess.run(
+        ["git", "archive", ref], cwd=REPO_ROOT, check=True, capture_output=True
+    ).stdout
+    destination.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+        archive.extractall(destination, filter="data")
+    return destination
 
 
 def _children_cpu() -> float:
@@ -172,24 +196,28 @@ def _previous_green() -> list[str]:
 
 def _paired_lines(pair: dict[str, Any]) -> list[str]:
     load_before, load_after = pair["load"]
+    wall, cpu = pair["medians"], pair["cpu"]
     lines = [
         f"Paired with a public template: {pair['runs']} rounds, one render of each per round "
-        "(cookiecutter CLI, order flipped every round), load average "
+        "(cookiecutter CLI, order rotated every round), load average "
         f"{load_before:.1f} before, {load_after:.1f} after.",
         "",
-        "| template | median seconds | median CPU seconds (hooks included) |",
-        "| --- | --- | --- |",
+        "| template | median seconds | ratio | median CPU seconds (hooks included) | ratio |",
+        "| --- | --- | --- | --- | --- |",
     ]
     lines += [
-        f"| {name} | {seconds:.3f} | {pair['cpu'][name]:.3f} |"
-        for name, seconds in pair["medians"].items()
+        f"| {name} | {wall[name]:.3f} | {wall[name] / wall[THEIRS]:.2f} | {cpu[name]:.3f} "
+        f"| {cpu[name] / cpu[THEIRS]:.2f} |"
+        for name in wall
     ]
-    cpu_ratio = pair["cpu"][OURS] / pair["cpu"][THEIRS]
-    lines += [
-        "",
-        f"Ratio: {pair['ratio']:.2f} (CPU time: {cpu_ratio:.2f}; target <= 1.2). {_file_counts()}",
-        "",
-    ]
+    lines += ["", f"Target: ratio <= 1.2. {_file_counts()}", ""]
+    if pair["before"]:
+        lines += [
+            f"`{pair['before']}` is this template before files without Jinja were copied as "
+            "they are and the hooks started without PyYAML (`benchmarks/run.py --before "
+            f"{pair['before']}`).",
+            "",
+        ]
     return lines
 
 
@@ -217,9 +245,7 @@ READING = [
     "  computed by `hooks/copy_without_render.py` (file globs only;",
     "  tests/test_copy_without_render.py fails when a file with Jinja would be copied, when one",
     "  without would be rendered, and when the list is not the computed one). The hooks get",
-    "  manifest.yml parsed from local_extensions.py and start without PyYAML. Before/after,",
-    "  paired with cookiecutter-hypermodern-python in one run (21 rounds, load average 4.3-4.8):",
-    "  wall 2.556 s -> 1.961 s (ratio 3.19 -> 2.45), CPU 1.274 s -> 1.033 s (ratio 2.99 -> 2.42).",
+    "  manifest.yml parsed from local_extensions.py and start without PyYAML.",
     "- What keeps the ratio above 1.2: the 130 files that do carry Jinja (80 of them tests whose",
     "  only Jinja is the package name in their imports), and cookiecutter compiling every file",
     "  name, copied files' included (299 names against hypermodern's 39 files). Copying whole",
@@ -242,13 +268,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--paired-repeats", type=int, default=21)
+    parser.add_argument("--before", help="a git ref of this template to add to the paired run")
     parser.add_argument("--skip-green", action="store_true")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         gen = generation(args.repeats, work)
-        pair = paired(args.paired_repeats, work)
+        pair = paired(args.paired_repeats, work, args.before)
         green = None if args.skip_green else time_to_green(work)
     write_report(gen, pair, green, load)
     print(report.OUTPUT.read_text())
