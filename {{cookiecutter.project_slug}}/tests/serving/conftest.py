@@ -22,7 +22,7 @@ from {{ cookiecutter.package_name }}.core.pillars import ROOT_PACKAGE, installed
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 from {{ cookiecutter.package_name }}.serving import cli
 from {{ cookiecutter.package_name }}.serving.service import asgi_app
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, TrainedModel
 
 os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
 # The in-process app runs in this one process, so its /metrics uses Prometheus' single-process
@@ -39,13 +39,6 @@ AUTH = {"Authorization": f"Bearer {API_KEY}"}
 # the model point LLM__BASE_URL at the llm pillar's fake server).
 OFFLINE_LLM = {"LLM__MODEL": "fake-echo", "LLM__BASE_URL": "http://127.0.0.1:9/v1"}
 KEYS = {"tests": API_KEY, "other": OTHER_KEY}
-# ml training kept small and fast: no tuning, few trees, no MLflow.
-FAST_TRAINING = {
-    "ML__TUNING_TRIALS": "0",
-    "ML__CV_FOLDS": "2",
-    "ML__N_ESTIMATORS": "20",
-    "ML__TRACKING_ENABLED": "false",
-}
 READY_TIMEOUT_S = 120.0
 
 
@@ -58,37 +51,9 @@ def api_keys(monkeypatch: pytest.MonkeyPatch, clean_settings: None) -> None:
     get_settings.cache_clear()
 
 
-def model_environment(root: Path) -> dict[str, str]:
-    """Variables pointing a process at the model trained under ``root`` (see trained_model)."""
-    return {
-        f"{ENV_PREFIX}ENVIRONMENT": "test",
-        f"{ENV_PREFIX}DATA_DIR": str(PROJECT_ROOT / "data"),
-        f"{ENV_PREFIX}ML__BENTOML_HOME": str(root / "bentoml"),
-        **{f"{ENV_PREFIX}{name}": value for name, value in FAST_TRAINING.items()},
-    }
-
-
-@pytest.fixture(scope="session")
-def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Train and register one production model with the ml pillar's flow (once per session)."""
-    if "ml" not in installed_pillars():
-        pytest.skip("the ml pillar is not part of this project")
-    # Imported by name: prefect is installed only with the ml pillar.
-    harness = importlib.import_module("prefect.testing.utilities").prefect_test_harness
-    flows = importlib.import_module(f"{ROOT_PACKAGE}.ml.flows")
-    root = tmp_path_factory.mktemp("ml-model")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in model_environment(root).items():
-            patch.setenv(name, value)
-        patch.setenv(f"{ENV_PREFIX}ARTIFACTS_DIR", str(root / "artifacts"))
-        patch.setenv("PREFECT_HOME", str(root / "prefect"))
-        patch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-        get_settings.cache_clear()
-        with harness(server_startup_timeout=120):
-            result = flows.run_training()
-        get_settings.cache_clear()
-    assert result.promoted, result.decision
-    return root
+def model_environment(model: TrainedModel) -> dict[str, str]:
+    """Variables pointing a process at the session's trained model (see tests/conftest.py)."""
+    return model.environment()
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from {{ cookiecutter.package_name }}.ml.inference import Predictor
 from {{ cookiecutter.package_name }}.monitoring.settings import MonitoringSettings
 from {{ cookiecutter.package_name }}.monitoring.tracing import setup_tracing, shutdown_tracing
 from {{ cookiecutter.package_name }}.serving.service import AIService
+from tests.conftest import TrainedModel
 
 from .conftest import AUTH, model_environment
 
@@ -35,7 +36,7 @@ RECORD = {
 
 @pytest.fixture
 def model(
-    trained_model: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    trained_model: TrainedModel, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[Predictor]:
     """Settings pointing at the trained model; the adapter loads it afresh."""
     for name, value in model_environment(trained_model).items():
