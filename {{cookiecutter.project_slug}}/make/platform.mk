@@ -24,7 +24,7 @@ ci-install:  ## Install exactly what uv.lock pins (CI); commit uv.lock after the
 	$(UV) sync --locked --compile-bytecode
 
 test-ci:  ## The test suite with the coverage gate (COVERAGE_MIN) and coverage.xml for CI
-	$(UV) run pytest --cov --cov-report=term-missing --cov-report=xml --cov-fail-under=$(COVERAGE_MIN)
+	$(UV) run pytest $(PYTEST_PARALLEL) --cov --cov-report=term-missing --cov-report=xml --cov-fail-under=$(COVERAGE_MIN)
 
 security: sast secrets audit  ## Every security check: static lint, secrets, vulnerable dependencies
 

@@ -31,6 +31,11 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["BENTOML_DO_NOT_TRACK"] = "true"
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 
+# Tests that use one of these session resources run on the same pytest-xdist worker
+# (`--dist loadgroup`), so a parallel run still starts one Prefect server and one `bentoml serve`.
+SHARED_SESSION_FIXTURES = frozenset({"prefect_harness", "trained_model", "live_server"})
+SESSION_GROUP = "session-servers"
+
 # Third-party modules whose body is one literal of thousands of lines. CPython 3.12 runs such a
 # body in quadratic time under any trace function (python/cpython#127953): under coverage,
 # pydantic-ai's price table took ~17 s to import instead of ~2 s, pypdf's glyph list ~12 s instead
@@ -40,6 +45,22 @@ UNTRACED_IMPORTS = ("genai_prices.data", "pypdf", "hpack.huffman_table")
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(_SCRATCH, ignore_errors=True)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist: group the tests of the session servers and queue them first.
+
+    Their chain (Prefect server, training, `bentoml serve`) is the longest one a worker runs, so
+    it starts at once while the other workers take the rest. In one process nothing changes.
+    """
+    if not hasattr(config, "workerinput"):  # not an xdist worker
+        return
+    shared = [i for i in items if SHARED_SESSION_FIXTURES & set(getattr(i, "fixturenames", ()))]
+    for item in shared:
+        item.add_marker(pytest.mark.xdist_group(SESSION_GROUP))
+    grouped = set(shared)
+    items[:] = shared + [item for item in items if item not in grouped]
 
 
 @pytest.fixture(scope="session", autouse=True)
