@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,16 +66,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session", autouse=True)
 def untraced_imports() -> None:
-    """Import the installed :data:`UNTRACED_IMPORTS` once, with coverage (when it runs) paused."""
-    present = [name for name in UNTRACED_IMPORTS if _installed(name)]
-    running = _installed("coverage") and importlib.import_module("coverage").Coverage.current()
-    if running:
-        running.stop()
+    """Import the installed :data:`UNTRACED_IMPORTS` once, with coverage (when it runs) paused.
+
+    Every running ``Coverage`` is stopped, latest first: a pytest-xdist worker runs two.
+    """
+    paused: list[Any] = []
+    if _installed("coverage"):
+        coverage = importlib.import_module("coverage").Coverage
+        while (running := coverage.current()) is not None:
+            running.stop()
+            paused.append(running)
     try:
-        for name in present:
-            importlib.import_module(name)
+        for name in UNTRACED_IMPORTS:
+            if _installed(name):
+                importlib.import_module(name)
     finally:
-        if running:
+        for running in reversed(paused):
             running.start()
 
 
