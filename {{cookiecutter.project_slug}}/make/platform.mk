@@ -21,10 +21,10 @@ IMAGE_NAME = $(shell echo '$(IMAGE)' | tr '[:upper:]' '[:lower:]')
 ci-install:  ## Install exactly what uv.lock pins (CI); commit uv.lock after the first make install
 	@test -f uv.lock || { echo "uv.lock is missing: run 'make install' once and commit uv.lock"; exit 1; }
 	@uv --version >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --locked
+	$(UV) sync --locked --compile-bytecode
 
 test-ci:  ## The test suite with the coverage gate (COVERAGE_MIN) and coverage.xml for CI
-	$(UV) run pytest --cov --cov-report=term-missing --cov-report=xml --cov-fail-under=$(COVERAGE_MIN)
+	$(UV) run pytest $(PYTEST_PARALLEL) --cov --cov-report=term-missing --cov-report=xml --cov-fail-under=$(COVERAGE_MIN)
 
 security: sast secrets audit  ## Every security check: static lint, secrets, vulnerable dependencies
 

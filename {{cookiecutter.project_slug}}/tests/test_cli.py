@@ -82,7 +82,9 @@ def test_cli_startup_exports_traces_to_the_configured_collector(tmp_path: Path) 
             """Quiet."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     package = ROOT_PACKAGE
     script = (

@@ -1,11 +1,10 @@
-"""ml test fixtures: throwaway Prefect/BentoML homes, small budgets, one shared trained run."""
+"""ml test fixtures: throwaway BentoML homes, small budgets, the session's trained run."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,13 +16,11 @@ from {{ cookiecutter.package_name }}.ml import _ingest as ingest
 from {{ cookiecutter.package_name }}.ml import _train as train
 from tests.conftest import PROJECT_ROOT
 
-# Before any test module imports prefect/bentoml/mlflow: no writes to ~, no analytics.
+from .fixtures_ml import TrainedModel
+
+# The model store used when a test does not set one (ml_env points each test at its own).
 _SCRATCH = tempfile.mkdtemp(prefix="ml-tests-")
-os.environ["PREFECT_HOME"] = str(Path(_SCRATCH) / "prefect")
-os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["BENTOML_HOME"] = str(Path(_SCRATCH) / "bentoml-default")
-os.environ["BENTOML_DO_NOT_TRACK"] = "true"
-os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 
 SAMPLE_PATH = PROJECT_ROOT / "data" / "ml" / "customers.csv"
 SCHEMA_PATH = PROJECT_ROOT / "data" / "ml" / "customers.schema.json"
@@ -52,15 +49,6 @@ def ml_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return home
 
 
-@pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    """A temporary Prefect server and database shared by the flow tests (~15 s to start)."""
-    from prefect.testing.utilities import prefect_test_harness  # noqa: PLC0415
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
 @dataclass(frozen=True)
 class TrainedRun:
     """The one full training flow run shared by the flow, registry and inference tests."""
@@ -71,26 +59,11 @@ class TrainedRun:
 
 
 @pytest.fixture(scope="session")
-def trained_run(prefect_harness: None) -> Iterator[TrainedRun]:
-    """Run ``train_flow`` once on the shipped sample, with MLflow tracking on."""
-    from {{ cookiecutter.package_name }}.ml._flows import train_flow  # noqa: PLC0415
-
-    scratch = Path(tempfile.mkdtemp(prefix="ml-trained-"))
-    env = {
-        f"{ENV_PREFIX}DATA_DIR": str(PROJECT_ROOT / "data"),
-        f"{ENV_PREFIX}ARTIFACTS_DIR": str(scratch / "artifacts"),
-        f"{ML}BENTOML_HOME": str(scratch / "bentoml"),
-        **{f"{ML}{k}": v for k, v in FAST.items()},
-        f"{ML}TRACKING_ENABLED": "true",
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        get_settings.cache_clear()
-        result = train_flow()
-    get_settings.cache_clear()
-    yield TrainedRun(result, scratch / "bentoml", scratch / "artifacts")
-    shutil.rmtree(scratch, ignore_errors=True)
+def trained_run(trained_model: TrainedModel) -> TrainedRun:
+    """The session's one ``train_flow`` run on the shipped sample (MLflow tracking on)."""
+    assert isinstance(trained_model.result, train.TrainResult)
+    root = trained_model.root
+    return TrainedRun(trained_model.result, root / "bentoml", root / "artifacts")
 
 
 @pytest.fixture

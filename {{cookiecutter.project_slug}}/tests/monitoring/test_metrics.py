@@ -68,7 +68,9 @@ def test_push_sends_the_registry_to_a_pushgateway() -> None:
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Gateway)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
     try:
         gauge("test_monitoring_pushed", "Pushed to the gateway").set(2)
         push(f"http://127.0.0.1:{server.server_port}", job="batch")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 import shutil
 import tempfile
 import threading
@@ -26,11 +25,6 @@ from {{ cookiecutter.package_name }}.rag._pg_store import PgVectorStore
 from {{ cookiecutter.package_name }}.rag._retrieval import Retriever
 from {{ cookiecutter.package_name }}.rag._store import VectorStore
 from {{ cookiecutter.package_name }}.rag.settings import RAGSettings
-
-# Before any test imports prefect: a throwaway home, no analytics.
-_SCRATCH = tempfile.mkdtemp(prefix="rag-tests-")
-os.environ.setdefault("PREFECT_HOME", str(Path(_SCRATCH) / "prefect"))
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 SHIPPED_CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
 SETTINGS = RAGSettings()
@@ -62,19 +56,6 @@ def index(
         overlap=SETTINGS.chunk_overlap_tokens,
         counter=wordllama_token_counter(),
     )
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    shutil.rmtree(_SCRATCH, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    """A temporary Prefect server and database for the flow tests (~15 s to start)."""
-    from prefect.testing.utilities import prefect_test_harness  # noqa: PLC0415
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 @pytest.fixture(scope="session")
@@ -210,7 +191,10 @@ def http_server() -> Iterator[LocalServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled every 50 ms, so shutdown() at teardown returns at once (the default waits 0.5 s).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield state
     server.shutdown()

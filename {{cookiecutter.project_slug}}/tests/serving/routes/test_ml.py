@@ -23,7 +23,7 @@ from tests.conftest import PROJECT_ROOT
 
 from ..conftest import AUTH
 from ..hostile import RAW_BODIES, Case, as_json
-from .fixtures_ml import model_environment
+from tests.ml.fixtures_ml import TrainedModel
 
 RECORD = {
     "age": 40,
@@ -39,10 +39,10 @@ RECORD = {
 
 @pytest.fixture
 def model(
-    trained_model: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    trained_model: TrainedModel, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[Predictor]:
     """Settings pointing at the trained model; the adapter loads it afresh."""
-    for name, value in model_environment(trained_model).items():
+    for name, value in trained_model.environment().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv(f"{ENV_PREFIX}ARTIFACTS_DIR", str(tmp_path))
     get_settings.cache_clear()
