@@ -63,6 +63,7 @@ def service_environment(request: pytest.FixtureRequest, *, live: bool) -> dict[s
         merged.update({f"{ENV_PREFIX}{name}": value for name, value in (result or {}).items()})
     return merged
 
+
 # Before any test module imports prefect/bentoml/mlflow: no writes to ~, no analytics.
 _SCRATCH = Path(tempfile.mkdtemp(prefix="tests-"))
 os.environ["PREFECT_HOME"] = str(_SCRATCH / "prefect")

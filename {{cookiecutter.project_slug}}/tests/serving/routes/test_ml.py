@@ -20,10 +20,10 @@ from {{ cookiecutter.package_name }}.serving.routes import ml as endpoints
 from {{ cookiecutter.package_name }}.serving.service import AIService
 from {{ cookiecutter.package_name }}.serving.settings import RouteSettingsError, ServingSettings
 from tests.conftest import PROJECT_ROOT
+from tests.ml.fixtures_ml import TrainedModel
 
 from ..conftest import AUTH
 from ..hostile import RAW_BODIES, Case, as_json
-from tests.ml.fixtures_ml import TrainedModel
 
 RECORD = {
     "age": 40,
