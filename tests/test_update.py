@@ -61,10 +61,15 @@ def test_flipping_a_pillar_adds_and_removes_exactly_its_paths(tmp_path: Path) ->
     assert not (project / "src" / helpers.PACKAGE / "rag").exists()
     _copier("update", "--trust", "--defaults", "--quiet", "-d", "use_rag=true", cwd=project)
     with_rag = {p for p in helpers.files_of(project) if not p.startswith(".git/")}
-    rag_paths = [p.format(package=helpers.PACKAGE) for p in helpers.PILLARS["rag"]["paths"]]
+    # rag's own paths and those it shares with a chosen partner (the rag x llm bridge here).
+    answers = {**helpers.defaults(), **LEAN}
+    without = helpers.template_lib.removed_paths(answers, helpers.MANIFEST)
+    with_ = helpers.template_lib.removed_paths({**answers, "use_rag": True}, helpers.MANIFEST)
+    rag_paths = sorted(set(without) - set(with_))
     added = with_rag - before
     assert added
     assert all(helpers.template_lib.is_removed(path, rag_paths) for path in added)
+    assert f"src/{helpers.PACKAGE}/bridges/rag_llm.py" in added
     assert "lancedb" in (project / "pyproject.toml").read_text()
     helpers.git(project, "add", "-A")
     helpers.git(project, "commit", "-qm", "rag on")
