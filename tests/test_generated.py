@@ -61,7 +61,10 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         project = helpers.render_cookiecutter(tmp_path_factory.mktemp("venv-src"))
         env = {**base_env(), "UV_PROJECT_ENVIRONMENT": str(venv)}
-        subprocess.run(["uv", "sync", "--quiet", "--all-groups"], cwd=project, env=env, check=True)
+        # Byte-compiled, as `make install` does: with PYTHONDONTWRITEBYTECODE set every project's
+        # pytest, servers and import checks would compile the dependencies from source again.
+        sync = ["uv", "sync", "--quiet", "--all-groups", "--compile-bytecode"]
+        subprocess.run(sync, cwd=project, env=env, check=True)
         fcntl.flock(lock, fcntl.LOCK_UN)
     return venv
 
@@ -89,7 +92,8 @@ def passed(junit_report: Path, test_name: str) -> bool:
     cases = [
         case
         for case in ElementTree.parse(junit_report).iter("testcase")  # noqa: S314 - our report
-        if case.get("name", "").split("[")[0] == test_name
+        # pytest-xdist's --dist loadgroup appends "@<group>" to a grouped test's name.
+        if case.get("name", "").split("[")[0].split("@")[0] == test_name
     ]
     outcomes = {child.tag for case in cases for child in case}
     return bool(cases) and not outcomes & {"skipped", "failure", "error"}
