@@ -82,6 +82,16 @@ GROUNDER: ExtensionPoint[Grounder] = ExtensionPoint("rag.grounder")
 """Filled by ``bridges/rag_llm.py`` when the LLM pillar is part of the project."""
 
 
+def _no_passages(mode: Literal["grounded", "extractive"]) -> RagAnswer:
+    return RagAnswer(
+        answer="No indexed passage matches the question.",
+        citations=[],
+        mode=mode,
+        abstained=True,
+        reason="no passages retrieved",
+    )
+
+
 def grounded(question: str, context: Context, grounder: Grounder) -> RagAnswer:
     """Ask ``grounder`` for an answer that cites the numbered passages."""
     draft = grounder(question, context)
@@ -99,13 +109,7 @@ def extractive(
 ) -> RagAnswer:
     """Quote the sentences of the context closest to the question (at most two per passage)."""
     if not context.hits:
-        return RagAnswer(
-            answer="No indexed passage matches the question.",
-            citations=[],
-            mode="extractive",
-            abstained=True,
-            reason="no passages retrieved",
-        )
+        return _no_passages("extractive")
     sentences: list[tuple[int, str]] = []
     for ref, hit in enumerate(context.hits, start=1):
         pieces = [" ".join(s.split()) for s in _SENTENCE.split(_WRAPPED.sub(" ", hit.text))]
@@ -155,13 +159,7 @@ def answer_from_context(
             raise RuntimeError("answer_mode=grounded needs the LLM pillar (bridges/rag_llm.py)")
         return extractive(question, context, embedder)
     if not context.hits:
-        return RagAnswer(
-            answer="No indexed passage matches the question.",
-            citations=[],
-            mode="grounded",
-            abstained=True,
-            reason="no passages retrieved",
-        )
+        return _no_passages("grounded")
     if mode == "grounded":
         return grounded(question, context, grounder)
     try:

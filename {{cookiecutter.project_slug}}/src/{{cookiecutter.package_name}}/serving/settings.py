@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
 from ..core.pillars import ROOT_PACKAGE
 
@@ -34,6 +42,9 @@ class ServingSettings(BaseModel):
     """
 
     model_config = ConfigDict(extra="allow")
+
+    # Validated route sections, per (prefix, model): routes read them on every request.
+    _routes: dict[tuple[str, type[BaseModel]], BaseModel] = PrivateAttr(default_factory=dict)
 
     host: str = Field(
         default="127.0.0.1",
@@ -117,17 +128,22 @@ class ServingSettings(BaseModel):
         Raises:
             RouteSettingsError: a value does not validate; the message names its variable.
         """
+        cached = self._routes.get((prefix, model))
+        if isinstance(cached, model):
+            return cached
         start = f"{prefix}_"
         extra = self.model_extra or {}
         values = {key[len(start) :]: value for key, value in extra.items() if key.startswith(start)}
         try:
-            return model.model_validate(values)
+            section = model.model_validate(values)
         except ValidationError as error:
             problems = "; ".join(
                 f"SERVING__{prefix.upper()}_{str(item['loc'][0]).upper()}: {item['msg']}"
                 for item in error.errors()
             )
             raise RouteSettingsError(f"invalid route settings: {problems}") from error
+        self._routes[(prefix, model)] = section
+        return section
 
 
 SETTINGS = ServingSettings
