@@ -79,7 +79,7 @@ def paired(repeats: int, work: Path, before: str | None = None) -> dict[str, Any
     """This template (all pillars) and cookiecutter-hypermodern-python, and with ``before`` this
     template as committed at that git ref, rendered in turn with the cookiecutter CLI (the order
     rotates every round): per-template medians of wall time and of CPU time (the render and its
-    hook processes). Each render runs from ``work``: cookiecutter imports ``local_extensions``
+    hook processes). Each render runs from ``work``: cookiecutter imports ``template_extensions``
     from the current directory first, which would mix the versions.
     """
     templates = {OURS: REPO_ROOT}
@@ -246,7 +246,7 @@ READING = [
     "  computed by `hooks/copy_without_render.py` (file globs only;",
     "  tests/test_copy_without_render.py fails when a file with Jinja would be copied, when one",
     "  without would be rendered, and when the list is not the computed one). The hooks get",
-    "  manifest.yml parsed from local_extensions.py and start without PyYAML.",
+    "  manifest.yml parsed by hooks/jinja_globals.py and start without PyYAML.",
     "- What keeps the ratio above 1.2: the files that do carry Jinja (most of them tests whose",
     "  only Jinja is the package name in their imports), and cookiecutter compiling every file",
     "  name, copied files' included (the file counts are under the paired table). Copying whole",

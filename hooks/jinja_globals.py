@@ -1,6 +1,4 @@
-"""cookiecutter Jinja extension of this template (cookiecutter imports it from the template root).
-
-It adds two globals:
+"""The Jinja globals of this template under cookiecutter (loaded by ``template_extensions.py``).
 
 * ``template_hooks_dir``: the absolute path of ``hooks/``, so the rendered hook scripts can import
   ``hooks/template_lib.py`` whatever directory cookiecutter was started from (copier's `_tasks` get
@@ -10,6 +8,10 @@ It adds two globals:
   instead of one hand-written block per pillar. copier gets the same mapping under the same name
   from a computed question in ``copier.yml`` (``!include manifest.yml``). The hook scripts get it
   too (as JSON), so their processes start without importing PyYAML.
+
+Add a global here, never in ``template_extensions.py``: this file is read from disk for every
+Jinja environment, so a `cruft update` that renders an older version of the template first still
+sees the newest globals when it renders the newest version.
 """
 
 import functools
@@ -17,10 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment
-from jinja2.ext import Extension
 
-TEMPLATE_ROOT = Path(__file__).resolve().parent
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def template_globals() -> dict[str, Any]:
+    """Every global this template's files and hooks may use, as the template is on disk now."""
+    return {
+        "template_hooks_dir": str(TEMPLATE_ROOT / "hooks"),
+        "template_manifest": load_manifest(),
+    }
 
 
 def load_manifest() -> dict[str, Any]:
@@ -32,16 +40,7 @@ def load_manifest() -> dict[str, Any]:
 def _parse(text: str) -> dict[str, Any]:
     """Parsed once per distinct text, not per environment (cookiecutter makes one per prompt,
     render and hook); keyed by the text because cruft renders two versions of the template from
-    one path with this module imported once."""
+    one path in one process."""
     loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
     data: dict[str, Any] = yaml.load(text, Loader=loader)  # noqa: S506 (a safe loader)
     return data
-
-
-class TemplatePathsExtension(Extension):
-    """Adds the ``template_hooks_dir`` and ``template_manifest`` globals."""
-
-    def __init__(self, environment: Environment) -> None:
-        super().__init__(environment)
-        environment.globals["template_hooks_dir"] = str(TEMPLATE_ROOT / "hooks")
-        environment.globals["template_manifest"] = load_manifest()
