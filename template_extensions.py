@@ -6,7 +6,7 @@ newest render runs the *older* version's extension module. A global added to thi
 be missing in exactly that render (projects made before this loader existed named another module,
 ``local_extensions``, and `cruft update` failed on ``template_manifest``). So this module only
 runs ``hooks/jinja_globals.py`` as it is on disk when an environment is made, and every global
-lives there.
+(and any other setup) lives there.
 """
 
 import importlib.util
@@ -36,8 +36,8 @@ def _globals_module() -> ModuleType:
 
 
 class TemplatePathsExtension(Extension):
-    """Adds the globals that ``hooks/jinja_globals.py`` defines (``template_manifest`` and more)."""
+    """Sets ``environment`` up as ``hooks/jinja_globals.py`` says (globals, the fast path)."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        environment.globals.update(_globals_module().template_globals())
+        _globals_module().configure(environment)
