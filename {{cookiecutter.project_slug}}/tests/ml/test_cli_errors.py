@@ -119,3 +119,13 @@ def test_evaluate_on_unlabelled_rows_says_so(use_trained: TrainedRun, tmp_path: 
     assert result.exit_code == 2
     assert "has no target column 'churned'" in result.output
     assert "ml predict" in result.output
+
+
+def test_prefect_telemetry_is_off_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The temporary server's telemetry heartbeat printed an ERROR on every offline run."""
+    monkeypatch.delenv("PREFECT_SERVER_ANALYTICS_ENABLED", raising=False)
+    cli._prefect_env()
+    assert os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "true")
+    cli._prefect_env()
+    assert os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "true", "an explicit setting wins"

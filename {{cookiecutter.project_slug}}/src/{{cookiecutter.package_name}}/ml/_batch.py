@@ -8,19 +8,27 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..core.settings import get_settings
 from . import _data as data
-from . import _evaluation as evaluation
 from . import _ingest as ingest
 from . import _registry as registry
 from . import _schema as schema
 from ._errors import DataError, TargetError
-from ._inference import Predictor
 from .settings import MLSettings
+
+if TYPE_CHECKING:
+    from ._inference import Predictor
+
+
+def _predictor(tag: str | None) -> Predictor:
+    """The model to score with (scikit-learn is imported here, not for ``ml schema``)."""
+    from ._inference import Predictor  # noqa: PLC0415
+
+    return Predictor.load(tag)
 
 
 def _settings() -> tuple[MLSettings, Path, Path]:
@@ -52,7 +60,7 @@ def score_file(
     """
     settings, _, _ = _settings()
     frame = ingest.load_table(input_path, settings.read_options())
-    predictor = Predictor.load(tag)
+    predictor = _predictor(tag)
     predictor.check_columns(frame.columns, str(input_path))
     scored = frame.join(predictor.predict_frame(frame, strict=True))
     out = output_path or input_path.with_name(f"{input_path.stem}.predictions.csv")
@@ -85,7 +93,7 @@ def evaluate_registered(data_path: Path | None = None, tag: str | None = None) -
         TargetError: the file has no target column (unlabelled rows: use ``ml predict``).
     """
     settings, data_dir, _ = _settings()
-    predictor = Predictor.load(tag)
+    predictor = _predictor(tag)
     raw = read_source(settings, data_dir, data_path)
     contract = predictor.contract
     source = str(data_path) if data_path else "the training source"
@@ -103,6 +111,8 @@ def evaluate_registered(data_path: Path | None = None, tag: str | None = None) -
             f"({len(quarantined)} of {len(raw)} quarantined)",
             "evaluate a labelled sample holding both classes",
         )
+    from . import _evaluation as evaluation  # noqa: PLC0415
+
     result = evaluation.evaluate(
         predictor.pipeline,
         valid[predictor.feature_names],

@@ -25,7 +25,6 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-import sqlalchemy
 
 from ._errors import DataSourceError
 
@@ -175,22 +174,32 @@ def load_query(query: str, url: str = "") -> pd.DataFrame:
         DataSourceError: the query fails or returns no rows.
     """
     try:
-        if not url:
-            with duckdb.connect() as connection:
-                frame = connection.sql(query).df()
-        else:
-            engine = sqlalchemy.create_engine(url)
-            try:
-                with engine.connect() as connection:
-                    frame = pd.read_sql_query(sqlalchemy.text(query), connection)
-            finally:
-                engine.dispose()
-    except (duckdb.Error, sqlalchemy.exc.SQLAlchemyError) as error:
+        frame = _duckdb_query(query) if not url else _sqlalchemy_query(query, url)
+    except duckdb.Error as error:
         first = str(error).strip().splitlines()[0]
         raise DataSourceError(f"SQL query failed: {first}", "check ML__SQL_QUERY") from error
     if frame.empty:
         raise DataSourceError("SQL query returned no rows", "check ML__SQL_QUERY")
     return native_to_text(frame)
+
+
+def _duckdb_query(query: str) -> pd.DataFrame:
+    with duckdb.connect() as connection:
+        return connection.sql(query).df()
+
+
+def _sqlalchemy_query(query: str, url: str) -> pd.DataFrame:
+    import sqlalchemy  # noqa: PLC0415  (a second of import; only for a database URL)
+
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return pd.read_sql_query(sqlalchemy.text(query), connection)
+    except sqlalchemy.exc.SQLAlchemyError as error:
+        first = str(error).strip().splitlines()[0]
+        raise DataSourceError(f"SQL query failed: {first}", "check ML__SQL_QUERY") from error
+    finally:
+        engine.dispose()
 
 
 def native_to_text(frame: pd.DataFrame) -> pd.DataFrame:

@@ -21,14 +21,15 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
 from ._data import ColumnRoles
 from ._errors import DataError
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 REASON_COLUMN = "quarantine_reason"
 SCHEMA_FORMAT = 1
@@ -105,12 +106,16 @@ class FrozenSchema:
 
     def pandera(self) -> pa.DataFrameSchema:
         """The pandera schema enforcing this contract on a cleaned table."""
+        import pandera.pandas as pa  # noqa: PLC0415  (a second of import; validation only)
+
         columns = {name: _column(spec) for name, spec in self.columns.items()}
         columns[self.target] = pa.Column(float, pa.Check.isin([0.0, 1.0]), nullable=False)
         return pa.DataFrameSchema(columns, strict=False, name=f"v{self.version}")
 
 
 def _column(spec: dict[str, Any]) -> pa.Column:
+    import pandera.pandas as pa  # noqa: PLC0415
+
     checks = []
     if spec["kind"] == "numeric":
         if spec.get("min") is not None and spec.get("max") is not None:
@@ -192,6 +197,8 @@ def validate(
             "the data changed shape: re-infer the schema with `ml schema --infer`, or train "
             "this data set under another ML__MODEL_NAME",
         )
+    from pandera.errors import SchemaErrors  # noqa: PLC0415
+
     texts: dict[Any, list[str]] = _unparsed_numbers(clean, raw, schema)
     try:
         schema.pandera().validate(clean, lazy=True)

@@ -94,6 +94,9 @@ def _prefect_env() -> None:
     """Environment Prefect and BentoML read once, at import: set it before importing them."""
     os.environ.setdefault(*_EPHEMERAL_TIMEOUT)
     os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
+    # The temporary server's telemetry heartbeat fails offline (and races the flow for the
+    # SQLite database), printing an ERROR traceback on every run; an explicit setting wins.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 @contextmanager
