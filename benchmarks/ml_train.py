@@ -279,7 +279,33 @@ def section(result: Result, args: argparse.Namespace) -> str:
                 f"{ref['roc_auc']['xgboost']:.3f} / {ref['roc_auc']['logistic']:.3f} | "
                 f"{ref['wall']:.1f} |"
             )
+        lines += ["", DATA_SOURCES]
     return "\n".join(lines)
+
+
+DATA_SOURCES = """Public data sets (none vendored; fetch them to re-run, then pass them as
+`--dataset NAME=PATH:TARGET[:SEP]`):
+
+* **bank**: UCI "Bank Marketing" (Moro, Cortez and Rita, 2014; CC BY 4.0), the
+  `bank-additional-full.csv` copy in github.com/tellaw/ann-tuto-bank (41,188 rows, `;`-separated;
+  that copy drops four columns and codes `y` as 0/1). Measured on a seeded 15,000-row sample
+  (`pandas.DataFrame.sample(15000, random_state=0)`), as in the issue. `duration` is known to leak
+  the outcome, so its AUCs are high for every model.
+* **telco**: IBM's "Telco Customer Churn" sample, `WA_Fn-UseC_-Telco-Customer-Churn.csv` in
+  github.com/Arunava14/Telco-Customer-Churn (7,043 rows; this copy has 26 columns, five of them
+  location columns added to IBM's 21; UTF-8 with a byte-order mark; `TotalCharges` has blanks).
+  IBM publishes no licence for it: not vendored.
+* **pima**: "Pima Indians Diabetes" (National Institute of Diabetes and Digestive and Kidney
+  Diseases, via UCI; CC0 on Kaggle), `diabetes.csv` in
+  github.com/9925104006-cpu/Pima-Indians-Diabetes-Dataset (768 rows).
+* The HTML case is a real file: `bank-additional-full.csv` in github.com/np788/bankmarketing is a
+  GitHub web page saved under a `.csv` name.
+
+The reference is `benchmarks/ml_reference.py` (plain scikit-learn / XGBoost with the project's
+untuned XGBoost defaults) on the same file, seed and 80/20 stratified split; its row count is the
+file's rows minus exact duplicates, the project's also minus quarantined rows, so the two splits
+are the same rows only where nothing was quarantined.
+"""
 
 
 def main() -> None:
