@@ -122,3 +122,14 @@ def test_contract_change_names_what_differs(trained_run: TrainedRun) -> None:
     )
     assert retyped.contract_hash() != own.contract_hash()
     assert publish.contract_change(champion, trained_run.home, retyped) == "retyped columns ['age']"
+
+
+def test_io_tasks_retry_io_errors_but_not_the_pillars_own() -> None:
+    """A missing file stays missing: no retries (and no three tracebacks) for it."""
+    from prefect.states import Failed  # noqa: PLC0415
+
+    from {{ cookiecutter.package_name }}.ml._flows import retry_unless_ours  # noqa: PLC0415
+
+    missing = errors.DataSourceError("data file not found: x.csv")
+    assert not retry_unless_ours(None, None, Failed(data=missing))
+    assert retry_unless_ours(None, None, Failed(data=OSError("disk hiccup")))

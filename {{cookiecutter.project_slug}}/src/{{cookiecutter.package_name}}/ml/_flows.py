@@ -31,6 +31,7 @@ from . import _schema as schema
 from . import _train as train
 from . import _tuning as tuning
 from ._data import ColumnRoles
+from ._errors import MLError
 from ._features import baseline_model, xgboost_model, xgboost_params
 from ._run import (
     Candidates,
@@ -43,12 +44,26 @@ from ._run import (
 )
 from .settings import MLSettings
 
-load_data = task(name="load_data", retries=2, retry_delay_seconds=1, cache_policy=NONE)(
-    ingest.load_table
-)
-load_query = task(name="load_query", retries=2, retry_delay_seconds=1, cache_policy=NONE)(
-    ingest.load_query
-)
+
+def retry_unless_ours(_task: Any, _task_run: Any, state: Any) -> bool:
+    """Retry I/O failures, never the pillar's own errors: a missing file stays missing."""
+    return not isinstance(state.result(raise_on_failure=False), MLError)
+
+
+load_data = task(
+    name="load_data",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=retry_unless_ours,
+    cache_policy=NONE,
+)(ingest.load_table)
+load_query = task(
+    name="load_query",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=retry_unless_ours,
+    cache_policy=NONE,
+)(ingest.load_query)
 validate_data = task(name="validate_data", cache_policy=NONE)(train.prepare)
 split_data = task(name="split_data", cache_policy=NONE)(train.split_data)
 tune_model = task(name="tune_xgboost", cache_policy=NONE)(tuning.tune_xgboost)
