@@ -195,7 +195,7 @@ def _replicated(corpus: Path, copies: int) -> Path:
     return target
 
 
-def measure(project: Path, minilm: bool, runs: int) -> dict[str, Any]:
+def measure(project: Path, minilm: bool, runs: int, quality: bool = True) -> dict[str, Any]:
     """Every figure of the section, as JSON-able data."""
     pkg = _package(project)
     sys.path.insert(0, str(project / "src"))
@@ -211,7 +211,7 @@ def measure(project: Path, minilm: bool, runs: int) -> dict[str, Any]:
     result: dict[str, Any] = {"devset": counts, "quality": {}, "build": {}}
     try:
         embedders = ["wordllama", "minilm"] if minilm else ["wordllama"]
-        for name in embedders:
+        for name in embedders if quality else []:
             for kind in ("lancedb", "pgvector"):
                 result["quality"][f"{kind}/{name}"] = _quality(pkg, dev, kind, name, dsn)
         big = _replicated(dev / "corpus", 4)
@@ -280,9 +280,10 @@ def main() -> None:
     parser.add_argument("--minilm", action="store_true")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--no-quality", action="store_true", help="Timings only.")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    result = measure(args.project.resolve(), args.minilm, args.runs)
+    result = measure(args.project.resolve(), args.minilm, args.runs, not args.no_quality)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
     section = _section(result)

@@ -116,9 +116,9 @@ class RAGSettings(BaseModel):
     )
     candidates: int = Field(default=40, ge=1, description="Candidates per ranking before fusion.")
     rrf_k: int = Field(
-        default=10,
+        default=5,
         ge=1,
-        description="Constant k of reciprocal-rank fusion: weight / (k + rank) (10 measured best).",
+        description="Constant k of reciprocal-rank fusion: weight / (k + rank) (5 measured best).",
     )
     text_weight: float = Field(
         default=1.0,
