@@ -129,6 +129,9 @@ def _service_config() -> dict[str, Any]:
             "timeout": _SETTINGS.request_timeout_s,
             "max_concurrency": _SETTINGS.max_concurrency,
         },
+        # The gateway writes one access-log line per request (request id, key name, duration);
+        # BentoML's own line would be a second, slower copy of it.
+        "logging": {"access": {"enabled": False}},
     }
 
 
