@@ -241,15 +241,21 @@ class GatewayMiddleware:
         """Run the app; answer 504 if it has not started answering within ``timeout_s``.
 
         Streaming answers (SSE) are limited only until their first byte. The app runs in this
-        task under ``asyncio.timeout`` (no extra tasks per request: they cost throughput).
+        task under ``asyncio.timeout`` (no extra tasks per request: they cost throughput). An
+        app that swallows the cancellation and answers anyway (BentoML's batching turns it into
+        503 "process is overloaded") is not heard: the client gets the one 504.
         """
         started = False
 
         async def send_marking(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
+                if deadline.expired():
+                    return
                 started = True
                 deadline.reschedule(None)
+            elif not started:
+                return
             await send(message)
 
         try:
@@ -258,4 +264,5 @@ class GatewayMiddleware:
         except TimeoutError:
             if started or not deadline.expired():
                 raise
+        if deadline.expired() and not started:
             await send_json(send, 504, {"error": f"no answer within {timeout_s:g} s"})
