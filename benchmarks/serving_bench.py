@@ -309,6 +309,16 @@ shared, so compare the ratios of the same round, not absolute numbers.
 | server | round | seconds to ready | RSS at ready MB | RSS after load MB | load average |
 | --- | --- | --- | --- | --- | --- |
 {chr(10).join(start_rows)}
+
+Time to ready: from starting `bentoml serve` to the first 200 from `/readyz`. RSS: the resident
+memory of the server's processes together (the `bentoml serve` arbiter and its worker).
+
+The baseline, `benchmarks/baseline_service.py` (the same saved pipeline from the BentoML model
+store, one batchable API, no auth, logging or metrics of its own):
+
+```python
+{BASELINE.read_text().strip()}
+```
 """
 
 

@@ -71,7 +71,7 @@ def _free_port() -> int:
 
 def _tree_rss_mb(pid: int) -> float:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from serving_bench import _tree_rss_mb as rss  # noqa: PLC0415
+    from serving_bench import _tree_rss_mb as rss
 
     return rss(pid)
 
