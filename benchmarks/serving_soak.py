@@ -7,10 +7,10 @@ then starts the service the way its README says (``<cli> serving serve``, which 
 ``bentoml serve``). It sends ``--rate`` requests per second, cycling through every endpoint
 (``/predict``, ``/v1/echo``, ``/info``, ``/search``, ``/ask``, ``/v1/chat/completions`` plain and
 streamed, ``/v1/models``, ``POST /agent/runs`` then the run's record, steps stream and approvals,
-``/readyz``, ``/livez``, ``/metrics``) for ``--minutes``, sampling the resident memory of the
-server's processes every 10 s. Reports the requests and errors (any status >= 400, or a transport
-error) per endpoint, latency percentiles, and memory over time; writes the ``serving-soak``
-section of docs/performance.md.
+``/readyz``, ``/livez``, ``/metrics``) for ``--minutes`` after one uncounted warm-up pass,
+sampling the resident memory of the server's processes every 10 s. Reports the requests and
+errors (any status >= 400, or a transport error) per endpoint, latency percentiles, and memory
+over time; writes the ``serving-soak`` section of docs/performance.md.
 
     uv run python benchmarks/serving_soak.py --project DIR [--minutes 10] [--rate 10]
 """
@@ -135,6 +135,8 @@ async def _drive(base: str, minutes: float, rate: float, pid: int) -> dict[str, 
                 statuses[name][type(error).__name__] += 1
             latencies[name].append(time.perf_counter() - started)
 
+        for name, method, path, body in PLAN:  # one warm-up pass, not counted
+            await _one(client, name, method, path, body)
         began = time.perf_counter()
         end = began + minutes * 60
         sent, next_sample = 0, began
@@ -237,7 +239,8 @@ Measured on {report.machine()} by `benchmarks/serving_soak.py`: the all-pillars 
 the way its README says (`<cli> serving serve`, production settings, fake OpenAI-protocol
 server for the LLM, RAG index over the sample documents, rate limit off), then {rate:g} requests
 per second for {minutes:g} minutes, cycling through every endpoint (an agent run counts as one
-request: start, steps stream, record, approvals). Load average (1 min) during the run:
+request: start, steps stream, record, approvals), after one warm-up pass through every
+endpoint that is not counted. Load average (1 min) during the run:
 {min(loads):.1f} to {max(loads):.1f}. Ready after {result["ready_s"]:.1f} s.
 
 **{total} requests, {errors} errors** (status >= 400 or a transport error). Resident memory of
