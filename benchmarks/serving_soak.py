@@ -124,7 +124,12 @@ async def _drive(base: str, minutes: float, rate: float, pid: int) -> dict[str, 
     statuses: dict[str, Counter[str]] = defaultdict(Counter)
     memory: list[tuple[float, float, float]] = []
     tasks: set[asyncio.Task[None]] = set()
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
+    # Idle connections are dropped by the client after 2 s, before the server's keep-alive (5 s)
+    # closes them: otherwise a request can race the server's close and fail with ReadError.
+    limits = httpx.Limits(keepalive_expiry=2.0)
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, timeout=60, limits=limits
+    ) as client:
 
         async def fire(name: str, method: str, path: str, body: Any) -> None:
             started = time.perf_counter()
