@@ -249,7 +249,8 @@ endpoint that is not counted. Load average (1 min) during the run:
 {min(loads):.1f} to {max(loads):.1f}. Ready after {result["ready_s"]:.1f} s.
 
 **{total} requests, {errors} error{"" if errors == 1 else "s"}** (status >= 400 or a transport
-error). Resident memory of the server (arbiter + worker), MB: {samples}; after the first minute it moved within
+error). Resident memory of the server (arbiter + worker), MB: {samples}; after the first
+minute it moved within
 {spread * 100:.1f} % (min {min(settled):.0f}, max {max(settled):.0f}; target: flat within 10 %).
 
 | endpoint | requests | statuses | errors | p50 ms | p99 ms |
