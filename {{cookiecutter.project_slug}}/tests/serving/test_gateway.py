@@ -30,6 +30,11 @@ async def slow_or_failing(scope: Scope, receive: Receive, send: Send) -> None:
         except asyncio.CancelledError:
             await send_json(send, 503, {"error": "process is overloaded"})
             return
+    if scope["path"] == "/converts":  # turns the cancellation into an error of its own
+        try:
+            await asyncio.sleep(1)
+        except asyncio.CancelledError as cancelled:
+            raise RuntimeError("overloaded") from cancelled
     await send_json(send, 200, {"path": scope["path"]})
 
 
@@ -164,6 +169,8 @@ def test_an_app_that_ignores_the_timeout_still_gives_one_504(
     response = client.get("/stubborn", headers=AUTH)
     assert response.status_code == 504
     assert response.json() == {"error": "no answer within 0.05 s"}
+    client = gateway_client(monkeypatch, endpoint_timeouts_s='{"/converts": 0.05}')
+    assert client.get("/converts", headers=AUTH).status_code == 504
 
 
 def test_settings_are_read_per_request(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -261,7 +261,7 @@ class GatewayMiddleware:
         try:
             async with asyncio.timeout(timeout_s) as deadline:
                 await self.app(scope, receive, send_marking)
-        except TimeoutError:
+        except Exception:  # the deadline's TimeoutError, or what the app made of the cancellation
             if started or not deadline.expired():
                 raise
         if deadline.expired() and not started:
