@@ -66,10 +66,13 @@ class Visit:
         self.page.get_by_role("tab", name=name).click()
 
     def screenshot(self, name: str) -> Path:
-        """Save a full-page screenshot to the test artifacts; return its path."""
+        """Save the open tab's panel (``<name>.png``: it names no other tab, so the docs of a
+        project without some pillar can show it) and the whole page (``<name>-page.png``) to the
+        test artifacts; return the panel's path."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}-page.png"), full_page=True)
         path = SCREENSHOTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.locator("[role=tabpanel]:not([hidden])").screenshot(path=str(path))
         return path
 
 
@@ -113,14 +116,16 @@ def playground_server(
                 process.wait()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an event loop in the test thread while it is open, so
+# a later test of the same worker could not call asyncio.run().
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Playwright]:
-    """Playwright's driver (a local process; it downloads nothing)."""
+    """Playwright's driver (a local process; it downloads nothing), one per test module."""
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playground_server: Served, playwright_driver: Playwright) -> Iterator[Browser]:
     """Headless system Chromium."""
     executable = chromium_path()

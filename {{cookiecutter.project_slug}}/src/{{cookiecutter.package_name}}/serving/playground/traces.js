@@ -13,7 +13,9 @@
   function attributes(span) {
     const parts = [];
     for (const key of SHOWN) {
-      if (key in span.attributes) parts.push(key + "=" + JSON.stringify(span.attributes[key]));
+      const value = span.attributes[key];
+      const shown = typeof value === "number" && !Number.isInteger(value) ? Number(value.toPrecision(6)) : value;
+      if (key in span.attributes) parts.push(key + "=" + JSON.stringify(shown));
     }
     return parts.join("  ");
   }
