@@ -3,19 +3,18 @@
 (function () {
   const P = window.Playground;
   const el = P.el;
-  const SHOWN = ["gen_ai.request.model", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
-    "llm.cost_usd", "rag.mode", "rag.k", "rag.hits", "rag.hit_ids", "ml.rows", "ml.model_version",
-    "agent.role", "agent.phase", "agent.seq", "tool", "agent.failure"];
+  // Every attribute but the ids the lookup already used.
+  const HIDDEN = ["request.id", "agent.run_id"];
   let view;
   let note;
   let recent;
 
   function attributes(span) {
     const parts = [];
-    for (const key of SHOWN) {
-      const value = span.attributes[key];
+    for (const [key, value] of Object.entries(span.attributes)) {
+      if (HIDDEN.includes(key)) continue;
       const shown = typeof value === "number" && !Number.isInteger(value) ? Number(value.toPrecision(6)) : value;
-      if (key in span.attributes) parts.push(key + "=" + JSON.stringify(shown));
+      parts.push(key + "=" + JSON.stringify(shown));
     }
     return parts.join("  ");
   }
@@ -98,13 +97,14 @@
   }
 
   P.register({
-    id: "traces", title: "Traces", heading: "Trace of a request or an agent run",
+    id: "traces", title: "Traces", heading: "Trace of a request",
     render(panel) {
       const input = el("input", { id: "trace-id", placeholder: "x-request-id or run id" });
+      const runs = document.body.dataset.tabs.split(" ").includes("agents");
       const kind = el("select", { id: "trace-kind" }, el("option", { value: "request_id", text: "request id" }),
-        el("option", { value: "run_id", text: "agent run id" }));
+        runs ? el("option", { value: "run_id", text: "agent run id" }) : null);
       panel.append(
-        el("p", { class: "meta", text: "Spans kept in this process (bounded): LLM calls with tokens and cost, retrieval with hit ids, tool calls, timings." }),
+        el("p", { class: "meta", text: "The spans this service recorded, with their timings and attributes (only the most recent are kept). Each tab's \u201cShow trace\u201d opens its request here." }),
         el("form", { class: "row", onsubmit: (e) => { e.preventDefault(); show({ [kind.value]: input.value.trim() }); } },
           el("div", { class: "field narrow" }, el("label", { for: "trace-kind", text: "Find by" }), kind),
           el("div", { class: "field" }, el("label", { for: "trace-id", text: "Id" }), input),
