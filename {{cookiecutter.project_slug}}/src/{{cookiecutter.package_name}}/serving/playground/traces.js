@@ -99,8 +99,9 @@
   P.register({
     id: "traces", title: "Traces", heading: "Trace of a request",
     render(panel) {
-      const input = el("input", { id: "trace-id", placeholder: "x-request-id or run id" });
+
       const runs = document.body.dataset.tabs.split(" ").includes("agents");
+      const input = el("input", { id: "trace-id", placeholder: runs ? "x-request-id or run id" : "x-request-id" });
       const kind = el("select", { id: "trace-kind" }, el("option", { value: "request_id", text: "request id" }),
         runs ? el("option", { value: "run_id", text: "agent run id" }) : null);
       panel.append(
