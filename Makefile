@@ -16,16 +16,17 @@ export MLFLOW_DISABLE_TELEMETRY := true
 
 .PHONY: help system-deps install lint test test-fast demo bench clean
 
-# Debian packages the tests run for real: redis-server (the serving rate limiter's Redis backend)
-# and promtool (from `prometheus`; checks the generated alert rules). Installed only when missing.
-SYSTEM_TOOLS := redis-server promtool
-SYSTEM_PACKAGES := redis-server prometheus
+# Debian packages the tests run for real: redis-server (the serving rate limiter's Redis backend),
+# promtool (from `prometheus`; checks the generated alert rules) and chromium (the generated
+# projects' playground browser tests). Installed only when missing.
+SYSTEM_TOOLS := redis-server promtool chromium
+SYSTEM_PACKAGES := redis-server prometheus chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:  ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-system-deps:  ## Install the Debian packages the tests use (redis-server, promtool) when missing
+system-deps:  ## Install the Debian packages the tests use (redis-server, promtool, chromium) when missing
 	@missing=0; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
 	if [ $$missing = 1 ]; then \
 	  if command -v apt-get >/dev/null; then \

@@ -107,9 +107,13 @@ gitlab-release: build/release-notes.md  ## CI: GitLab release VERSION with the n
 	| curl --fail -sS -H "JOB-TOKEN: $$CI_JOB_TOKEN" -H "Content-Type: application/json" --data @- "$$base/releases"
 {%- if cookiecutter.use_serving %}
 
-system-deps:  ## CI: system packages some tests use (redis-server for the rate-limit backend; Debian/Ubuntu)
+# Chromium drives the playground's browser tests; Debian's `chromium` package, installed only when
+# no Chromium or Chrome is on PATH (GitHub's Ubuntu runners ship Chrome; Ubuntu's `chromium` is a snap).
+system-deps:  ## CI: system packages some tests use (redis-server for the rate limiter, chromium for the playground; Debian/Ubuntu)
 	$(if $(shell command -v sudo),sudo) apt-get update -qq
 	$(if $(shell command -v sudo),sudo) apt-get install -y -qq redis-server >/dev/null
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null || \
+	  DEBIAN_FRONTEND=noninteractive $(if $(shell command -v sudo),sudo) apt-get install -y -qq --no-install-recommends chromium >/dev/null
 
 image:  ## Build the container image IMAGE:VERSION (Dockerfile)
 	docker build -t $(IMAGE_NAME):$(VERSION) -t $(IMAGE_NAME):latest .

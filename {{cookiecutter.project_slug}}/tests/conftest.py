@@ -73,7 +73,9 @@ os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 
 # Tests that use one of these session resources run on the same pytest-xdist worker
 # (`--dist loadgroup`), so a parallel run still starts one Prefect server and one `bentoml serve`.
-SHARED_SESSION_FIXTURES = frozenset({"prefect_harness", "trained_model", "live_server"})
+SHARED_SESSION_FIXTURES = frozenset(
+    {"prefect_harness", "trained_model", "live_server", "playground_server"}
+)
 SESSION_GROUP = "session-servers"
 
 # Third-party modules whose body is one literal of thousands of lines. CPython 3.12 runs such a

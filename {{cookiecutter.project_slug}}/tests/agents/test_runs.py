@@ -72,6 +72,15 @@ def test_every_step_and_tool_call_is_a_span_and_a_log_line(
         "critic",
     }
     assert sorted(s.name for s in tools) == ["agent.tool calculate", "agent.tool search_notes"]
+    spent = 0
+    for step in steps:  # each step's model calls, on its span
+        assert step.attributes is not None
+        used_in = step.attributes["gen_ai.usage.input_tokens"]
+        used_out = step.attributes["gen_ai.usage.output_tokens"]
+        assert isinstance(used_in, int)
+        assert isinstance(used_out, int)
+        spent += used_in + used_out
+    assert spent == record.usage.total_tokens
     run_span = next(s for s in finished if s.name == "agent.run")
     assert all(s.parent and s.parent.span_id == run_span.context.span_id for s in steps)
     step_logs = [entry for entry in logs if entry["event"] == "agent.step"]

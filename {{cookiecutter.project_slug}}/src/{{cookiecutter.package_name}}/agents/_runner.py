@@ -217,6 +217,10 @@ class AgentRunner:
                     "agent.role": role,
                     "agent.phase": phase,
                     "agent.seq": state.seq + 1,
+                    # The step's model calls (the playground's trace view sums them).
+                    "gen_ai.usage.input_tokens": usage.input_tokens,
+                    "gen_ai.usage.output_tokens": usage.output_tokens,
+                    "llm.cost_usd": usage.cost_usd,
                 }
             )
         seconds = time.perf_counter() - started

@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
 from ..core.pillars import ROOT_PACKAGE
 from .settings import MonitoringSettings
+from .spans import disable_span_store, enable_span_store
 
 TRACES_PATH = "/v1/traces"
 
@@ -45,6 +46,7 @@ def setup_tracing(
     *,
     exporter: SpanExporter | None = None,
     set_global: bool = True,
+    keep_spans: int = 0,
 ) -> TracerProvider | None:
     """Configure tracing from ``settings``; return the provider, or ``None`` when tracing is off.
 
@@ -54,18 +56,31 @@ def setup_tracing(
         set_global: also install the provider as OpenTelemetry's global one, so libraries that
             trace themselves (pydantic-ai, httpx instrumentation) export through it too. The
             global provider can be set only once per process; tests pass ``False``.
+        keep_spans: also keep the last ``keep_spans`` finished spans in this process
+            (:mod:`.spans`, read by the playground's trace view); 0: none. With the store alone
+            (no exporter, no endpoint) the provider is not made global: libraries' own spans
+            (pydantic-ai's) are not kept, this project's spans (``llm.*`` with tokens and cost)
+            are.
     """
     global _provider  # noqa: PLW0603 - one provider per process, like OpenTelemetry's own
-    if exporter is None and not settings.otlp_endpoint:
+    store = enable_span_store(keep_spans) if keep_spans > 0 else None
+    if exporter is None and not settings.otlp_endpoint and store is None:
         return None
     resource = Resource.create({SERVICE_NAME: settings.service_name or ROOT_PACKAGE})
-    sampler = ParentBased(TraceIdRatioBased(settings.trace_sample_ratio))
+    ratio = TraceIdRatioBased(settings.trace_sample_ratio)
+    # BentoML wraps each request in a span of its own provider that it does not sample; under it,
+    # decide by trace id like a root span (the same trace id gives the same answer every time).
+    sampler = ParentBased(ratio, local_parent_not_sampled=ratio)
     provider = TracerProvider(resource=resource, sampler=sampler)
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
-    else:
+    elif settings.otlp_endpoint:
         provider.add_span_processor(BatchSpanProcessor(_otlp_exporter(settings)))
-    if set_global:
+    if store is not None:
+        provider.add_span_processor(store)
+    if set_global and (exporter is not None or settings.otlp_endpoint):
+        # Not for the span store alone: it needs only this project's spans, and a process-wide
+        # provider cannot be unset (in-process tests would all trace from then on).
         trace.set_tracer_provider(provider)
     _provider = provider
     return provider
@@ -77,6 +92,7 @@ def shutdown_tracing() -> None:
     if _provider is not None:
         _provider.shutdown()
         _provider = None
+    disable_span_store()
 
 
 def _otlp_exporter(settings: MonitoringSettings) -> SpanExporter:

@@ -39,6 +39,8 @@ class Citation(BaseModel):
     source: str
     section: str
     title: str
+    text: str = ""
+    """The cited chunk's text (what a reader expands to check the claim)."""
 
 
 class RagAnswer(BaseModel):
@@ -59,6 +61,7 @@ def _citations(context: Context, refs: list[int]) -> list[Citation]:
             source=context.hits[ref - 1].source,
             section=context.hits[ref - 1].section,
             title=context.hits[ref - 1].title,
+            text=context.hits[ref - 1].text,
         )
         for ref in refs
         if 1 <= ref <= len(context.hits)

@@ -15,6 +15,7 @@ from ._context import assemble_context
 from ._pipeline import make_retriever, resolve_paths
 from ._retrieval import Hit, Retriever
 from ._store import Filters
+from .settings import SearchMode
 
 __all__ = ["Citation", "Hit", "RagAnswer", "answer", "retriever", "search"]
 
@@ -36,16 +37,19 @@ def retriever() -> Retriever:
     return _retriever(core.model_dump_json(include={"data_dir", "artifacts_dir", "rag"}))
 
 
-def search(query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
-    """The ``k`` best chunks for ``query`` (hybrid retrieval), optionally filtered.
+def search(
+    query: str, k: int = 5, filters: Filters | None = None, mode: SearchMode | None = None
+) -> list[Hit]:
+    """The ``k`` best chunks for ``query``, optionally filtered.
 
-    ``filters`` maps ``source``, ``document_id``, ``kind`` or ``title`` to a value or a list.
+    ``filters`` maps ``source``, ``document_id``, ``kind`` or ``title`` to a value or a list;
+    ``mode`` is hybrid, vector or text (default: the ``search_mode`` setting, hybrid).
 
     Raises:
         ValueError: blank query or unknown filter key.
         IndexNotFoundError: nothing was indexed yet.
     """
-    return retriever().search(query, k=k, filters=filters)
+    return retriever().search(query, k=k, filters=filters, mode=mode)
 
 
 def answer(question: str, k: int | None = None) -> RagAnswer:

@@ -181,6 +181,7 @@ class Retriever:
             with seconds.labels(mode=mode).time():
                 hits = self._search(query, k, filters, mode)
             span.set_attribute("rag.hits", len(hits))
+            span.set_attribute("rag.hit_ids", [hit.chunk_id for hit in hits])
         if not hits:
             counter("rag_empty_results_total", "Searches that returned no hit.", ["store"]).labels(
                 self.settings.vector_store

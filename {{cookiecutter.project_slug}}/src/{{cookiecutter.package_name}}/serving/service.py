@@ -30,6 +30,7 @@ from ._gateway import GatewayMiddleware, auth_required
 from ._middleware import ASGIApp, BodySizeLimitMiddleware, ValidationStatusMiddleware
 from ._ratelimit import RedisRateLimiter
 from ._schemas import EchoRequest, EchoResponse, InfoResponse, describe_text
+from .routes import playground
 from .settings import ServingSettings
 
 MethodT = TypeVar("MethodT", bound=Callable[..., Any])
@@ -74,7 +75,8 @@ class CoreAPIs:
         settings = get_settings()
         if not structlog.is_configured():
             configure_logging(settings)
-        setup_tracing(settings.section("monitoring", MonitoringSettings))
+        monitoring = settings.section("monitoring", MonitoringSettings)
+        setup_tracing(monitoring, keep_spans=playground.trace_spans())
         logfilter.install()
         # uvicorn's access line would repeat the gateway's for every request: keep one.
         logging.getLogger(UVICORN_ACCESS_LOGGER).setLevel(logging.WARNING)

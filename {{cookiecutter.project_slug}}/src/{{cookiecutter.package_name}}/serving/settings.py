@@ -87,7 +87,7 @@ class ServingSettings(BaseModel):
         description="Require an API key; false is honoured only when ENVIRONMENT=dev.",
     )
     public_paths: list[str] = Field(
-        default_factory=lambda: ["/livez", "/readyz", "/metrics"],
+        default_factory=lambda: ["/livez", "/readyz", "/metrics", "/playground", "/playground/*"],
         description="Paths answered without an API key (JSON list; a trailing * is a prefix).",
     )
     rate_limit_per_minute: float = Field(

@@ -13,6 +13,7 @@ an integration). Uses the agents pillar's :mod:`.runs` only: runs execute in the
 * ``POST /agent/runs/{run_id}/approvals/{approval_id}`` ``{"approved": true|false}`` -> the
   decided approval; the waiting run continues at once. Only API keys named in the agents setting
   ``approver_keys`` may decide (403 otherwise).
+* ``GET /agent/approver`` -> ``{"may_decide": bool}``: whether the calling key may decide.
 """
 
 from __future__ import annotations
@@ -115,6 +116,11 @@ def _may_decide(request: Request) -> bool:
     return key is not None and ("*" in allowed or key in allowed)
 
 
+async def approver(request: Request) -> Response:
+    """Whether the calling API key may decide approvals (the playground shows its buttons)."""
+    return JSONResponse({"may_decide": _may_decide(request)})
+
+
 async def decide(request: Request) -> Response:
     """Approve or deny one pending approval of the run."""
     if not _may_decide(request):
@@ -144,6 +150,7 @@ def app() -> Starlette:
     return Starlette(
         routes=[
             Route("/runs", start, methods=["POST"]),
+            Route("/approver", approver, methods=["GET"]),
             Route("/runs/{run_id:str}", get, methods=["GET"]),
             Route("/runs/{run_id:str}/steps", steps, methods=["GET"]),
             Route("/runs/{run_id:str}/approvals", list_approvals, methods=["GET"]),
@@ -159,6 +166,7 @@ def contribute() -> Contribution:
         mounts=[("/agent", app())],
         routes=[
             "/agent/runs",
+            "/agent/approver",
             "/agent/runs/{run_id}",
             "/agent/runs/{run_id}/steps",
             "/agent/runs/{run_id}/approvals",

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ... import rag
 from ...monitoring.metrics import histogram
 from ...monitoring.tracing import get_tracer
+from ...rag.settings import SearchMode
 from .._adapters import Contribution
 
 ResultT = TypeVar("ResultT")
@@ -35,6 +36,9 @@ class SearchRequest(BaseModel):
     filters: dict[str, str | list[str]] | None = Field(
         default=None,
         description="Restrict to source, document_id, kind or title (a value or a list).",
+    )
+    mode: SearchMode | None = Field(
+        default=None, description="hybrid, vector or text; unset: the rag setting search_mode."
     )
 
 
@@ -78,7 +82,9 @@ class RagAPI:
     @_api("/search")
     def search(self, request: SearchRequest, /) -> SearchResponse:
         """The ``k`` chunks that best match ``query`` (hybrid retrieval)."""
-        hits = _timed("search", lambda: rag.search(request.query, request.k, request.filters))
+        hits = _timed(
+            "search", lambda: rag.search(request.query, request.k, request.filters, request.mode)
+        )
         return SearchResponse(hits=hits)
 
     @_api("/ask")
