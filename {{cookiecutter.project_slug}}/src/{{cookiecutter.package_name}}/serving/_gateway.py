@@ -24,16 +24,24 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 from ..core.logging import get_logger
 from ..core.settings import CoreSettings, Environment, get_settings
 from ..monitoring.context import bind_request_id, clear_context
 from ..monitoring.metrics import counter
 from . import _telemetry as telemetry
-from ._middleware import ASGIApp, Message, Receive, Scope, Send, send_bytes, send_json
+from ._middleware import (
+    ASGIApp,
+    JsonErrors,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    send_bytes,
+    send_json,
+)
 from ._ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
-from ._security import ANONYMOUS, KeyRing, is_public, presented_key
+from ._security import ANONYMOUS, QUERY_KEY_ERROR, KeyRing, is_public, key_in_query, presented_key
 from .settings import ServingSettings
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -48,11 +56,6 @@ HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 # JSON answers never load anything: the strictest policy. (BentoML's HTML docs page needs more.)
 JSON_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 
-# A key in a URL ends up in proxy logs and browser history: refused, and never logged.
-QUERY_KEY_NAMES = frozenset(
-    {"api_key", "apikey", "api-key", "key", "x-api-key", "token", "access_token", "authorization"}
-)
-QUERY_KEY_ERROR = "send the API key in the Authorization header, never in the URL"
 
 # Request bodies the APIs take (add "multipart/form-data" for a file-upload API).
 ACCEPTED_MEDIA_TYPES = frozenset({"application/json"})
@@ -121,21 +124,31 @@ def _acceptable_body(scope: Scope) -> bool:
     return media in ACCEPTED_MEDIA_TYPES or media.endswith("+json")
 
 
-def key_in_query(scope: Scope) -> bool:
-    """Whether the query string carries something named like a credential."""
-    query = bytes(scope.get("query_string", b""))
-    if not query:
-        return False
-    names = {name.lower() for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}
-    return not names.isdisjoint(QUERY_KEY_NAMES)
-
-
 def _timeout_for(path: str, serving: ServingSettings) -> float:
     best = ""
     for prefix in serving.endpoint_timeouts_s:
         if path.startswith(prefix) and len(prefix) > len(best):
             best = prefix
     return serving.endpoint_timeouts_s[best] if best else serving.request_timeout_s
+
+
+def _with_headers(send: Send, request_id: str, state: GatewayState, info: dict[str, Any]) -> Send:
+    """``send`` adding the request id and security headers, noting the status in ``info``."""
+    extra = [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS]
+    if state.serving.hsts:
+        extra.append(HSTS)
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            info["started"] = True
+            info["status"] = message["status"]
+            headers = list(message.get("headers", []))
+            if any(v.startswith(b"application/json") for k, v in headers if k == b"content-type"):
+                headers.append(JSON_CSP)
+            message = {**message, "headers": headers + extra}
+        await send(message)
+
+    return send_with_headers
 
 
 class GatewayMiddleware:
@@ -175,24 +188,14 @@ class GatewayMiddleware:
             "started": False,
             "refused_key": False,
         }
-        extra = [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS]
-        if state.serving.hsts:
-            extra.append(HSTS)
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                info["started"] = True
-                info["status"] = message["status"]
-                headers = list(message.get("headers", []))
-                if any(
-                    v.startswith(b"application/json") for k, v in headers if k == b"content-type"
-                ):
-                    headers.append(JSON_CSP)
-                message = {**message, "headers": headers + extra}
-            await send(message)
-
+        send_with_headers = _with_headers(send, request_id, state, info)
+        route = self.routes.label(str(scope.get("path", "")))
+        running = telemetry.in_progress(route)
+        running.inc()
         try:
-            await self._guarded(scope, receive, send_with_headers, state, info)
+            await self._guarded(
+                scope, receive, JsonErrors(send_with_headers, request_id), state, info
+            )
         except Exception:
             _log.exception("unhandled error", path=scope.get("path"))
             if not info["started"]:
@@ -202,10 +205,16 @@ class GatewayMiddleware:
                     {"error": "internal server error", "request_id": request_id},
                 )
         finally:
-            self._finish(scope, state, info, time.perf_counter() - started)
+            running.dec()
+            self._finish(scope, state, info, route, time.perf_counter() - started)
 
     def _finish(
-        self, scope: Scope, state: GatewayState, info: dict[str, Any], duration_s: float
+        self,
+        scope: Scope,
+        state: GatewayState,
+        info: dict[str, Any],
+        route: str,
+        duration_s: float,
     ) -> None:
         """Count the request (unless refused for its key) and write its access-log line.
 
@@ -213,7 +222,6 @@ class GatewayMiddleware:
         """
         path = str(scope.get("path", ""))
         if not info["refused_key"]:
-            route = self.routes.label(path)
             method = str(scope.get("method", ""))
             telemetry.record_request(state.series, route, method, info["status"], duration_s)
         _log.info(
@@ -230,7 +238,7 @@ class GatewayMiddleware:
         self, scope: Scope, receive: Receive, send: Send, state: GatewayState, info: dict[str, Any]
     ) -> None:
         path = str(scope.get("path", ""))
-        if key_in_query(scope):
+        if key_in_query(bytes(scope.get("query_string", b""))):
             info["refused_key"] = True
             telemetry.auth_failure("in_url")
             await send_json(send, 400, {"error": QUERY_KEY_ERROR})

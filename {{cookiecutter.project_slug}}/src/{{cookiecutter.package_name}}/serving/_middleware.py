@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
+from http import HTTPStatus
 from typing import Any
 
 Scope = MutableMapping[str, Any]
@@ -158,3 +159,58 @@ class ValidationStatusMiddleware:
             await send({"type": "http.response.body", "body": body, "more_body": False})
 
         await self.app(scope, receive, send_wrapper)
+
+
+class JsonErrors:
+    """A ``send`` that turns an error answer that is not JSON into one that is.
+
+    Starlette's own 404/405 answers are plain text; every 4xx/5xx of the service carries a JSON
+    body ``{"error": <reason>, "request_id": ...}`` instead (streams and JSON pass unchanged).
+    """
+
+    def __init__(self, send: Send, request_id: str) -> None:
+        self.send = send
+        self.request_id = request_id
+        self.held: Message | None = None
+
+    async def __call__(self, message: Message) -> None:
+        """Pass ``message`` on, or hold and replace a non-JSON error body."""
+        if message["type"] == "http.response.start" and _needs_json(message):
+            self.held = message
+            return
+        if self.held is None or message["type"] != "http.response.body":
+            await self.send(message)
+            return
+        if message.get("more_body", False):
+            return
+        status = int(self.held["status"])
+        payload = {"error": _reason(status), "request_id": self.request_id}
+        body = json.dumps(payload).encode("utf-8")
+        headers = [
+            (name, value)
+            for name, value in self.held.get("headers", [])
+            if name.lower() not in {b"content-type", b"content-length"}
+        ]
+        headers += [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await self.send({**self.held, "headers": headers})
+        await self.send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _needs_json(start: Message) -> bool:
+    if int(start["status"]) < HTTP_400_BAD_REQUEST:
+        return False
+    for name, value in start.get("headers", []):
+        if name.lower() == b"content-type":
+            media = bytes(value).split(b";", 1)[0].strip().lower()
+            return not (media.endswith(b"json") or media == b"text/event-stream")
+    return True
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase.lower()
+    except ValueError:
+        return "error"

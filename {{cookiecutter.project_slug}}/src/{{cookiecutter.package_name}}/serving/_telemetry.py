@@ -20,7 +20,9 @@ import re
 import threading
 from collections.abc import Iterable
 
-from ..monitoring.metrics import counter, histogram
+from prometheus_client import Gauge
+
+from ..monitoring.metrics import counter, gauge, histogram
 
 OTHER = "other"
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"})
@@ -69,6 +71,13 @@ class SeriesCap:
                 self._seen.add(labels)
                 return labels
         return tuple(OTHER for _ in labels)
+
+
+def in_progress(route: str) -> Gauge:
+    """The gauge of requests of ``route`` being answered now (inc on start, dec when done)."""
+    return gauge(
+        "serving_requests_in_progress", "Requests being answered, by route template", ["route"]
+    ).labels(route)
 
 
 def record_request(cap: SeriesCap, route: str, method: str, status: int, seconds: float) -> None:

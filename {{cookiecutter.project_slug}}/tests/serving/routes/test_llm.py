@@ -144,9 +144,50 @@ def chat_cases() -> list[Case]:
             "max_tokens": 0,
         },
     }
+    user = [{"role": "user", "content": "a"}]
+    chat.update(
+        {
+            "unknown-field": {"model": "fake-echo", "messages": user, "tools": []},
+            "unknown-model": {"model": "gpt-99", "messages": user},
+            "messages-empty": {"model": "fake-echo", "messages": []},
+            "messages-too-many": {"model": "fake-echo", "messages": user * 257},
+            "role-unknown": {"model": "fake-echo", "messages": [{"role": "root", "content": "a"}]},
+            "last-from-assistant": {
+                "model": "fake-echo",
+                "messages": [{"role": "assistant", "content": "a"}],
+            },
+            "n-two": {"model": "fake-echo", "messages": user, "n": 2},
+            "temperature-high": {"model": "fake-echo", "messages": user, "temperature": 9},
+            "max-tokens-huge": {"model": "fake-echo", "messages": user, "max_tokens": 10**30},
+            "model-null": {"model": None, "messages": user},
+            "content-null": {"model": "fake-echo", "messages": [{"role": "user", "content": None}]},
+            "message-extra": {
+                "model": "fake-echo",
+                "messages": [{"role": "user", "content": "a", "secret": 1}],
+            },
+            "prompt-over-budget": {
+                "model": "fake-echo",
+                "messages": [{"role": "user", "content": [{"type": "text", "text": "x" * 99_000}]}],
+                "max_tokens": 131_072,
+            },
+            "stream-options-word": {
+                "model": "fake-echo",
+                "messages": user,
+                "stream_options": "yes",
+            },
+        }
+    )
     path = "/v1/chat/completions"
     cases += [Case(f"chat/{n}", path, as_json(b)) for n, b in chat.items()]
-    cases += [Case(f"chat/{n}", path, b) for n, b in list(RAW_BODIES.items())[:8]]
+    cases += [Case(f"chat/raw-{n}", path, b) for n, b in RAW_BODIES.items()]
+    lone = b'{"model": "fake-echo", "messages": [{"role": "user", "content": "\\ud800"}]}'
+    deep = b'{"model": "fake-echo", "messages": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    cases += [
+        Case("chat/lone-surrogate-message", path, lone),
+        Case("chat/deep-nesting", path, deep),
+        Case("chat/key-in-query", f"{path}?api_key=test-key-0123456789abcdef", as_json({})),
+        Case("models/post", "/v1/models", b"{}"),
+    ]
     return cases
 
 

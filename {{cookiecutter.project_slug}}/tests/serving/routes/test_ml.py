@@ -239,7 +239,6 @@ def predict_cases() -> list[Case]:
         "contract-unknown": {"records": [{**RECORD, "contract": "lifetime"}]},
         "contract-number": {"records": [{**RECORD, "contract": 1}]},
         "contract-long": {"records": [{**RECORD, "contract": "x" * 10_000}]},
-        "contract-null": {"records": [{**RECORD, "contract": None}]},
         "required-missing": {"records": [{"age": 40}]},
         "empty-record": {"records": [{}]},
         "too-many-records": {"records": [RECORD] * 1001},

@@ -53,12 +53,16 @@ _log = get_logger("serving.llm")
 class TextPart(BaseModel):
     """One text part of a message's content (images and audio are not supported)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     type: Literal["text"]
     text: str = Field(max_length=100_000)
 
 
 class ChatMessage(BaseModel):
-    """One message of the conversation."""
+    """One message of the conversation (tool calls are not supported: refused with 422)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     role: Literal["system", "developer", "user", "assistant"]
     content: str | list[TextPart] = Field(description="Text, or a list of text parts.")
