@@ -12,11 +12,12 @@ from openai.types.chat import ChatCompletionMessageParam
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
+from {{ cookiecutter.package_name }}.serving._budgets import estimate_tokens
 from {{ cookiecutter.package_name }}.serving.routes import llm as endpoints
 from {{ cookiecutter.package_name }}.serving.service import asgi_app
 from tests.conftest import PROJECT_ROOT
 
-from ..conftest import API_KEY, AUTH
+from ..conftest import API_KEY, AUTH, OTHER_KEY
 from ..hostile import RAW_BODIES, Case, as_json
 
 MESSAGES: list[ChatCompletionMessageParam] = [
@@ -120,6 +121,57 @@ def test_live_server_speaks_openai(live_server: str) -> None:
     stream = client.chat.completions.create(model="fake-echo", messages=MESSAGES, stream=True)
     text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
     assert text
+
+
+USER = [{"role": "user", "content": "hello"}]
+
+
+@pytest.fixture
+def chat_budget(monkeypatch: pytest.MonkeyPatch, fake_llm: str) -> Iterator[None]:
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", fake_llm)
+    monkeypatch.setenv(f"{ENV_PREFIX}SERVING__LLM_DAILY_TOKENS_PER_KEY", "1500")
+    monkeypatch.setenv(f"{ENV_PREFIX}SERVING__LLM_CACHE_SIZE", "0")
+    get_settings.cache_clear()
+    endpoints._budgets.cache_clear()
+    endpoints._base_client.cache_clear()
+    yield
+    endpoints._budgets.cache_clear()
+    endpoints._base_client.cache_clear()
+
+
+def test_chat_refuses_with_429_once_the_key_spent_its_day(
+    chat_budget: None, client: TestClient
+) -> None:
+    model = endpoints.served_model()
+    first = client.post(
+        "/v1/chat/completions", json={"model": model, "messages": USER, "max_tokens": 1000}
+    )
+    assert first.status_code == 200, first.text  # reserved ~1,010 tokens, settled to what it used
+    spent = first.json()["usage"]["total_tokens"]
+    assert 0 < spent < 100
+    # A request whose worst case (prompt estimate + max_tokens) is one token more than what
+    # is left today is refused before the model is called; the same fits another key's day.
+    prompt = estimate_tokens(endpoints.ChatRequest(model=model, messages=USER).prompt_chars())
+    body = {"model": model, "messages": USER, "max_tokens": 1500 - spent - prompt + 1}
+    refused = client.post("/v1/chat/completions", json=body)
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["error"]["type"] == "insufficient_quota"
+    assert "daily token budget" in refused.json()["error"]["message"]
+    other = client.post(
+        "/v1/chat/completions", json=body, headers={"authorization": f"Bearer {OTHER_KEY}"}
+    )
+    assert other.status_code == 200, other.text  # another key's budget is untouched
+
+
+def test_an_oversized_prompt_is_refused_before_the_model_is_called(
+    chat_budget: None, client: TestClient
+) -> None:
+    big = [{"role": "user", "content": "word " * 60_000}]  # ~300 KB, far over 20k tokens
+    response = client.post(
+        "/v1/chat/completions", json={"model": endpoints.served_model(), "messages": big}
+    )
+    assert response.status_code == 413
+    assert "LLM__MAX_TOKENS_PER_CALL" in response.json()["error"]["message"]
 
 
 def chat_cases() -> list[Case]:
