@@ -13,10 +13,9 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
 OutOfRange = Literal["reject", "clip", "flag"]
 # Larger magnitudes lose integer precision as float64 (what every model here computes in).
@@ -35,14 +34,29 @@ def normalise_category(value: str) -> str:
 
 def _safe_number(value: float | None) -> float | None:
     if value is not None and abs(value) > MAX_SAFE_NUMBER:
-        raise PydanticCustomError("number_too_large", "magnitude above 2**53 is not allowed")
+        raise ValueError("magnitude above 2**53 is not allowed")
     return value
 
 
 def _whole(value: float | None) -> float | None:
     if value is not None and value % 1 != 0:
-        raise PydanticCustomError("int_from_float", "Input should be a whole number")
+        raise ValueError("should be a whole number")
     return value
+
+
+def value_error(loc: tuple[str | int, ...], message: str, value: Any = None) -> dict[str, Any]:
+    """One error of :func:`invalid` (pydantic's ``value_error`` type, at ``loc``)."""
+    return {
+        "type": "value_error",
+        "loc": loc,
+        "input": value,
+        "ctx": {"error": ValueError(message)},
+    }
+
+
+def invalid(errors: list[dict[str, Any]]) -> ValidationError:
+    """A pydantic ``ValidationError`` listing ``errors`` (the service answers 422 with each)."""
+    return ValidationError.from_exception_data("PredictRequest", cast(Any, errors))
 
 
 def _field_name(index: int, column: str) -> str:
@@ -82,17 +96,22 @@ def validate_records(model: type[BaseModel], records: list[Any]) -> list[BaseMod
         ValidationError: the errors of every record, located ``records.<index>.<column>``.
     """
     valid: list[BaseModel] = []
-    errors: list[InitErrorDetails] = []
+    errors: list[dict[str, Any]] = []
     for index, record in enumerate(records):
         try:
             valid.append(model.model_validate(record))
-        except ValidationError as invalid:
-            for item in invalid.errors(include_url=False):
-                error = PydanticCustomError(item["type"], item["msg"])
-                loc = ("records", index, *item["loc"])
-                errors.append({"type": error, "loc": loc, "input": item.get("input")})
+        except ValidationError as failed:
+            for item in failed.errors(include_url=False):
+                error: dict[str, Any] = {
+                    "type": item["type"],
+                    "loc": ("records", index, *item["loc"]),
+                    "input": item.get("input"),
+                }
+                if "ctx" in item:
+                    error["ctx"] = item["ctx"]
+                errors.append(error)
     if errors:
-        raise ValidationError.from_exception_data("PredictRequest", errors)
+        raise invalid(errors)
     return valid
 
 
@@ -119,7 +138,7 @@ def apply_ranges(
             offending ``records.<index>.<column>`` is listed.
     """
     flagged: list[list[str]] = []
-    errors: list[InitErrorDetails] = []
+    errors: list[dict[str, Any]] = []
     for index, record in enumerate(records):
         found: list[str] = []
         for column, spec in columns.items():
@@ -131,13 +150,12 @@ def apply_ranges(
                 continue
             found.append(column)
             if policy == "reject":
-                error = PydanticCustomError("out_of_range", problem)
-                errors.append({"type": error, "loc": ("records", index, column), "input": value})
+                errors.append(value_error(("records", index, column), problem, value))
             elif policy == "clip":
                 record[column] = _clipped(value, spec)
         flagged.append(found)
     if errors:
-        raise ValidationError.from_exception_data("PredictRequest", errors)
+        raise invalid(errors)
     return flagged
 
 

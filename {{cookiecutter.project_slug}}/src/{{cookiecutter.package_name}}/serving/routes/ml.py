@@ -28,8 +28,7 @@ from typing import Any
 
 import bentoml
 from bentoml.exceptions import ServiceUnavailable
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ...core.logging import get_logger
 from ...core.settings import get_settings
@@ -39,7 +38,14 @@ from ...monitoring.prediction_log import log_predictions
 from ...monitoring.tracing import get_tracer
 from .._adapters import Contribution
 from .._batcher import ItemsFailedError, MicroBatcher, OverloadedError
-from .._records import OutOfRange, apply_ranges, record_model, validate_records
+from .._records import (
+    OutOfRange,
+    apply_ranges,
+    invalid,
+    record_model,
+    validate_records,
+    value_error,
+)
 from ..settings import ServingSettings
 
 SCORE_BUCKETS = tuple(round(0.1 * step, 1) for step in range(1, 11))
@@ -166,11 +172,8 @@ def checked(
         ValidationError: too many records, or a value outside the contract under ``reject``.
     """
     if len(records) > settings.max_records:
-        error = PydanticCustomError(
-            "too_long", "at most {limit} records per request", {"limit": settings.max_records}
-        )
-        details: list[InitErrorDetails] = [{"type": error, "loc": ("records",), "input": None}]
-        raise ValidationError.from_exception_data("PredictRequest", details)
+        message = f"at most {settings.max_records} records per request"
+        raise invalid([value_error(("records",), message)])
     columns = contract()
     if columns is None:
         return [dict(r) for r in records], [[] for _ in records]
