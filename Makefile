@@ -39,8 +39,8 @@ install: system-deps  ## Install uv if missing, then the template's dev tools (u
 	$(UV) sync --quiet
 
 lint: install  ## ruff over the template's own code (hooks, tests, benchmarks)
-	$(UV) run ruff check hooks tests benchmarks local_extensions.py
-	$(UV) run ruff format --check hooks tests benchmarks local_extensions.py
+	$(UV) run ruff check hooks tests benchmarks template_extensions.py
+	$(UV) run ruff format --check hooks tests benchmarks template_extensions.py
 
 test: lint  ## The whole template test suite (every combination, both engines, generated projects)
 	$(UV) run pytest -n $(PYTEST_WORKERS) --dist loadgroup

@@ -35,17 +35,13 @@ TASK = "Summarise the release notes and compute (17 + 25) * 3"
 def _inner(runs: int) -> dict[str, Any]:  # runs inside the generated project's venv
     import asyncio
 
-    from my_ai_service.agents.episodes import (
-        EpisodicMemory,
-        HashingEmbedder,
-        default_embedder,
-    )
-    from my_ai_service.agents.guard import RoleDeps
-    from my_ai_service.agents.runner import AgentRunner
+    from my_ai_service.agents import AgentRunner, RoleDeps
+    from my_ai_service.agents._episodes import EpisodicMemory, default_embedder
+    from my_ai_service.agents._store import RunStore
     from my_ai_service.agents.settings import AgentsSettings
-    from my_ai_service.agents.store import RunStore
     from my_ai_service.core.logging import configure_logging
     from my_ai_service.core.settings import get_settings
+    from my_ai_service.embeddings import HashingEmbedder
     from pydantic_ai.models.test import TestModel
 
     configure_logging(get_settings())  # as the CLI does: one JSON log line per step (stderr)

@@ -34,9 +34,9 @@ def _inner(runs: int) -> dict[str, Any]:  # runs inside the generated project's 
     from my_ai_service.core.logging import configure_logging
     from my_ai_service.core.settings import get_settings
     from my_ai_service.llm import FakeOpenAIServer, LLMClient, LLMSettings
-    from my_ai_service.llm.evals import run_all
-    from my_ai_service.llm.result import sync_loop
-    from my_ai_service.llm.usage import call_limits
+    from my_ai_service.llm._evals import run_all
+    from my_ai_service.llm._result import sync_loop
+    from my_ai_service.llm._usage import call_limits
     from openai import AsyncOpenAI
     from pydantic_ai import models
 

@@ -46,7 +46,7 @@ def _distractors(n: int, seed: int = 7) -> list[Any]:
     from collections import Counter
 
     from my_ai_service.embeddings import wordllama_token_counter
-    from my_ai_service.rag.documents import load_documents, make_document
+    from my_ai_service.rag import load_documents, make_document
 
     vocab = wordllama_token_counter().tokenizer.get_vocab()
     english = [
@@ -87,8 +87,8 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
 
 
 def _store(kind: str, root: Path, dsn: str | None, size: int) -> Any:
-    from my_ai_service.rag.lance_store import LanceStore
-    from my_ai_service.rag.pg_store import PgVectorStore
+    from my_ai_service.rag._lance_store import LanceStore
+    from my_ai_service.rag._pg_store import PgVectorStore
 
     if kind == "pgvector":
         return PgVectorStore(dsn or "", f"bench{size}")
@@ -129,10 +129,8 @@ def _inner(sizes: list[int], stores: list[str]) -> dict[str, Any]:
     import logging
 
     from my_ai_service.embeddings import WordLlamaEmbedder, wordllama_token_counter
-    from my_ai_service.rag.documents import load_documents
-    from my_ai_service.rag.evaluation import evaluate, load_questions
-    from my_ai_service.rag.indexer import index_documents
-    from my_ai_service.rag.retrieval import Retriever
+    from my_ai_service.rag import Retriever, index_documents, load_documents
+    from my_ai_service.rag._evaluation import evaluate, load_questions
     from my_ai_service.rag.settings import RAGSettings
 
     logging.disable(logging.INFO)

@@ -1,18 +1,19 @@
-"""Serving pillar: ``/predict`` throughput and latency, adaptive batching on and off, against a
-minimal hand-written BentoML service scoring with the same model, all in one run.
+"""Serving pillar: ``/predict`` throughput, latency, time to ready and memory of the generated
+service against the hand-written BentoML service a user would write (benchmarks/baseline_service.py,
+same saved pipeline, adaptive batching), in the same run, rounds alternating.
 
 Renders an ml+serving project (or uses ``--project``), installs it (uv, offline cache), trains a
-small model with the ml pillar's flow, then for each server in turn: starts it with
-``bentoml serve`` on a free port, warms it up, and drives ``POST /predict`` (one record per
-request) from a separate process at concurrency 16 and 64 for ``--seconds`` each. Reports
-requests/s, p50/p99 latency and errors, and writes the ``serving`` section of docs/performance.md.
+small model with the ml pillar's flow, then for each round and each server (order alternating):
+starts it with ``bentoml serve`` (1 worker) on a free port, times it until ``/readyz`` answers
+200, reads the resident memory of the server's processes (arbiter + worker), warms it up, and
+drives ``POST /predict`` (one record per request) from a separate process at concurrency 16 and
+64 for ``--seconds`` each. The load average is read before and after every measurement.
 
-* ``service, batched``: the generated service (auth, rate limit, security headers, access log,
-  metrics, prediction log) with adaptive batching (max 64 records per batch);
-* ``service, unbatched``: the same with ``SERVING__PREDICT_BATCHING=false``;
-* ``minimal BentoML``: a 15-line ``@bentoml.service`` calling ``Predictor.predict`` per request.
+The generated service runs with its production defaults (``ENVIRONMENT=prod``: API keys, access
+log, metrics, prediction log, tracing set-up) except ``SERVING__RATE_LIMIT_PER_MINUTE=0``: the
+default limit (600/min per key) would cap one client key near 10 requests/s.
 
-    uv run python benchmarks/serving_bench.py [--seconds 10] [--project DIR]
+    uv run python benchmarks/serving_bench.py [--seconds 10] [--rounds 3] [--project DIR]
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import asyncio
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+BASELINE = Path(__file__).resolve().parent / "baseline_service.py"
 KEY = "bench-key-0123456789abcdef"
 RECORD = {
     "age": 40,
@@ -41,20 +44,7 @@ RECORD = {
     "payment_method": "credit card",
     "region": "south",
 }
-MINIMAL_SERVICE = """
-import bentoml
-from my_ai_service.ml.inference import Predictor
-
-
-@bentoml.service(name="minimal", traffic={"timeout": 60})
-class Minimal:
-    def __init__(self) -> None:
-        self.model = Predictor.load()
-
-    @bentoml.api(route="/predict")
-    def predict(self, records: list[dict]) -> list[dict]:
-        return [p.model_dump() for p in self.model.predict(records)]
-"""
+OURS, BASE = "generated service", "hand-written baseline"
 
 
 def _free_port() -> int:
@@ -104,59 +94,101 @@ async def _load(url: str, concurrency: int, seconds: float) -> dict[str, Any]:
     }
 
 
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants (Linux ``/proc``), in MB."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+        except OSError:
+            continue
+        total += next(int(line.split()[1]) for line in status.splitlines() if line[:6] == "VmRSS:")
+    return total / 1024
+
+
+def _load_average() -> float:
+    return os.getloadavg()[0]
+
+
 def _serve(
     command: list[str], env: dict[str, str], cwd: Path, port: int
-) -> subprocess.Popen[bytes]:
+) -> tuple[subprocess.Popen[bytes], float]:
+    """Start a server; return it and the seconds until ``/readyz`` answered 200."""
     import httpx
 
+    started = time.perf_counter()
     process = subprocess.Popen(
         command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/livez", timeout=2).status_code == 200:
-                return process
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return process, time.perf_counter() - started
         except httpx.HTTPError:
-            time.sleep(0.5)
+            pass
+        time.sleep(0.2)
     process.kill()
-    raise RuntimeError(f"server {command} did not start")
+    raise RuntimeError(f"server {command} was not ready within 300 s")
 
 
-def _inner(seconds: float, home: str) -> dict[str, Any]:  # runs inside the project's venv
+def _measure(command: list[str], env: dict[str, str], cwd: Path, seconds: float) -> dict[str, Any]:
+    port = _free_port()
+    load_before = _load_average()
+    process, ready_s = _serve([*command, "--port", str(port)], env, cwd, port)
+    result: dict[str, Any] = {"ready_s": ready_s, "load_at_start": load_before}
+    url = f"http://127.0.0.1:{port}/predict"
+    try:
+        result["rss_ready_mb"] = _tree_rss_mb(process.pid)
+        asyncio.run(_load(url, 8, 3))  # warm-up
+        for concurrency in (16, 64):
+            load = _load_average()
+            result[str(concurrency)] = {
+                **asyncio.run(_load(url, concurrency, seconds)),
+                "load_before": load,
+                "load_after": _load_average(),
+            }
+        result["rss_after_mb"] = _tree_rss_mb(process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    return result
+
+
+def _inner(seconds: float, rounds: int, home: str) -> dict[str, Any]:  # in the project's venv
     work = Path(tempfile.mkdtemp())
-    (work / "minimal_service.py").write_text(MINIMAL_SERVICE)
+    (work / "baseline_service.py").write_text(BASELINE.read_text())
     base_env = {
         **os.environ,
         "BENTOML_DO_NOT_TRACK": "true",
+        "BENTOML_HOME": home,
         "MY_AI_SERVICE_ENVIRONMENT": "prod",
-        "MY_AI_SERVICE_LOG_LEVEL": "WARNING",
         "MY_AI_SERVICE_ML__BENTOML_HOME": home,
         "MY_AI_SERVICE_ARTIFACTS_DIR": str(work / "artifacts"),
         "MY_AI_SERVICE_SERVING__API_KEYS": json.dumps({"bench": KEY}),
         "MY_AI_SERVICE_SERVING__RATE_LIMIT_PER_MINUTE": "0",
         "PYTHONPATH": f"{work}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
     }
-    service = [sys.executable, "-m", "bentoml", "serve", "my_ai_service.serving.service:AIService"]
-    minimal = [sys.executable, "-m", "bentoml", "serve", "minimal_service:Minimal"]
+    serve = [sys.executable, "-m", "bentoml", "serve"]
     servers = {
-        "service, batched": (service, {}),
-        "service, unbatched": (service, {"MY_AI_SERVICE_SERVING__PREDICT_BATCHING": "false"}),
-        "minimal BentoML": (minimal, {}),
+        OURS: [*serve, "my_ai_service.serving.service:AIService"],
+        BASE: [*serve, "baseline_service:Baseline"],
     }
-    results: dict[str, Any] = {}
-    for name, (command, extra) in servers.items():
-        port = _free_port()
-        env = {**base_env, **extra}
-        process = _serve([*command, "--port", str(port)], env, work, port)
-        url = f"http://127.0.0.1:{port}/predict"
-        try:
-            asyncio.run(_load(url, 8, 3))  # warm-up
-            results[name] = {c: asyncio.run(_load(url, c, seconds)) for c in (16, 64)}
-        finally:
-            process.terminate()
-            process.wait(timeout=60)
-    return results
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
+    for round_ in range(rounds):
+        order = list(servers) if round_ % 2 == 0 else list(reversed(servers))
+        for name in order:
+            runs[name].append(_measure(servers[name], base_env, work, seconds))
+    return runs
 
 
 def _train(project: Path, env: dict[str, str], home: Path) -> None:
@@ -177,7 +209,7 @@ def _train(project: Path, env: dict[str, str], home: Path) -> None:
     )
 
 
-def _outer(seconds: float, project: Path | None) -> dict[str, Any]:
+def _outer(seconds: float, rounds: int, project: Path | None) -> dict[str, Any]:
     if project is None:
         sys.path.insert(0, str(REPO_ROOT))
         from tests import helpers
@@ -189,9 +221,10 @@ def _outer(seconds: float, project: Path | None) -> dict[str, Any]:
     subprocess.run(["uv", "sync", "-q"], cwd=project, env=env, check=True)
     home = Path(tempfile.mkdtemp()) / "bentoml"
     _train(project, env, home)
-    command = ["uv", "run", "--no-sync", "python", str(Path(__file__).resolve())]
+    command = ["uv", "run", "--no-sync", "python", str(Path(__file__).resolve()), "--inner"]
+    options = ["--seconds", str(seconds), "--rounds", str(rounds), "--home", str(home)]
     out = subprocess.run(
-        [*command, "--inner", "--seconds", str(seconds), "--home", str(home)],
+        [*command, *options],
         cwd=project,
         env={**env, "PYTHONPATH": str(project / "src")},
         check=True,
@@ -201,48 +234,106 @@ def _outer(seconds: float, project: Path | None) -> dict[str, Any]:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
-def _section(results: dict[str, Any], seconds: float) -> str:
+def _median(runs: list[dict[str, Any]], *path: str) -> float:
+    values = []
+    for run in runs:
+        value: Any = run
+        for key in path:
+            value = value[key]
+        values.append(float(value))
+    return statistics.median(values)
+
+
+def _section(runs: dict[str, list[dict[str, Any]]], seconds: float) -> str:
     sys.path.insert(0, str(REPO_ROOT))
     from benchmarks import report
 
+    rounds = len(runs[OURS])
     rows = []
-    for name, by_concurrency in results.items():
-        for concurrency, r in by_concurrency.items():
-            rows.append(
-                f"| {name} | {concurrency} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
-                f"{r['p99_ms']:.1f} | {int(r['errors'])} ({r['error_kinds']}) |"
+    for name, measured in runs.items():
+        for i, run in enumerate(measured, 1):
+            for c in ("16", "64"):
+                r = run[c]
+                rows.append(
+                    f"| {name} | {i} | {c} | {r['rps']:.0f} | {r['p50_ms']:.0f} | "
+                    f"{r['p99_ms']:.0f} | {int(r['errors'])} | "
+                    f"{r['load_before']:.1f} -> {r['load_after']:.1f} |"
+                )
+    start_rows = []
+    for name, measured in runs.items():
+        for i, run in enumerate(measured, 1):
+            start_rows.append(
+                f"| {name} | {i} | {run['ready_s']:.1f} | {run['rss_ready_mb']:.0f} | "
+                f"{run['rss_after_mb']:.0f} | {run['load_at_start']:.1f} |"
             )
-    base = results["minimal BentoML"]
-    ratios = ", ".join(
-        f"{c}: {results['service, batched'][c]['rps'] / base[c]['rps']:.2f}x" for c in base
-    )
-    return f"""## Serving: `/predict` throughput and latency
+    ratios = []
+    for c in ("16", "64"):
+        per_round = [o[c]["rps"] / b[c]["rps"] for o, b in zip(runs[OURS], runs[BASE], strict=True)]
+        ratios.append(
+            f"| throughput, c={c} | {statistics.median(per_round):.2f}x | "
+            f"{', '.join(f'{x:.2f}' for x in per_round)} | >= 1.5x |"
+        )
+        ratios.append(
+            f"| p99 ms, c={c} (ours / baseline, medians) | "
+            f"{_median(runs[OURS], c, 'p99_ms'):.0f} / {_median(runs[BASE], c, 'p99_ms'):.0f} "
+            f"| | {'<= 150 ms (quiet machine)' if c == '16' else '-'} |"
+        )
+    for key, label, target in (
+        ("ready_s", "time to ready", "<= 1.5x"),
+        ("rss_after_mb", "RSS after the load (arbiter + worker)", "<= 1.3x"),
+    ):
+        per_round = [o[key] / b[key] for o, b in zip(runs[OURS], runs[BASE], strict=True)]
+        ratios.append(
+            f"| {label} | {statistics.median(per_round):.2f}x | "
+            f"{', '.join(f'{x:.2f}' for x in per_round)} | {target} |"
+        )
+    return f"""## Serving: `/predict` against a hand-written BentoML service
 
-Measured on {report.machine()} by `benchmarks/serving_bench.py`: each server in turn under
-`bentoml serve` (1 worker), one-record `POST /predict` requests sent back to back by N concurrent
-clients for {seconds:g} s (after a 3 s warm-up), load generator on the same machine.
+Measured on {report.machine()} by `benchmarks/serving_bench.py`, {rounds} rounds, the two
+servers alternating (first one, then the other, order reversed each round), each under
+`bentoml serve` (1 worker). Load: one-record `POST /predict` requests sent back to back by N
+concurrent clients for {seconds:g} s after a 3 s warm-up, from a separate process on the same
+machine. The generated service runs with its production settings except the rate limit
+(`SERVING__RATE_LIMIT_PER_MINUTE=0`; the default 600/min per key caps one key near 10 req/s).
+The load average (1 min) is read before and after every measurement: this 2-core machine is
+shared, so compare the ratios of the same round, not absolute numbers.
 
-| server | concurrency | requests/s | p50 ms | p99 ms | errors |
-| --- | --- | --- | --- | --- | --- |
+| measure | median ratio (ours / baseline) | per round | target |
+| --- | --- | --- | --- |
+{chr(10).join(ratios)}
+
+| server | round | concurrency | requests/s | p50 ms | p99 ms | errors | load average |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 {chr(10).join(rows)}
 
-Batched service vs the minimal hand-written BentoML service, throughput ratio by concurrency:
-{ratios}. Target: >= 1.5x and p99 <= 150 ms on 2 cores.
+| server | round | seconds to ready | RSS at ready MB | RSS after load MB | load average |
+| --- | --- | --- | --- | --- | --- |
+{chr(10).join(start_rows)}
+
+Time to ready: from starting `bentoml serve` to the first 200 from `/readyz`. RSS: the resident
+memory of the server's processes together (the `bentoml serve` arbiter and its worker).
+
+The baseline, `benchmarks/baseline_service.py` (the same saved pipeline from the BentoML model
+store, one batchable API, no auth, logging or metrics of its own):
+
+```python
+{BASELINE.read_text().strip()}
+```
 """
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--project", type=Path, default=None)
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--home", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
-        results = _inner(args.seconds, args.home)
-        print(json.dumps({n: {str(c): r for c, r in v.items()} for n, v in results.items()}))
+        print(json.dumps(_inner(args.seconds, args.rounds, args.home)))
         return
-    results = _outer(args.seconds, args.project)
+    results = _outer(args.seconds, args.rounds, args.project)
     print(json.dumps(results, indent=2))
     sys.path.insert(0, str(REPO_ROOT))
     from benchmarks import report

@@ -9,6 +9,6 @@ sys.path.insert(0, json.loads(r"""[{{ template_hooks_dir | tojson }}]""")[0])
 from template_lib import post_generate
 
 answers = json.loads(r"""{{ cookiecutter | tojson }}""")
-# manifest.yml as local_extensions.py parsed it: the hook starts without importing PyYAML.
+# manifest.yml as hooks/jinja_globals.py parsed it: the hook starts without importing PyYAML.
 manifest = json.loads(r"""{{ template_manifest | tojson }}""")
 sys.exit(post_generate(answers, Path.cwd(), manifest))

@@ -8,6 +8,6 @@ sys.path.insert(0, json.loads(r"""[{{ template_hooks_dir | tojson }}]""")[0])
 from template_lib import pre_generate
 
 answers = json.loads(r"""{{ cookiecutter | tojson }}""")
-# manifest.yml as local_extensions.py parsed it: the hook starts without importing PyYAML.
+# manifest.yml as hooks/jinja_globals.py parsed it: the hook starts without importing PyYAML.
 manifest = json.loads(r"""{{ template_manifest | tojson }}""")
 sys.exit(pre_generate(answers, manifest))

@@ -42,7 +42,7 @@ class AnswerError(ValueError):
 
 def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, Any]:
     """Load ``manifest.yml`` (with libyaml's parser when PyYAML has it)."""
-    # Imported here: the cookiecutter hooks get the manifest parsed (local_extensions.py) and so
+    # Imported here: the cookiecutter hooks get the manifest parsed (hooks/jinja_globals.py) and so
     # start without PyYAML, whose import costs more than the rest of a hook process.
     import yaml
 

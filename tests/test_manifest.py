@@ -26,13 +26,14 @@ def test_every_pillar_is_a_question_of_both_engines() -> None:
 def test_both_engines_give_the_templates_this_manifest() -> None:
     """Templates read `template_manifest`: an extension global, a computed copier value."""
     spec = importlib.util.spec_from_file_location(
-        "local_extensions", helpers.REPO_ROOT / "local_extensions.py"
+        "template_extensions", helpers.REPO_ROOT / "template_extensions.py"
     )
     assert spec is not None
     assert spec.loader is not None
-    local_extensions = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(local_extensions)
-    assert local_extensions.load_manifest() == helpers.MANIFEST
+    template_extensions = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(template_extensions)
+    jinja_globals = template_extensions._globals_module().template_globals()
+    assert jinja_globals["template_manifest"] == helpers.MANIFEST
     assert helpers.COPIER_YML["template_manifest_documents"]["default"] == [helpers.MANIFEST]
     assert "template_manifest_documents[0]" in helpers.COPIER_YML["template_manifest"]["default"]
 

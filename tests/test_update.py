@@ -111,3 +111,35 @@ def test_cruft_create_and_check(tmp_path: Path) -> None:
     )
     assert not (project / ".copier-answers.yml").exists()
     assert not (project / "src" / helpers.PACKAGE / "ml").exists()
+
+
+def test_cruft_update_sees_a_global_added_later(tmp_path: Path) -> None:
+    """cruft renders the project's template version and then the newest in one process, and the
+    first version's extension module stays imported: a Jinja global added in the newer version
+    must still reach its templates (it failed this way for projects made before #13)."""
+    template = helpers.copy_template(tmp_path / "template")
+    command = [sys.executable, "-m", "cruft", "create", "--no-input"]
+    command += ["--output-dir", str(tmp_path), "--extra-context", json.dumps(LEAN), str(template)]
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    project = tmp_path / helpers.SLUG
+    helpers.git(project, "init", "-q", "-b", "main")
+    helpers.git(project, "add", "-A")
+    helpers.git(project, "commit", "-q", "-m", "generated")
+    globals_file = template / "hooks" / "jinja_globals.py"
+    globals_file.write_text(
+        globals_file.read_text().replace(
+            '"template_manifest": load_manifest(),',
+            '"template_manifest": load_manifest(),\n        "template_probe": "probe-v2",',
+        )
+    )
+    readme = template / "{{cookiecutter.project_slug}}" / "README.md"
+    readme.write_text(readme.read_text() + "\nTemplate {{ template_probe }}.\n")
+    helpers.git(template, "commit", "-qam", "v2: a new global")
+    updated = subprocess.run(
+        [sys.executable, "-m", "cruft", "update", "-y"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert "Template probe-v2." in (project / "README.md").read_text()

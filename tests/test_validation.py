@@ -99,7 +99,7 @@ def test_the_manifest_survives_json() -> None:
 def test_pre_hook_validates_without_importing_pyyaml(
     answers: dict[str, Any], status: int, tmp_path: Path
 ) -> None:
-    """The hook process gets the manifest parsed (template_manifest, from local_extensions.py):
+    """The hook process gets the manifest parsed (template_manifest, from hooks/jinja_globals.py):
     importing PyYAML was most of its time."""
     env = StrictEnvironment(context={"cookiecutter": {}}, keep_trailing_newline=True)
     hook = env.from_string((helpers.REPO_ROOT / "hooks" / "pre_gen_project.py").read_text())

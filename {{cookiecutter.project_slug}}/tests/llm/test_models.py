@@ -43,6 +43,22 @@ def test_api_key_from_settings_reaches_the_provider() -> None:
     assert model.model_name == "gpt-4o-mini"
 
 
+def test_openai_behind_a_base_url_reads_openai_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
+    proxied = LLMSettings(provider="openai", model="gpt-4o-mini", base_url="http://127.0.0.1:9/v1")
+    model = build_model(proxied)
+    assert isinstance(model, OpenAIChatModel)
+    assert model.client.api_key == "sk-from-env"
+    # Another provider's endpoint never receives the OpenAI key unless it is set as api_key.
+    local = LLMSettings(provider="openai-compatible", base_url="http://127.0.0.1:9/v1")
+    other = build_model(local)
+    assert isinstance(other, OpenAIChatModel)
+    assert other.client.api_key == "not-needed"
+    keyed = build_model(local.model_copy(update={"api_key": SecretStr("sk-local")}))
+    assert isinstance(keyed, OpenAIChatModel)
+    assert keyed.client.api_key == "sk-local"
+
+
 def test_provider_without_a_key_fails_with_the_fix() -> None:
     with pytest.raises(UserError, match="OPENAI_API_KEY"):
         build_model(LLMSettings(provider="openai"))

@@ -66,7 +66,10 @@ def test_flow_trains_on_another_csv_set_by_environment_on_dask(
     result = run_training(tuning_trials=2)
 
     assert result.schema_written
-    assert result.schema_path == tmp_path / "bank.schema.json"
+    assert result.schema_path.parent.parts[-2:] == ("ml", "schemas")
+    assert result.schema_path.name.startswith("bank-")
+    assert result.schema_path.is_file(), "saved once the run succeeded"
+    assert not (tmp_path / "bank.schema.json").exists(), "nothing written beside the data"
     assert result.metrics.roc_auc > 0.6
     assert registry.alias("bank", ml_env) == result.model_tag
     assert (registry.get(result.model_tag, ml_env).path / registry.PIPELINE_FILE).is_file()

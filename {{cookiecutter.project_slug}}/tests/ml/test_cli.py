@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import build_app
+from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 
 runner = CliRunner()
 
@@ -32,7 +34,12 @@ def test_schema_shows_the_frozen_contract() -> None:
     assert "month_to_month" in result.output
 
 
-def test_sample_then_schema_infer_on_new_data(tmp_path: Path) -> None:
+def test_sample_then_schema_infer_on_new_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new source's schema is written under the artifacts folder, keyed by the source."""
+    monkeypatch.setenv(f"{ENV_PREFIX}ARTIFACTS_DIR", str(tmp_path / "artifacts"))
+    get_settings.cache_clear()
     data = tmp_path / "mine.csv"
     result = runner.invoke(build_app(), ["ml", "sample", "--out", str(data), "--rows", "120"])
     assert result.exit_code == 0, result.output
@@ -40,7 +47,9 @@ def test_sample_then_schema_infer_on_new_data(tmp_path: Path) -> None:
     result = runner.invoke(build_app(), ["ml", "schema", "--data-path", str(data)])
     assert result.exit_code == 0, result.output
     assert "inferred" in result.output
-    assert (tmp_path / "mine.schema.json").is_file()
+    assert not (tmp_path / "mine.schema.json").exists(), "nothing written beside the data"
+    written = list((tmp_path / "artifacts" / "ml" / "schemas").glob("mine-*.schema.json"))
+    assert len(written) == 1
     again = runner.invoke(build_app(), ["ml", "schema", "--data-path", str(data), "--infer"])
     assert "schema v2" in again.output
 

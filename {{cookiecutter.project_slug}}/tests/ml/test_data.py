@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }}.ml import _data as data
+from {{ cookiecutter.package_name }}.ml import _errors as errors
 
 
 def test_text_numbers_become_floats() -> None:
@@ -52,9 +53,9 @@ def test_explicit_id_columns_override_detection(sample: pd.DataFrame) -> None:
     roles = data.infer_roles(sample, "churned", ["customer_id", "region"])
     assert roles.ids == ["customer_id", "region"]
     assert "region" not in roles.features
-    with pytest.raises(data.DataError, match="not_a_column"):
+    with pytest.raises(errors.DataError, match="not_a_column"):
         data.infer_roles(sample, "churned", ["not_a_column"])
-    with pytest.raises(data.DataError, match="'label' not found"):
+    with pytest.raises(errors.DataError, match="'label' not found"):
         data.infer_roles(sample, "label")
 
 
@@ -102,9 +103,9 @@ def test_unusable_target_values_become_missing() -> None:
 
 
 def test_target_errors_name_the_problem() -> None:
-    with pytest.raises(data.DataError, match="two classes"):
+    with pytest.raises(errors.DataError, match="two classes"):
         data.encode_target(pd.Series(["a", "a"], name="y"))
-    with pytest.raises(data.DataError, match="positive_label 'maybe'"):
+    with pytest.raises(errors.DataError, match="positive_label 'maybe'"):
         data.encode_target(pd.Series(["a", "b"]), "maybe")
 
 
@@ -131,7 +132,7 @@ def test_prepare_features_adds_missing_columns() -> None:
 
 def test_quarantine_fraction_limit() -> None:
     data.check_quarantine_fraction(total=100, quarantined=10, limit=0.1)
-    with pytest.raises(data.DataError, match="11 of 100"):
+    with pytest.raises(errors.DataError, match="11 of 100"):
         data.check_quarantine_fraction(total=100, quarantined=11, limit=0.1)
-    with pytest.raises(data.DataError, match="no usable rows"):
+    with pytest.raises(errors.DataError, match="no usable rows"):
         data.check_quarantine_fraction(total=3, quarantined=3, limit=1.0)

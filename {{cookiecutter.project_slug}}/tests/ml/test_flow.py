@@ -63,8 +63,10 @@ def test_flow_writes_reports_and_tracks_the_run(trained_run: TrainedRun) -> None
 
 def test_batch_predictions_carry_the_model_version(use_trained: TrainedRun, tmp_path: Path) -> None:
     rows = tmp_path / "rows.csv"
+    # Every input column is present (the contract); blank cells are allowed where it says so.
     rows.write_text(
-        "customer_id,contract,tenure_months,support_calls\nA,Month-to-month,2,5\nB,Two year,60,0\n",
+        "customer_id,age,tenure_months,monthly_charges,total_charges,support_calls,contract,"
+        "payment_method,region\nA,,2,,,5,Month-to-month,,\nB,,60,,,0,Two year,,\n",
         encoding="utf-8",
     )
     out = predict_flow(rows)

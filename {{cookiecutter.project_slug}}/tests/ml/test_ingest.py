@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.package_name }}.ml import _errors as errors
 from {{ cookiecutter.package_name }}.ml import _ingest as ingest
 
 
@@ -18,10 +19,10 @@ def test_csv_cells_are_read_as_text(tmp_path: Path) -> None:
 
 
 def test_missing_file_and_unknown_type_name_the_file(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match=r"nope\.csv"):
+    with pytest.raises(errors.DataSourceError, match=r"data file not found: .*nope\.csv"):
         ingest.load_table(tmp_path / "nope.csv")
     (tmp_path / "t.xlsx").write_text("x", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"t\.xlsx"):
+    with pytest.raises(errors.DataSourceError, match=r"unsupported data file t\.xlsx"):
         ingest.load_table(tmp_path / "t.xlsx")
 
 

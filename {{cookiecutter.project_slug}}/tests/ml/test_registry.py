@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from {{ cookiecutter.package_name }}.ml import _errors as errors
 from {{ cookiecutter.package_name }}.ml import _registry as registry
 
 
@@ -21,7 +22,7 @@ def test_decision_both_ways() -> None:
     assert not worse.promote
     assert "does not beat" in worse.reason
     incomparable = registry.decide(0.7, None, 0.01, "m:old")
-    assert incomparable.promote
+    assert not incomparable.promote
     assert "cannot score" in incomparable.reason
 
 
@@ -49,7 +50,7 @@ def test_register_get_and_list(tmp_path: Path) -> None:
     assert registry.get(second.tag, root).metadata["threshold"] == 0.4
     assert [r.tag for r in registry.list_versions("churn", root)] == [first.tag, second.tag]
     assert registry.list_versions("other", root) == []
-    with pytest.raises(registry.ModelNotFoundError, match="churn:nope"):
+    with pytest.raises(errors.ModelNotFoundError, match="churn:nope"):
         registry.get("churn:nope", root)
 
 

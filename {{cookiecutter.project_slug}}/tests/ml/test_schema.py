@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }}.ml import _data as data
+from {{ cookiecutter.package_name }}.ml import _errors as errors
 from {{ cookiecutter.package_name }}.ml import _schema as schema
 from {{ cookiecutter.package_name }}.ml import _train as train
 from tests.ml.conftest import SCHEMA_PATH
@@ -92,13 +93,16 @@ def test_every_failing_row_is_collected_with_all_its_reasons(sample: pd.DataFram
 
 def test_missing_column_fails_the_run(sample: pd.DataFrame) -> None:
     cleaned, contract = _contract(sample)
-    with pytest.raises(data.DataError, match=r"missing: \['region'\]"):
+    with pytest.raises(errors.DataError, match=r"missing: \['region'\]"):
         schema.validate(cleaned.frame, sample.drop(columns="region"), contract)
 
 
 def test_prepare_infers_once_then_enforces(sample: pd.DataFrame, tmp_path: Path) -> None:
     path = tmp_path / "data.schema.json"
-    first = train.prepare(sample, "churned", path)
+    unsaved = train.prepare(sample, "churned", path)
+    assert unsaved.schema_written
+    assert not path.exists(), "written only when asked (the flow asks once the run succeeded)"
+    first = train.prepare(sample, "churned", path, save_schema=True)
     assert first.schema_written
     assert path.is_file()
     assert first.rows_total == len(sample)
@@ -115,5 +119,5 @@ def test_prepare_infers_once_then_enforces(sample: pd.DataFrame, tmp_path: Path)
 
 
 def test_prepare_enforces_the_quarantine_limit(sample: pd.DataFrame, tmp_path: Path) -> None:
-    with pytest.raises(data.DataError, match="rows quarantined"):
+    with pytest.raises(errors.DataError, match="rows quarantined"):
         train.prepare(sample, "churned", tmp_path / "s.json", max_quarantine_fraction=0.001)

@@ -44,12 +44,24 @@ def test_blank_bentoml_home_means_unset() -> None:
     assert MLSettings.model_validate({"bentoml_home": "/x"}).bentoml_home == Path("/x")
 
 
-def test_schema_file_sits_next_to_the_data_unless_configured(tmp_path: Path) -> None:
+def test_schema_files_are_kept_per_source_under_the_artifacts(tmp_path: Path) -> None:
+    """Beside the data only when a reviewed file is there; else one file per source."""
     data, artifacts = tmp_path / "data", tmp_path / "artifacts"
     default = MLSettings().resolve_schema_path(data, artifacts)
-    assert default == data / "ml" / "customers.schema.json"
-    sql = MLSettings(sql_query="SELECT 1").resolve_schema_path(data, artifacts)
-    assert sql == artifacts / "ml" / "sql.schema.json"
+    assert default.parent == artifacts / "ml" / "schemas"
+    assert default.name.startswith("customers-")
+    other = MLSettings().resolve_schema_path(data, artifacts, tmp_path / "x" / "customers.csv")
+    assert other != default, "same file name, another folder: another source"
+    (data / "ml").mkdir(parents=True)
+    (data / "ml" / "customers.schema.json").write_text("{}", encoding="utf-8")
+    assert (
+        MLSettings().resolve_schema_path(data, artifacts) == data / "ml" / "customers.schema.json"
+    )
+    one = MLSettings(sql_query="SELECT 1").resolve_schema_path(data, artifacts)
+    two = MLSettings(sql_query="SELECT 2").resolve_schema_path(data, artifacts)
+    assert one.parent == artifacts / "ml" / "schemas"
+    assert one.name.startswith("sql-")
+    assert one != two, "two queries never share a schema"
     explicit = MLSettings(schema_path=Path("contracts/c.json")).resolve_schema_path(data, artifacts)
     assert explicit == data / "contracts" / "c.json"
 

@@ -131,6 +131,30 @@ def test_tuning_is_seeded_and_starts_from_the_defaults(fitted: Fitted) -> None:
     )
     assert untuned.params == DEFAULTS
     assert first.cv.mean >= untuned.cv.mean, "the defaults are the first trial"
+    assert not first.cut_short
+    assert first.requested == 3
+
+
+def test_the_time_cap_is_a_safety_net_that_warns(
+    fitted: Fitted, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cap that stops the search early is flagged and logged, never silent."""
+    split, roles = fitted.split, fitted.prepared.contract.roles
+    with caplog.at_level("WARNING", logger=tuning.__name__):
+        capped = tuning.tune_xgboost(
+            split.x_train,
+            split.y_train,
+            roles,
+            defaults=DEFAULTS,
+            trials=50,
+            timeout_s=0.01,
+            folds=2,
+            seed=5,
+        )
+    assert capped.cut_short
+    assert capped.trials < capped.requested == 50
+    assert "safety cap" in caplog.text
+    assert "1 of 50 trials" in caplog.text
 
 
 def test_model_files_hold_pipeline_schema_and_reference(fitted: Fitted, tmp_path: Path) -> None:

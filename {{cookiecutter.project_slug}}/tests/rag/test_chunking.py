@@ -4,11 +4,13 @@ import pytest
 
 from {{ cookiecutter.package_name }}.rag._chunking import (
     BatchTokenCounter,
+    SpanTokenCounter,
     TokenCounter,
     chunk_document,
     chunk_documents,
     count_tokens,
     count_words,
+    span_windows,
     split_sections,
     token_windows,
 )
@@ -141,7 +143,40 @@ def test_batch_counting_gives_the_same_counts_and_chunks_as_one_text_at_a_time(
 
     assert counter.batch(texts) == one_by_one
     assert count_tokens(counter, texts) == count_tokens(counter.__call__, texts) == one_by_one
-    batched = chunk_documents(shipped_documents, 60, 10, counter)
-    plain = chunk_documents(shipped_documents, 60, 10, counter.__call__)
-    assert batched == plain
-    assert max(chunk.position for chunk in batched) > 0  # some sections were really cut
+
+
+def test_the_tokenizer_path_cuts_sections_in_one_pass_within_bounds(
+    shipped_documents: list[Document], counter: TokenCounter
+) -> None:
+    """With token offsets (one batch encode) as with semchunk (counting as it searches), chunks
+    are bounded, their counts are the tokenizer's, and every word of a section is kept."""
+    assert isinstance(counter, SpanTokenCounter)
+    one_pass = chunk_documents(shipped_documents, 60, 10, counter)
+    searched = chunk_documents(shipped_documents, 60, 10, counter.__call__)
+
+    for chunks in (one_pass, searched):
+        assert max(chunk.position for chunk in chunks) > 0  # some sections were really cut
+        assert all(0 < chunk.n_tokens <= 60 for chunk in chunks)
+        assert all(abs(counter(chunk.text) - chunk.n_tokens) <= 2 for chunk in chunks)
+    for document in shipped_documents:  # every word outside the headings is in some chunk
+        lines = document.text.splitlines()
+        words = {w for line in lines if not line.startswith("#") for w in line.split()}
+        kept = {w for c in one_pass if c.document_id == document.id for w in c.text.split()}
+        assert words <= kept
+
+
+def test_windows_end_at_the_best_boundary_and_overlap_from_a_word(counter: TokenCounter) -> None:
+    assert isinstance(counter, SpanTokenCounter)
+    text = (
+        "First paragraph here. It has two sentences.\n\n"
+        "Second paragraph, a longer one with more words in it to fill the window up.\n"
+        "A new line.\n\nThird paragraph."
+    )
+    spans = counter.spans_batch([text])[0]
+
+    windows = list(span_windows(text, spans, max_tokens=16, overlap=3))
+
+    assert windows[0][0] == "First paragraph here. It has two sentences."
+    assert all(n <= 16 for _, n in windows)
+    assert windows[-1][0].endswith("Third paragraph.")
+    assert all(text.index(piece) >= 0 and piece[0].isalnum() for piece, _ in windows)

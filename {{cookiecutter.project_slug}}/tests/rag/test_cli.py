@@ -103,13 +103,18 @@ def test_web_sources_from_settings_and_the_ssrf_guard(
     monkeypatch.setenv(f"{RAG}WEB_URLS", json.dumps([url]))
 
     refused = runner.invoke(build_app(), ["rag", "index", "--no-progress"])
+    strict = runner.invoke(build_app(), ["rag", "index", "--no-progress", "--strict"])
     monkeypatch.setenv(f"{RAG}ALLOW_PRIVATE_URLS", "true")
     get_settings.cache_clear()
     allowed = runner.invoke(build_app(), ["rag", "index", "--no-progress"])
 
-    assert refused.exit_code == 1
-    assert "refusing" in refused.output
+    # A refused URL is skipped with the reason; the files are still indexed.
+    assert refused.exit_code == 0, refused.output
+    assert f"warning: skipped {url}: refusing" in refused.output
     assert "allow_private_urls" in refused.output
+    assert "6 documents" in refused.output
+    assert "1 sources skipped" in refused.output
+    assert strict.exit_code == 1
     assert allowed.exit_code == 0, allowed.output
     assert "7 documents" in allowed.output
     hits = api.search("where can visitors park?", k=1, filters={"kind": "web"})

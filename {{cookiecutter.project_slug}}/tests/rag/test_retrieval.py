@@ -74,10 +74,30 @@ def test_mmr_skips_near_duplicates() -> None:
         _candidate("a", 1.0, vector=same),
         _candidate("a-copy", 0.99, vector=same),
         _candidate("b", 0.8, vector=other),
+        _candidate("weak", 0.1, vector=other),  # relevance runs from the pool's worst score
     ]
 
     assert [c.chunk_id for c in mmr(candidates, 2, lambda_=0.7)] == ["a", "b"]
     assert [c.chunk_id for c in mmr(candidates, 2, lambda_=1.0)] == ["a", "a-copy"]
+
+
+def test_mmr_keeps_close_fused_scores_apart_and_returns_them_in_score_order() -> None:
+    """RRF sums lie within a factor of two of each other: divided by the best score they all
+    look equally relevant and diversity alone would order them; scaled from worst to best they
+    do not. The picked hits come back best score first."""
+    axes = np.eye(4, dtype=np.float32)
+    near = np.array([0.9, 0.1, 0.0, 0.0], dtype=np.float32) / np.hypot(0.9, 0.1)
+    candidates = [
+        _candidate("first", 0.30, vector=axes[0]),
+        _candidate("close-second", 0.29, vector=near),
+        _candidate("third", 0.20, vector=axes[1]),
+        _candidate("last", 0.15, vector=axes[2]),
+    ]
+
+    picked = mmr(candidates, 3, lambda_=0.7)
+
+    assert [c.chunk_id for c in picked] == ["first", "close-second", "third"]
+    assert [c.score for c in picked] == sorted((c.score for c in picked), reverse=True)
 
 
 def test_mmr_weighs_scores_of_any_sign() -> None:

@@ -90,7 +90,7 @@ def live_server(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, process, root / "server.log")
+        wait_until_up(base, process, root / "server.log")
         yield base
     finally:
         process.terminate()
@@ -102,7 +102,7 @@ def live_server(
         log.close()
 
 
-def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -24,6 +24,17 @@ async def slow_or_failing(scope: Scope, receive: Receive, send: Send) -> None:
         await asyncio.sleep(1)
     if scope["path"] == "/boom":
         raise RuntimeError("secret internal detail")
+    if scope["path"] == "/stubborn":  # swallows the cancellation and answers anyway
+        try:
+            await asyncio.sleep(1)
+        except asyncio.CancelledError:
+            await send_json(send, 503, {"error": "process is overloaded"})
+            return
+    if scope["path"] == "/converts":  # turns the cancellation into an error of its own
+        try:
+            await asyncio.sleep(1)
+        except asyncio.CancelledError as cancelled:
+            raise RuntimeError("overloaded") from cancelled
     await send_json(send, 200, {"path": scope["path"]})
 
 
@@ -149,6 +160,17 @@ def test_slow_endpoint_answers_504(monkeypatch: pytest.MonkeyPatch) -> None:
     response = client.get("/slow", headers=AUTH)
     assert response.status_code == 504
     assert client.get("/fast", headers=AUTH).status_code == 200
+
+
+def test_an_app_that_ignores_the_timeout_still_gives_one_504(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = gateway_client(monkeypatch, endpoint_timeouts_s='{"/stubborn": 0.05}')
+    response = client.get("/stubborn", headers=AUTH)
+    assert response.status_code == 504
+    assert response.json() == {"error": "no answer within 0.05 s"}
+    client = gateway_client(monkeypatch, endpoint_timeouts_s='{"/converts": 0.05}')
+    assert client.get("/converts", headers=AUTH).status_code == 504
 
 
 def test_settings_are_read_per_request(monkeypatch: pytest.MonkeyPatch) -> None:

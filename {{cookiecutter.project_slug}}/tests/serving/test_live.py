@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from .conftest import AUTH, OTHER_KEY
+from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
+from {{ cookiecutter.package_name }}.serving import cli
+
+from .conftest import AUTH, OTHER_KEY, free_port, wait_until_up
 
 pytestmark = pytest.mark.slow
 
@@ -44,3 +52,29 @@ def test_metrics_parse_with_prometheus_parser(live_server: str) -> None:
     assert "/v1/echo" in routes
     failures = families["serving_auth_failures"]
     assert any(s.labels.get("reason") == "invalid" and s.value >= 1 for s in failures.samples)
+
+
+def test_stopping_the_cli_stops_the_server(tmp_path: Path) -> None:
+    """`serving serve` becomes the server (exec): SIGTERM to it stops BentoML and its worker."""
+    port = free_port()
+    env = {**cli.serve_environment(), f"{ENV_PREFIX}ARTIFACTS_DIR": str(tmp_path)}
+    log = (tmp_path / "server.log").open("wb")
+    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "serving", "serve", "--host", "127.0.0.1"]
+    process = subprocess.Popen(  # noqa: S603
+        [*command, "--port", str(port)], env=env, cwd=tmp_path, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, process, tmp_path / "server.log")
+        proc = Path(f"/proc/{process.pid}/cmdline")
+        if proc.exists():  # Linux: the CLI's process now runs `bentoml serve`
+            assert b"bentoml" in proc.read_bytes().split(b"\0")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) is not None
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        log.close()
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{base}/livez", timeout=2)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -9,7 +10,7 @@ from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.core.pillars import installed_pillars
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.serving._schemas import EchoRequest, InfoResponse
-from {{ cookiecutter.package_name }}.serving.service import AIService, bento_service
+from {{ cookiecutter.package_name }}.serving.service import UVICORN_ACCESS_LOGGER, AIService, bento_service
 from {{ cookiecutter.package_name }}.serving.settings import ServingSettings
 
 
@@ -28,6 +29,11 @@ def test_info_in_process_describes_the_project() -> None:
         routes=info.routes,
     )
     assert "serving" in info.pillars
+
+
+def test_one_access_line_per_request_uvicorn_s_is_off() -> None:
+    AIService()
+    assert not logging.getLogger(UVICORN_ACCESS_LOGGER).isEnabledFor(logging.INFO)
 
 
 def test_echo_in_process_returns_text_and_stats() -> None:

@@ -6,13 +6,14 @@ from typing import Literal, get_args
 
 from ._base import Embedder
 from ._hashing import HashingEmbedder
+from ._minilm import MiniLMEmbedder
 from ._openai import DEFAULT_MODEL as DEFAULT_OPENAI_MODEL
 from ._openai import OpenAIEmbedder
 from ._sentence_transformers import DEFAULT_MODEL as DEFAULT_ST_MODEL
 from ._sentence_transformers import SentenceTransformerEmbedder
 from ._wordllama import WordLlamaEmbedder
 
-EmbedderName = Literal["wordllama", "openai", "sentence-transformers", "hashing"]
+EmbedderName = Literal["wordllama", "minilm", "openai", "sentence-transformers", "hashing"]
 EMBEDDER_NAMES: tuple[str, ...] = get_args(EmbedderName)
 
 
@@ -30,8 +31,9 @@ def build_embedder(
     """The embedder of ``backend``; options a backend does not use are ignored.
 
     Args:
-        backend: ``wordllama`` (offline default), ``openai`` (any OpenAI-protocol endpoint),
-            ``sentence-transformers`` (its extra) or ``hashing`` (no model at all).
+        backend: ``wordllama`` (offline default), ``minilm`` (offline, its extra), ``openai``
+            (any OpenAI-protocol endpoint), ``sentence-transformers`` (its extra) or ``hashing``
+            (no model at all).
         dimension: Vector size of ``wordllama`` (64, 128 or 256) and ``hashing``.
         model: Model id of ``openai`` and ``sentence-transformers``; empty = their default.
         base_url: The ``openai`` endpoint; ``None`` = OpenAI's API.
@@ -42,11 +44,13 @@ def build_embedder(
 
     Raises:
         ValueError: ``backend`` is not one of :data:`EMBEDDER_NAMES`.
-        EmbedderNotInstalledError: ``sentence-transformers`` without its extra (the message says
-            how to add it).
+        EmbedderNotInstalledError: ``minilm`` or ``sentence-transformers`` without its extra (the
+            message says how to add it).
     """
     if backend == "wordllama":
         return WordLlamaEmbedder(dimension, batch_size)
+    if backend == "minilm":
+        return MiniLMEmbedder(batch_size)
     if backend == "openai":
         return OpenAIEmbedder(
             model or DEFAULT_OPENAI_MODEL,

@@ -86,6 +86,11 @@ class WordLlamaTokenCounter:
         encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
         return [len(encoding.ids) for encoding in encoded]
 
+    def spans_batch(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        """Character offsets of every token of each of ``texts`` (one batch encode)."""
+        encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        return [list(encoding.offsets) for encoding in encoded]
+
 
 @cache
 def wordllama_token_counter() -> WordLlamaTokenCounter:

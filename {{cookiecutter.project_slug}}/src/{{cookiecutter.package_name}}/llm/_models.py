@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from pydantic_ai.exceptions import UserError
@@ -49,13 +50,26 @@ def qualified_name(settings: LLMSettings, model: str | None = None) -> str:
     return f"{PREFIXES.get(settings.provider, 'openai')}:{name}"
 
 
+def endpoint_api_key(settings: LLMSettings) -> str:
+    """The key sent to an explicit endpoint (``base_url`` or a provider preset's).
+
+    ``api_key``; else ``OPENAI_API_KEY`` when the provider is ``openai`` (OpenAI behind a proxy or
+    gateway); else a placeholder. An OpenAI key is never sent to another provider's endpoint
+    (ollama, openai-compatible) unless it is set as ``api_key``.
+    """
+    key = settings.api_key.get_secret_value()
+    if not key and settings.provider == "openai":
+        key = os.environ.get("OPENAI_API_KEY", "")
+    return key or "not-needed"
+
+
 def _single_model(settings: LLMSettings, model: str | None = None) -> Model:
     api_key = settings.api_key.get_secret_value() or None
     name = model or settings.model_id
     endpoint = settings.endpoint
     prefixed = qualified_name(settings, name)
     if endpoint and prefixed.startswith(PROTOCOL_PREFIX):
-        provider = OpenAIProvider(base_url=endpoint, api_key=api_key or "not-needed")
+        provider = OpenAIProvider(base_url=endpoint, api_key=endpoint_api_key(settings))
         return OpenAIChatModel(prefixed.removeprefix(PROTOCOL_PREFIX), provider=provider)
     prefix = prefixed.split(":", 1)[0]
     try:
@@ -112,7 +126,9 @@ def get_embedder(settings: LLMSettings | None = None) -> Embedder:
         dimension=settings.embedding_dim,
         model=settings.embedding_model,
         base_url=settings.endpoint,
-        api_key=settings.api_key.get_secret_value(),
+        api_key=endpoint_api_key(settings)
+        if settings.endpoint
+        else settings.api_key.get_secret_value(),
         timeout_seconds=settings.timeout_seconds,
         max_retries=settings.max_retries,
     )

@@ -79,7 +79,10 @@ class LLMSettings(BaseModel):
     )
     api_key: SecretStr = Field(
         default=SecretStr(""),
-        description="API key; empty means the provider's own variable (e.g. OPENAI_API_KEY).",
+        description=(
+            "API key; empty means the provider's own variable (e.g. OPENAI_API_KEY, also used "
+            "with base_url when provider is openai; other endpoints get no key)."
+        ),
     )
     fallback_models: list[str] = Field(
         default_factory=list,

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._errors import DataError, TargetError
+
 _ID_NAME = re.compile(r"(^|_)(id|uuid|key)$", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s\-_/]+")
 _NOT_NUMERIC = re.compile(r"[,$€£%\s]")
@@ -21,8 +23,14 @@ _POSITIVE = ("1", "1.0", "yes", "y", "true", "t", "positive", "pos")
 NUMERIC_SHARE = 0.95
 
 
-class DataError(ValueError):
-    """The data cannot be used (missing column, not binary, too many bad rows)."""
+# Beyond the two classes, a value this frequent (share of labelled rows) means "not binary";
+# rarer stray values are typos and their rows are quarantined.
+STRAY_TARGET_SHARE = 0.01
+_NUMBER_TEXT = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+_DATE_TEXT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?)?$"
+)
+_SHOWN_COLUMNS = 12
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,7 @@ class ColumnRoles:
     numeric: list[str]
     categorical: list[str]
     ids: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
 
     @property
     def features(self) -> list[str]:
@@ -97,22 +106,56 @@ def infer_roles(
     Raises:
         DataError: ``target`` or an explicit id column is not in ``frame``.
     """
-    if target not in frame.columns:
-        raise DataError(f"target column {target!r} not found; columns: {list(frame.columns)}")
+    check_target_column(frame.columns, target)
     missing = sorted(set(id_columns or []) - set(frame.columns))
     if missing:
-        raise DataError(f"id_columns not found in the data: {missing}")
-    ids = list(id_columns) if id_columns else detect_id_columns(frame, target)
-    rest = [str(c) for c in frame.columns if c != target and c not in ids]
+        raise DataError(f"id_columns not found in the data: {missing}", "fix ML__ID_COLUMNS")
+    dates = [str(c) for c in frame.columns if c != target and looks_like_dates(frame[c])]
+    ids = list(id_columns) if id_columns else detect_id_columns(frame.drop(columns=dates), target)
+    rest = [str(c) for c in frame.columns if c != target and c not in ids and c not in dates]
     numeric = [c for c in rest if looks_numeric(frame[c])]
-    return ColumnRoles(numeric=numeric, categorical=[c for c in rest if c not in numeric], ids=ids)
+    categorical = [c for c in rest if c not in numeric]
+    return ColumnRoles(numeric=numeric, categorical=categorical, ids=ids, dates=dates)
+
+
+def check_target_column(columns: Sequence[object], target: str, source: str = "the data") -> None:
+    """Raise :class:`TargetError` naming the closest column when ``target`` is not a column."""
+    names = [str(c) for c in columns]
+    if target in names:
+        return
+    import difflib  # noqa: PLC0415
+
+    folded = [n for n in names if n.strip().lower() == target.strip().lower()]
+    close = folded or difflib.get_close_matches(target, names, n=1, cutoff=0.6)
+    if len(names) == 1 and any(d in names[0] for d in ";|\t"):
+        hint = "the header is one column: set ML__CSV_DELIMITER to the file's delimiter"
+    elif close:
+        hint = f"did you mean {close[0]!r}? set ML__TARGET"
+    else:
+        hint = "set ML__TARGET to the column to predict"
+    more = len(names) - _SHOWN_COLUMNS
+    shown = names if more <= 0 else [*names[:_SHOWN_COLUMNS], f"... {more} more"]
+    raise TargetError(f"target column {target!r} not found in {source}; columns: {shown}", hint)
+
+
+def looks_like_dates(values: pd.Series, share: float = NUMERIC_SHARE) -> bool:
+    """Whether at least ``share`` of the non-blank values are ISO dates or timestamps.
+
+    Dates are not model inputs as such (derive features from them in SQL or your own code).
+    """
+    present = values.dropna().astype(str).str.strip()
+    present = present[present != ""]
+    return len(present) > 0 and float(present.str.match(_DATE_TEXT).mean()) >= share
 
 
 def normalise_label(value: object) -> object:
     """``" Month-to-month"``, ``"MONTH TO MONTH"`` -> ``"month_to_month"``; blanks -> NaN."""
     if not isinstance(value, str):
         return value
-    text = _SEPARATORS.sub("_", value.strip().lower()).strip("_")
+    stripped = value.strip()
+    if _NUMBER_TEXT.match(stripped):
+        return stripped  # -99999 stays -99999 (a sign is not a separator)
+    text = _SEPARATORS.sub("_", stripped.lower()).strip("_")
     return text or np.nan
 
 
@@ -148,7 +191,7 @@ def model_inputs(
     return prepare_features(frame, numeric, categorical)[[*numeric, *categorical]]
 
 
-def _target_key(value: object) -> object:
+def target_key(value: object) -> object:
     """One spelling per class: ``" YES"`` -> ``"yes"``, ``"1.0"`` -> ``"1"``; blanks -> NaN."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return np.nan
@@ -167,10 +210,9 @@ def encode_target(values: pd.Series, positive_label: str = "") -> tuple[pd.Serie
     Raises:
         DataError: fewer than two classes, or ``positive_label`` is not one of them.
     """
-    norm = values.map(_target_key)
+    norm = values.map(target_key)
     counts = norm.value_counts()
-    if len(counts) < 2:  # noqa: PLR2004  (binary)
-        raise DataError(f"target {values.name!r} needs two classes, found {list(counts.index)}")
+    check_binary(counts, str(values.name))
     classes = [str(c) for c in counts.index[:2]]
     wanted = str(normalise_label(positive_label)) if positive_label else ""
     if wanted and wanted not in classes:
@@ -183,6 +225,28 @@ def encode_target(values: pd.Series, positive_label: str = "") -> tuple[pd.Serie
     if all(re.fullmatch(r"-?\d+(\.0+)?", str(label)) for label in labels):
         labels = [int(float(label)) for label in labels]
     return encoded, labels
+
+
+def check_binary(counts: pd.Series, target: str) -> None:
+    """Raise :class:`TargetError` unless the (normalised) target values are binary.
+
+    Values beyond the two most frequent ones are strays (typos, quarantined later) when each
+    holds under 1 % of the labelled rows; a more frequent third value means a multi-class target.
+    """
+    if len(counts) < 2:  # noqa: PLR2004  (binary)
+        raise TargetError(
+            f"target {target!r} needs two classes, found {len(counts)}: {list(counts.index)[:5]}",
+            "pick a column with two values (yes/no, 1/0) as ML__TARGET",
+        )
+    total = int(counts.sum())
+    extra = counts.iloc[2:]
+    if len(extra) and int(extra.iloc[0]) >= max(STRAY_TARGET_SHARE * total, 2):
+        shown = ", ".join(f"{k!r}: {int(v)}" for k, v in counts.iloc[:6].items())
+        raise TargetError(
+            f"target {target!r} is not binary: {len(counts)} classes ({shown})",
+            "this template trains binary classifiers: map the classes to two in SQL "
+            "(ML__SQL_QUERY) or pick another ML__TARGET",
+        )
 
 
 def clean_table(
@@ -199,6 +263,7 @@ def clean_table(
     quarantined rows can be found in the raw table.
     """
     frame = raw.rename(columns=lambda c: str(c).strip())
+    check_target_column(frame.columns, target)
     roles = roles or infer_roles(frame, target, id_columns)
     frame = prepare_features(frame, roles.numeric, roles.categorical)
     frame[target], classes = encode_target(frame[target], positive_label)
@@ -211,16 +276,23 @@ def clean_table(
     )
 
 
-def check_quarantine_fraction(total: int, quarantined: int, limit: float) -> None:
+def check_quarantine_fraction(
+    total: int, quarantined: int, limit: float, reasons: str = "the quarantine file"
+) -> None:
     """Refuse to train when too many rows were quarantined.
 
     Raises:
         DataError: ``quarantined / total`` exceeds ``limit`` or nothing is left.
     """
     if quarantined >= total:
-        raise DataError(f"no usable rows: {quarantined} of {total} quarantined")
+        raise DataError(
+            f"no usable rows: {quarantined} of {total} quarantined",
+            f"read the reasons in {reasons}",
+        )
     if quarantined / total > limit:
         raise DataError(
             f"{quarantined} of {total} rows quarantined ({quarantined / total:.1%}), "
-            f"above max_quarantine_fraction={limit:.1%}"
+            f"above max_quarantine_fraction={limit:.1%}",
+            f"read the reasons in {reasons}; fix the data, review the schema or raise "
+            "ML__MAX_QUARANTINE_FRACTION",
         )

@@ -11,6 +11,7 @@ by Optuna, or your own classifier named by ``ML__ESTIMATOR`` (:mod:`._estimator`
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,25 +21,49 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from ..core.settings import get_settings
+from . import _batch as batch
 from . import _estimator
 from . import _evaluation as evaluation
 from . import _ingest as ingest
 from . import _publish as publish
 from . import _registry as registry
+from . import _schema as schema
 from . import _train as train
 from . import _tuning as tuning
 from ._data import ColumnRoles
+from ._errors import MLError
 from ._features import baseline_model, xgboost_model, xgboost_params
-from ._inference import Predictor
-from ._run import Candidates, Scores, TrainingData, build_result, model_metadata
+from ._run import (
+    Candidates,
+    Scores,
+    TrainingData,
+    build_result,
+    model_metadata,
+    select_candidate,
+    shipped_pipeline,
+)
 from .settings import MLSettings
 
-load_data = task(name="load_data", retries=2, retry_delay_seconds=1, cache_policy=NONE)(
-    ingest.load_table
-)
-load_query = task(name="load_query", retries=2, retry_delay_seconds=1, cache_policy=NONE)(
-    ingest.load_query
-)
+
+def retry_unless_ours(_task: Any, _task_run: Any, state: Any) -> bool:
+    """Retry I/O failures, never the pillar's own errors: a missing file stays missing."""
+    return not isinstance(state.result(raise_on_failure=False), MLError)
+
+
+load_data = task(
+    name="load_data",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=retry_unless_ours,
+    cache_policy=NONE,
+)(ingest.load_table)
+load_query = task(
+    name="load_query",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=retry_unless_ours,
+    cache_policy=NONE,
+)(ingest.load_query)
 validate_data = task(name="validate_data", cache_policy=NONE)(train.prepare)
 split_data = task(name="split_data", cache_policy=NONE)(train.split_data)
 tune_model = task(name="tune_xgboost", cache_policy=NONE)(tuning.tune_xgboost)
@@ -103,11 +128,16 @@ def load_rows(
     if source is None:
         raw = load_query(settings.sql_query, settings.sql_url.get_secret_value())
     else:
-        raw = load_data(source)
-    schema_path = settings.resolve_schema_path(data_dir, artifacts)
-    if data_path is not None and str(settings.schema_path) in {"", "."}:
-        schema_path = data_path.with_suffix(".schema.json")
-    return raw, schema_path
+        raw = load_data(source, settings.read_options())
+    return raw, settings.resolve_schema_path(data_dir, artifacts, data_path)
+
+
+def quarantine_file(
+    settings: MLSettings, data_dir: Path, artifacts: Path, data_path: Path | None
+) -> Path:
+    """``<artifacts>/ml/quarantine/<source key>.csv``: the latest rejected rows of a source."""
+    key = ingest.source_key(_source(settings, data_dir, data_path), settings.sql_query)
+    return artifacts / train.ARTIFACT_SUBDIR / "quarantine" / f"{key}.csv"
 
 
 def prepare_data(
@@ -124,6 +154,7 @@ def prepare_data(
         positive_label=settings.positive_label,
         id_columns=settings.id_columns,
         max_quarantine_fraction=settings.max_quarantine_fraction,
+        quarantine_path=quarantine_file(settings, data_dir, artifacts, data_path),
     )
     split = split_data(
         prepared.frame,
@@ -195,7 +226,7 @@ def score_candidates(candidates: Candidates, split: train.Split, seed: int) -> S
     base_eval = evaluate_model(
         candidates.baseline, split.x_test, split.y_test, base_threshold, importance_repeats=0
     )
-    return Scores(model_eval, base_eval, threshold)
+    return Scores(model_eval, base_eval, threshold, base_threshold)
 
 
 def write_run(
@@ -207,9 +238,8 @@ def write_run(
 ) -> tuple[dict[str, Path], publish.ReportFiles]:
     """Write the run folder and the Prefect report artifact; return the files the store keeps."""
     prepared = data.prepared
-    files = write_model(
-        result.run_dir, candidates.model, prepared.contract, data.split.x_train, seed
-    )
+    shipped = shipped_pipeline(result, candidates)
+    files = write_model(result.run_dir, shipped, prepared.contract, data.split.x_train, seed)
     prepared.quarantined.to_csv(result.quarantine_path, index=False)
     report = publish.write_report(
         result.run_dir,
@@ -217,7 +247,7 @@ def write_run(
         scores.model,
         scores.baseline,
         split=data.split,
-        pipeline=candidates.model,
+        pipeline=shipped,
     )
     create_markdown_artifact(report.text, key="ml-train-report", description="ml training run")
     stored = {
@@ -236,69 +266,98 @@ def train_flow(
     tuning_trials: int | None = None,
     tuning_timeout_s: float | None = None,
 ) -> train.TrainResult:
-    """Validate, tune, train and evaluate; register the model; promote it if it beats production.
+    """Validate, tune, train and evaluate; register the winner; promote it if it beats production.
+
+    The candidate registered is the one with the better holdout ROC AUC: the tuned model, or the
+    logistic baseline when it scores higher (the report says which, and by how much). Nothing
+    lasting is written before every step succeeded: the run folder is removed on failure, and the
+    inferred schema, the model version and the alias are written last.
 
     Args:
         data_path: training CSV/Parquet; default: ``ml.sql_query`` if set, else ``ml.data_path``.
         artifacts_dir: output root; default: the core ``artifacts_dir`` setting.
         tuning_trials: Optuna trial budget; default: the ``ml.tuning_trials`` setting.
-        tuning_timeout_s: Optuna time budget; default: the ``ml.tuning_timeout_s`` setting.
+        tuning_timeout_s: Optuna safety cap; default: the ``ml.tuning_timeout_s`` setting.
     """
     core, settings = get_settings(), run_settings(tuning_trials, tuning_timeout_s)
     artifacts = artifacts_dir or core.artifacts_dir
     data = prepare_data(settings, core.data_dir, artifacts, data_path)
-    candidates = fit_candidates(data.split, data.prepared.contract.roles, settings)
+    contract = data.prepared.contract
+    candidates = fit_candidates(data.split, contract.roles, settings)
     scores = score_candidates(candidates, data.split, settings.random_seed)
     root = registry.home(settings.bentoml_home)
-    decision = publish.challenge(scores.model.metrics.roc_auc, settings, root, data.split)
+    winner = select_candidate(candidates, scores)
+    decision = publish.challenge(winner.roc_auc, settings, root, data.split, contract)
     run_dir = artifacts / train.ARTIFACT_SUBDIR / "runs" / data.version
     result = build_result(
-        settings, run_dir, data=data, candidates=candidates, scores=scores, decision=decision
+        settings,
+        run_dir,
+        data=data,
+        candidates=candidates,
+        scores=scores,
+        decision=decision,
+        winner=winner,
     )
+    try:
+        publish_run(result, data, candidates, scores, settings, artifacts, root, decision)
+    except BaseException:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    logger = get_run_logger()
+    if result.tuning_cut_short:
+        logger.warning(
+            "tuning cut short by the safety cap: %d of %d trials",
+            result.tuning_trials,
+            result.tuning_requested,
+        )
+    logger.info("model %s: %s; %s", result.model_tag, result.selection, decision.reason)
+    return result
+
+
+def publish_run(  # noqa: PLR0917  (the run's parts, named at the one call)
+    result: train.TrainResult,
+    data: TrainingData,
+    candidates: Candidates,
+    scores: Scores,
+    settings: MLSettings,
+    artifacts: Path,
+    root: Path,
+    decision: registry.Decision,
+) -> None:
+    """Write the run folder, track it, register the model, save an inferred schema, move the alias.
+
+    In that order: the files that last (store entry, schema, alias) are written only after the
+    run folder and tracking succeeded, and ``metrics.json`` carries the MLflow run id.
+    """
     stored, report = write_run(result, data, candidates, scores, settings.random_seed)
     commit = train.git_commit()
+    if settings.tracking_enabled:
+        result.mlflow_run_id = track_run(settings, artifacts, result, report, commit)
+        publish.write_metrics(report.metrics, result, scores.model, scores.baseline)
     register_model(
         settings.model_name,
         data.version,
         stored,
         labels=publish.labels_for(result, data.prepared.contract.version, commit),
-        metadata=model_metadata(settings, data, candidates, scores),
+        metadata=model_metadata(settings, data, candidates, scores, result),
         root=root,
     )
+    if data.prepared.schema_written:
+        schema.save(data.prepared.contract, data.schema_path)
     registry.record_decision(settings.model_name, root, result.model_tag, decision)
-    if settings.tracking_enabled:
-        result.mlflow_run_id = track_run(settings, artifacts, result, report, commit)
-    get_run_logger().info(
-        "model %s: roc_auc=%.3f (baseline %.3f); %s",
-        result.model_tag,
-        result.metrics.roc_auc,
-        result.baseline_metrics.roc_auc,
-        decision.reason,
-    )
-    return result
 
 
-def score_frame(predictor: Predictor, frame: pd.DataFrame) -> pd.DataFrame:
-    """Append ``probability``, ``label`` and ``model_version`` to ``frame``."""
-    return frame.join(predictor.predict_frame(frame))
-
-
-score = task(name="score", cache_policy=NONE)(score_frame)
+score = task(name="score_file", cache_policy=NONE)(batch.score_file)
 
 
 @flow(name="ml-batch-predict", log_prints=False)
 def predict_flow(input_path: Path, output_path: Path | None = None, tag: str | None = None) -> Path:
     """Score a CSV/Parquet file with the production model (or ``tag``); write a CSV.
 
-    The output holds the input columns plus ``probability``, ``label`` and ``model_version``;
-    default path: ``<input stem>.predictions.csv`` next to the input.
+    The deployment form of ``ml predict`` (which calls :func:`._batch.score_file` directly).
     """
-    frame = load_data(input_path)
-    scored: pd.DataFrame = score(Predictor.load(tag), frame)
-    out = output_path or input_path.with_name(f"{input_path.stem}.predictions.csv")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    scored.to_csv(out, index=False)
-    get_run_logger().info("scored %d rows into %s", len(scored), out)
+    out, rows = score(input_path, output_path, tag)
+    get_run_logger().info("scored %d rows into %s", rows, out)
     return out
 
 

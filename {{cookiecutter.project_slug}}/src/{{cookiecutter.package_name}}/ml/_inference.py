@@ -12,6 +12,7 @@ import json
 import keyword
 import re
 import time
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
@@ -23,12 +24,19 @@ from sklearn.pipeline import Pipeline
 from ..core.settings import get_settings
 from . import _registry as registry
 from . import _schema as schema
+from ._errors import MissingColumnsError, ModelNotFoundError
 from ._ingest import read_parquet
-from ._registry import ModelNotFoundError
 from ._train import load_pipeline
 from .settings import MLSettings
 
-__all__ = ["ModelNotFoundError", "Prediction", "Predictor", "load_reference", "reference_scores"]
+__all__ = [
+    "MissingColumnsError",
+    "ModelNotFoundError",
+    "Prediction",
+    "Predictor",
+    "load_reference",
+    "reference_scores",
+]
 
 
 class Prediction(BaseModel):
@@ -101,6 +109,31 @@ class Predictor:
         """The raw input columns the model reads (numeric first, then categorical)."""
         return self.contract.roles.features
 
+    @property
+    def contract_hash(self) -> str:
+        """The hash of the model's feature contract (its dataset identity)."""
+        return self.contract.contract_hash()
+
+    @property
+    def required_columns(self) -> list[str]:
+        """Columns a table must have to be scored: every input column of the contract.
+
+        Values may be blank where the schema allows it; a *missing column* means the rows come
+        from another data set, and scoring them would return the same answer for every row.
+        """
+        return self.feature_names
+
+    def missing_columns(self, columns: Iterable[object]) -> list[str]:
+        """The required columns not among ``columns`` (names or field names of the input model)."""
+        given = {str(c).strip() for c in columns}
+        return [c for c in self.required_columns if c not in given and _field_name(c) not in given]
+
+    def check_columns(self, columns: Iterable[object], source: str = "the rows") -> None:
+        """Raise :class:`MissingColumnsError` (listing them) unless ``columns`` cover it."""
+        missing = self.missing_columns(columns)
+        if missing:
+            raise MissingColumnsError(missing, self.tag, source)
+
     @cached_property
     def _input_model(self) -> type[BaseModel]:
         fields: dict[str, Any] = {}
@@ -123,8 +156,15 @@ class Predictor:
         """A pydantic model with one optional field per raw input column (from the schema)."""
         return self._input_model
 
-    def predict_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """``probability``, ``label`` and ``model_version`` for every row of ``frame``."""
+    def predict_frame(self, frame: pd.DataFrame, *, strict: bool = False) -> pd.DataFrame:
+        """``probability``, ``label`` and ``model_version`` for every row of ``frame``.
+
+        With ``strict``, a frame lacking any required column is refused
+        (:class:`MissingColumnsError`); without, missing columns are scored as blanks (records
+        with optional fields, as the serving input model allows).
+        """
+        if strict:
+            self.check_columns(frame.columns)
         started = time.perf_counter()
         # Records dumped from input_model() without by_alias carry field names, not columns.
         renames = {_field_name(c): c for c in self.feature_names if _field_name(c) != c}

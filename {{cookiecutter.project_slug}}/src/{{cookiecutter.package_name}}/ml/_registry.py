@@ -21,15 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ._errors import ModelNotFoundError
+
 PRODUCTION = "production"
 PIPELINE_FILE = "pipeline.joblib"
 REFERENCE_FILE = "reference.parquet"
 REFERENCE_SCORES_FILE = "reference_scores.json"
 SCHEMA_FILE = "schema.json"
-
-
-class ModelNotFoundError(LookupError):
-    """No model matches the request (no production model yet, or an unknown tag)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +54,7 @@ class Decision:
     challenger_auc: float
     champion_auc: float | None
     champion_tag: str | None
+    contract_mismatch: bool = False
 
 
 def home(configured: Path | None = None) -> Path:
@@ -181,8 +180,8 @@ def decide(
         reason = "no production model yet"
         return Decision(True, reason, challenger_auc, None, None)
     if champion_auc is None:
-        reason = f"champion {champion_tag} cannot score this holdout (different columns)"
-        return Decision(True, reason, challenger_auc, None, champion_tag)
+        reason = f"champion {champion_tag} cannot score this holdout: not promoted"
+        return Decision(False, reason, challenger_auc, None, champion_tag)
     better = challenger_auc >= champion_auc + margin
     verb = "beats" if better else "does not beat"
     reason = (

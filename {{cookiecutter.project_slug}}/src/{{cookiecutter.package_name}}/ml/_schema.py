@@ -1,26 +1,35 @@
 """The data contract: a schema inferred once, frozen in a reviewed JSON file, enforced with pandera.
 
-The first run on a data source infers the schema from the cleaned rows (types, nullability,
-categories, robust ranges) and writes it next to the data (``customers.schema.json``). Review it
-(loosen a range, allow a category, set ``"status": "reviewed"``) and commit it: every later run
-enforces it. Validation is lazy: every failing row is collected, with all its reasons, and moved
-to quarantine instead of stopping the run.
+The first successful run on a data source infers the schema from the cleaned rows (types,
+nullability, categories, robust ranges) and writes it under the artifacts folder, one file per
+source (see ``MLSettings.resolve_schema_path``); a failed run writes none. Review it (loosen a
+range, allow a category, set ``"status": "reviewed"``), and commit it beside the data
+(``customers.schema.json``) or name it with ``ML__SCHEMA_PATH``: every later run enforces it.
+
+:meth:`FrozenSchema.contract` is the model's dataset identity: target and feature names with
+their kinds, and a hash of them (:meth:`FrozenSchema.contract_hash`), stored with every model.
+
+Validation is lazy: every failing row is collected, with all its reasons, and moved to
+quarantine instead of stopping the run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
-from ._data import ColumnRoles, DataError
+from ._data import ColumnRoles
+from ._errors import DataError
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 REASON_COLUMN = "quarantine_reason"
 SCHEMA_FORMAT = 1
@@ -49,8 +58,32 @@ class FrozenSchema:
             "target": self.target,
             "classes": self.classes,
             "ids": self.roles.ids,
+            "dates": self.roles.dates,
+            "contract_hash": self.contract_hash(),
             "columns": self.columns,
         }
+
+    def contract(self) -> dict[str, Any]:
+        """The feature contract: target, numeric and categorical input names, and their hash."""
+        return {
+            "target": self.target,
+            "numeric": list(self.roles.numeric),
+            "categorical": list(self.roles.categorical),
+            "hash": self.contract_hash(),
+        }
+
+    def contract_hash(self) -> str:
+        """12 hex digits identifying target + feature names and kinds (order-insensitive).
+
+        Ranges, categories and versions may change between runs on the same data set; the hash
+        changes only when a model would read different columns or read them differently.
+        """
+        document = {
+            "target": self.target,
+            "numeric": sorted(self.roles.numeric),
+            "categorical": sorted(self.roles.categorical),
+        }
+        return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:12]
 
     @classmethod
     def from_json(cls, document: dict[str, Any]) -> FrozenSchema:
@@ -60,6 +93,7 @@ class FrozenSchema:
             numeric=[c for c, spec in columns.items() if spec["kind"] == "numeric"],
             categorical=[c for c, spec in columns.items() if spec["kind"] == "categorical"],
             ids=list(document.get("ids", [])),
+            dates=list(document.get("dates", [])),
         )
         return cls(
             version=int(document["version"]),
@@ -72,12 +106,16 @@ class FrozenSchema:
 
     def pandera(self) -> pa.DataFrameSchema:
         """The pandera schema enforcing this contract on a cleaned table."""
+        import pandera.pandas as pa  # noqa: PLC0415  (a second of import; validation only)
+
         columns = {name: _column(spec) for name, spec in self.columns.items()}
         columns[self.target] = pa.Column(float, pa.Check.isin([0.0, 1.0]), nullable=False)
         return pa.DataFrameSchema(columns, strict=False, name=f"v{self.version}")
 
 
 def _column(spec: dict[str, Any]) -> pa.Column:
+    import pandera.pandas as pa  # noqa: PLC0415
+
     checks = []
     if spec["kind"] == "numeric":
         if spec.get("min") is not None and spec.get("max") is not None:
@@ -153,7 +191,14 @@ def validate(
     given = {str(c).strip() for c in raw.columns} & set(map(str, clean.columns))
     missing = [c for c in [*schema.columns, schema.target] if c not in given]
     if missing:
-        raise DataError(f"columns required by the schema are missing: {missing}")
+        raise DataError(
+            f"columns required by the schema ({schema.target} v{schema.version}) are missing: "
+            f"{missing}",
+            "the data changed shape: re-infer the schema with `ml schema --infer`, or train "
+            "this data set under another ML__MODEL_NAME",
+        )
+    from pandera.errors import SchemaErrors  # noqa: PLC0415
+
     texts: dict[Any, list[str]] = _unparsed_numbers(clean, raw, schema)
     try:
         schema.pandera().validate(clean, lazy=True)
@@ -188,7 +233,7 @@ def _add_reasons(
     rows = failures[failures["index"].notna()]
     if len(rows) < len(failures):
         whole = failures[failures["index"].isna()][["column", "check"]].to_dict("records")
-        raise DataError(f"the table breaks the schema: {whole}")
+        raise DataError(f"the table breaks the schema: {whole}", "review the schema file")
     for case in rows.itertuples(index=False):
         value = raw.at[case.index, case.column] if case.column in raw.columns else None
         missing = value is None or pd.isna(value) or str(value).strip() == ""

@@ -59,6 +59,20 @@ class TrainResult(BaseModel):
     rows_train: int
     rows_test: int
     mlflow_run_id: str | None = None
+    tuning_requested: int = Field(default=0, description="Trials asked for.")
+    tuning_cut_short: bool = Field(
+        default=False, description="The wall-clock safety cap stopped the search early."
+    )
+    shipped: str = Field(
+        default="xgboost", description="The candidate registered: the main model or 'baseline'."
+    )
+    selection: str = Field(default="", description="Which candidate won the holdout, by how much.")
+    contract_hash: str = Field(default="", description="Hash of the model's feature contract.")
+
+    @property
+    def shipped_metrics(self) -> Metrics:
+        """Holdout metrics of the registered candidate."""
+        return self.baseline_metrics if self.shipped == "baseline" else self.metrics
 
     @property
     def beats_baseline(self) -> bool:
@@ -96,11 +110,15 @@ def prepare(
     positive_label: str = "",
     id_columns: list[str] | None = None,
     max_quarantine_fraction: float = 1.0,
+    quarantine_path: Path | None = None,
+    save_schema: bool = False,
 ) -> Prepared:
     """Clean ``raw`` and enforce the frozen data contract.
 
-    Infers and writes the schema the first time; quarantines failing rows with reasons and
-    enforces the quarantine limit.
+    Infers the schema when ``schema_path`` holds none (written only with ``save_schema``: the
+    flow saves it once the run succeeded); quarantines failing rows with reasons, written to
+    ``quarantine_path`` (when given) *before* the quarantine limit is enforced, so the reasons
+    can be read when it trips.
 
     Raises:
         DataError: the data breaks the contract or too many rows fail it.
@@ -110,9 +128,15 @@ def prepare(
     cleaned = data.clean_table(raw, target, roles, positive_label, id_columns)
     if frozen is None:
         frozen = schema.infer(cleaned.frame, cleaned.roles, target, cleaned.classes)
-        schema.save(frozen, schema_path)
+        if save_schema:
+            schema.save(frozen, schema_path)
     valid, quarantined = schema.validate(cleaned.frame, raw, frozen)
-    data.check_quarantine_fraction(len(raw), len(quarantined), max_quarantine_fraction)
+    where = "the quarantine file"
+    if quarantine_path is not None:
+        quarantine_path.parent.mkdir(parents=True, exist_ok=True)
+        quarantined.to_csv(quarantine_path, index=False)
+        where = str(quarantine_path)
+    data.check_quarantine_fraction(len(raw), len(quarantined), max_quarantine_fraction, where)
     return Prepared(
         frame=valid.assign(**{target: valid[target].astype(int)}),
         quarantined=quarantined,

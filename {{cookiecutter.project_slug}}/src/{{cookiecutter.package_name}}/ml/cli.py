@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -15,23 +18,85 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..core.plugins import PluginError
+from ._errors import MLError, PrefectUnavailableError
 
 if TYPE_CHECKING:
     from ._train import TrainResult
 
 app = typer.Typer(help="Train, evaluate and use the classical ML model.", no_args_is_help=True)
 console = Console()
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_DEBUG = {"on": False}
+PREFECT_UP = "make prefect-up"
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback when a command fails.")
+    ] = False,
+) -> None:
+    """Train, evaluate and use the classical ML model."""
+    _DEBUG["on"] = debug
+
+
+def fail(message: str, hint: str = "", code: int = 2) -> typer.Exit:
+    """Print ``error: ...`` (and ``hint: ...``) on stderr; return the exit to raise."""
+    errors.print(f"error: {message}", markup=False)
+    if hint:
+        errors.print(f"hint: {hint}", markup=False)
+    return typer.Exit(code)
+
+
+def boundary(command: Callable[_P, _R]) -> Callable[_P, _R]:  # noqa: UP047  (3.11)
+    """The CLI boundary: the pillar's errors become one or two lines and a non-zero exit.
+
+    Anything else is reported in one line too; ``ml --debug <command>`` re-raises for the
+    traceback.
+    """
+
+    @wraps(command)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return command(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except MLError as error:
+            if _DEBUG["on"]:
+                raise
+            raise fail(error.message, error.hint, error.exit_code) from error
+        except PluginError as error:  # ML__ESTIMATOR names code that gives no classifier
+            if _DEBUG["on"]:
+                raise
+            raise fail(str(error), "fix ML__ESTIMATOR") from error
+        except Exception as error:
+            if _DEBUG["on"]:
+                raise
+            first = (str(error).strip().splitlines() or [""])[0][:300]
+            raise fail(
+                f"{type(error).__name__}: {first}",
+                "rerun with `ml --debug ...` for the traceback",
+                code=1,
+            ) from error
+
+    return run
+
 
 # Without PREFECT_API_URL a run starts a temporary Prefect server; Prefect's 20 s default
 # start-up limit is too short on a busy laptop or CI runner. An explicit setting wins.
 _EPHEMERAL_TIMEOUT = ("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-DEMO_TRIALS, DEMO_TIMEOUT_S = 5, 5.0
+DEMO_TRIALS, DEMO_TIMEOUT_S = 5, 120.0
 
 
 def _prefect_env() -> None:
     """Environment Prefect and BentoML read once, at import: set it before importing them."""
     os.environ.setdefault(*_EPHEMERAL_TIMEOUT)
     os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
+    # The temporary server's telemetry heartbeat fails offline (and races the flow for the
+    # SQLite database), printing an ERROR traceback on every run; an explicit setting wins.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 @contextmanager
@@ -50,15 +115,53 @@ def _train(
     trials: int | None = None,
     timeout_s: float | None = None,
 ) -> TrainResult:
+    from ._batch import check_source  # noqa: PLC0415
+
+    checked = check_source(data_path)
+    console.print(
+        f"source: {checked.source}: {checked.rows} rows, {checked.columns} columns, "
+        f"target classes {checked.classes}",
+        soft_wrap=True,
+        markup=False,
+    )
     _prefect_env()
+    check_prefect_server()
     from ._flows import run_training  # noqa: PLC0415  (prefect, pandas and sklearn load slowly)
 
     with _running("training"):
         return run_training(data_path, artifacts_dir, trials, timeout_s)
 
 
+def check_prefect_server(timeout_s: float = 3.0) -> str | None:
+    """The configured Prefect API URL after checking it answers; ``None`` when none is set.
+
+    Without one a temporary server starts (15 s on a quiet laptop, minutes on a loaded one):
+    say how to keep one running instead.
+
+    Raises:
+        PrefectUnavailableError: ``PREFECT_API_URL`` is set but nothing answers there.
+    """
+    url = os.environ.get("PREFECT_API_URL", "").rstrip("/")
+    if not url:
+        errors.print(
+            f"note: no PREFECT_API_URL: starting a temporary Prefect server first. To reuse one, "
+            f"run `{PREFECT_UP}` in another terminal and export "
+            f"PREFECT_API_URL=http://127.0.0.1:4200/api",
+            markup=False,
+        )
+        return None
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout_s):  # noqa: S310
+            return url
+    except (urllib.error.URLError, OSError) as error:
+        raise PrefectUnavailableError(
+            f"no Prefect server answers at PREFECT_API_URL={url} ({error})",
+            f"start it with `{PREFECT_UP}`, or unset PREFECT_API_URL to use a temporary one",
+        ) from error
+
+
 def _print_summary(result: TrainResult) -> None:
-    table = Table(title=f"ml model {result.model_tag}")
+    table = Table(title=f"ml model {result.model_tag} ({result.shipped})")
     table.add_column("holdout metric")
     table.add_column(result.estimator, justify="right")
     table.add_column("baseline (logistic)", justify="right")
@@ -74,14 +177,24 @@ def _print_summary(result: TrainResult) -> None:
         f"rows: {result.rows_total} read, {result.rows_duplicates} duplicates, "
         f"{result.rows_quarantined} quarantined ({result.quarantine_path.name}), "
         f"{result.rows_train} train, {result.rows_test} holdout; "
-        f"tuning: {result.tuning_trials} trials ({result.tuning_pruned} pruned)"
+        f"tuning: {result.tuning_trials} of {result.tuning_requested} trials "
+        f"({result.tuning_pruned} pruned)",
+        markup=False,
     )
+    if result.tuning_cut_short:
+        errors.print(
+            "warning: the tuning safety cap (ML__TUNING_TIMEOUT_S) cut the search short: the "
+            "model depends on machine speed; raise the cap or lower ML__TUNING_TRIALS",
+            markup=False,
+        )
+    console.print(f"shipped: {result.selection}", markup=False)
     verdict = "promoted to production" if result.promoted else "kept as challenger"
-    console.print(f"{verdict}: {result.decision}")
+    console.print(f"{verdict}: {result.decision}", markup=False)
     console.print(f"report: {result.report_path}", soft_wrap=True)
 
 
 @app.command()
+@boundary
 def train(
     data_path: Annotated[
         Path | None, typer.Option(help="Training CSV/Parquet (default: the ml settings).")
@@ -93,19 +206,20 @@ def train(
         int | None, typer.Option(help="Optuna trials (default: the tuning_trials setting).")
     ] = None,
     timeout: Annotated[
-        float | None, typer.Option(help="Optuna budget in seconds (default: tuning_timeout_s).")
+        float | None,
+        typer.Option(help="Safety cap on tuning, in seconds (default: tuning_timeout_s)."),
     ] = None,
 ) -> None:
-    """Run the training flow: validate, tune, train, evaluate, register, maybe promote."""
-    try:
-        result = _train(data_path, artifacts_dir, trials, timeout)
-    except PluginError as exc:  # ML__ESTIMATOR names code that gives no classifier
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    _print_summary(result)
+    """Run the training flow: validate, tune, train, evaluate, register, maybe promote.
+
+    The source is checked first (in seconds); the flow runs on the Prefect server named by
+    PREFECT_API_URL, else on a temporary one.
+    """
+    _print_summary(_train(data_path, artifacts_dir, trials, timeout))
 
 
 @app.command()
+@boundary
 def evaluate(
     data_path: Annotated[
         Path | None, typer.Option(help="Labelled CSV/Parquet (default: the training data).")
@@ -120,6 +234,7 @@ def evaluate(
 
 
 @app.command()
+@boundary
 def predict(
     file: Annotated[Path, typer.Argument(help="CSV/Parquet file of rows to score.")],
     out: Annotated[
@@ -127,16 +242,15 @@ def predict(
     ] = None,
     tag: Annotated[str | None, typer.Option(help="Model tag (default: production).")] = None,
 ) -> None:
-    """Score a file with the production model (batch inference flow)."""
-    _prefect_env()
-    from ._flows import predict_flow  # noqa: PLC0415
+    """Score a file with the production model (no Prefect server; rows go to the prediction log)."""
+    from ._batch import score_file  # noqa: PLC0415
 
-    with _running("scoring"):
-        written = predict_flow(file, out, tag)
-    console.print(f"predictions: {written}", soft_wrap=True)
+    written, rows = score_file(file, out, tag)
+    console.print(f"predictions: {rows} rows in {written}", soft_wrap=True, markup=False)
 
 
 @app.command()
+@boundary
 def schema(
     data_path: Annotated[Path | None, typer.Option(help="Data file (default: settings).")] = None,
     infer: Annotated[bool, typer.Option("--infer", help="(Re)infer and write the schema.")] = False,
@@ -156,12 +270,13 @@ def schema(
 
 
 @app.command()
+@boundary
 def models() -> None:
     """List the registered model versions; the production one is marked."""
     from ._batch import model_rows  # noqa: PLC0415
 
     table = Table(title="model store")
-    for column in ("tag", "roc_auc", "data_hash", "production"):
+    for column in ("tag", "roc_auc", "contract", "data_hash", "production"):
         table.add_column(column)
     for row in model_rows():
         table.add_row(*row)
@@ -169,6 +284,7 @@ def models() -> None:
 
 
 @app.command()
+@boundary
 def sample(
     out: Annotated[Path, typer.Option(help="Where to write the table (.csv or .parquet).")],
     rows: Annotated[int, typer.Option(help="Rows before duplicates are added.")] = 1000,
@@ -181,6 +297,7 @@ def sample(
 
 
 @app.command()
+@boundary
 def drift(
     tag: str | None = typer.Option(None, help="Model tag (default: the production model)."),
     serve: bool = typer.Option(False, help="Serve the check on a schedule (blocks)."),
@@ -193,6 +310,7 @@ def drift(
 
 
 @app.command()
+@boundary
 def deploy() -> None:
     """Serve the training (on ``ml.retrain_cron``) and batch-scoring deployments (blocks)."""
     _prefect_env()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from ..core.plugins import check_import_path
+
+if TYPE_CHECKING:
+    from ._ingest import ReadOptions
 
 
 class MLSettings(BaseModel):
@@ -35,9 +38,21 @@ class MLSettings(BaseModel):
         default_factory=list,
         description="Identifier columns to drop (JSON list); empty: detected from names/values.",
     )
+    csv_delimiter: str = Field(
+        default="",
+        max_length=1,
+        description="CSV delimiter (one character, e.g. ';'); empty: detected from the file.",
+    )
+    csv_encoding: str = Field(
+        default="", description="CSV encoding (e.g. latin-1); empty: UTF-8, else Windows-1252."
+    )
+    decimal_comma: bool = Field(
+        default=False, description="Numbers in CSV cells use a decimal comma (1.234,5)."
+    )
     schema_path: Path = Field(
         default=Path(""),
-        description="Frozen data schema (JSON); empty: <data file>.schema.json next to the data.",
+        description="Frozen data schema (JSON); empty: <data>.schema.json beside the data if "
+        "present (a reviewed contract), else one file per source under <artifacts_dir>/ml/schemas.",
     )
     max_quarantine_fraction: float = Field(
         default=0.1,
@@ -69,7 +84,10 @@ class MLSettings(BaseModel):
         default=15, ge=0, description="Optuna trials (0: no tuning, use the defaults above)."
     )
     tuning_timeout_s: float = Field(
-        default=20.0, gt=0.0, description="Wall-clock budget of the Optuna search, in seconds."
+        default=600.0,
+        gt=0.0,
+        description="Safety cap on the Optuna search, in seconds: the trial count decides; a "
+        "search cut short by this cap warns and says so in the report.",
     )
     # --- tracking and registry -------------------------------------------------------------------
     tracking_enabled: bool = Field(default=True, description="Log runs to MLflow.")
@@ -120,14 +138,34 @@ class MLSettings(BaseModel):
         """Return ``data_path``, read relative to ``data_dir`` unless it is absolute."""
         return self.data_path if self.data_path.is_absolute() else data_dir / self.data_path
 
-    def resolve_schema_path(self, data_dir: Path, artifacts_dir: Path) -> Path:
-        """The frozen schema file: the setting, else next to the data file (SQL: artifacts)."""
+    def resolve_schema_path(
+        self, data_dir: Path, artifacts_dir: Path, data_path: Path | None = None
+    ) -> Path:
+        """The frozen schema file of the source (``data_path``, else the settings' source).
+
+        The ``schema_path`` setting wins; else a ``<data>.schema.json`` beside a data file when
+        one exists (a reviewed, committed contract); else one file per source under
+        ``<artifacts_dir>/ml/schemas/`` (keyed by the file's path or the query's hash), so the
+        data folder may be read-only and two queries never share a schema.
+        """
+        from ._ingest import source_key  # noqa: PLC0415  (keeps settings import-light)
+
         if str(self.schema_path) not in {"", "."}:
             path = self.schema_path
             return path if path.is_absolute() else data_dir / path
-        if self.sql_query:
-            return artifacts_dir / "ml" / "sql.schema.json"
-        return self.resolve_data_path(data_dir).with_suffix(".schema.json")
+        source = data_path
+        if source is None and not self.sql_query:
+            source = self.resolve_data_path(data_dir)
+        if source is not None and source.with_suffix(".schema.json").is_file():
+            return source.with_suffix(".schema.json")
+        key = source_key(source, self.sql_query)
+        return artifacts_dir / "ml" / "schemas" / f"{key}.schema.json"
+
+    def read_options(self) -> ReadOptions:
+        """How CSV files are read (explicit settings override detection)."""
+        from ._ingest import ReadOptions  # noqa: PLC0415
+
+        return ReadOptions(self.csv_delimiter, self.csv_encoding, self.decimal_comma)
 
 
 SETTINGS = MLSettings

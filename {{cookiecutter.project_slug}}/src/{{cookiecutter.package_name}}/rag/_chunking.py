@@ -9,6 +9,7 @@ so formatting (lists, tables, code) survives.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Protocol, runtime_checkable
 
-from ..embeddings import wordllama_token_counter
+from ..embeddings import MiniLMTokenCounter, wordllama_token_counter
 from ._documents import Document
 from .settings import RAGSettings
 
@@ -95,6 +96,18 @@ class BatchTokenCounter(Protocol):
         ...
 
 
+Span = tuple[int, int]
+
+
+@runtime_checkable
+class SpanTokenCounter(BatchTokenCounter, Protocol):
+    """A batch token counter that also tells where each token sits in its text."""
+
+    def spans_batch(self, texts: Sequence[str]) -> list[list[Span]]:
+        """The ``(start, end)`` character offsets of every token of each of ``texts``."""
+        ...
+
+
 def count_tokens(counter: TokenCounter, texts: Sequence[str]) -> list[int]:
     """Token count of each text, in one batch call when ``counter`` supports it."""
     if isinstance(counter, BatchTokenCounter):
@@ -108,9 +121,11 @@ def count_words(text: str) -> int:
 
 
 def token_counter(settings: RAGSettings) -> TokenCounter:
-    """How chunk sizes are counted: wordllama's tokenizer (word count for other embedders)."""
+    """How chunk sizes are counted: the wordllama or minilm tokenizer, else words."""
     if settings.embedder == "wordllama":
         return wordllama_token_counter()
+    if settings.embedder == "minilm":
+        return MiniLMTokenCounter()
     return count_words
 
 
@@ -185,6 +200,64 @@ def token_windows(
             yield piece, counter(piece)
 
 
+# Where a window may end, best first: a blank line, a line end, a sentence end, any space.
+_BREAKS = (
+    re.compile(r"\n[ \t]*\n"),
+    re.compile(r"\n"),
+    re.compile(r"[.!?;:]\s"),
+    re.compile(r"\s"),
+)
+
+
+def _best_break(text: str, low: int, high: int) -> int | None:
+    """The character position after the best boundary in ``text[low:high]`` (the last one)."""
+    for pattern in _BREAKS:
+        last = None
+        for last in pattern.finditer(text, low, high):  # noqa: B007 - the last match is wanted
+            pass
+        if last is not None:
+            return last.end()
+    return None
+
+
+def span_windows(
+    text: str, spans: Sequence[Span], max_tokens: int, overlap: int
+) -> Iterator[tuple[str, int]]:
+    """Yield ``(text, n_tokens)`` windows of at most ``max_tokens`` of the tokens at ``spans``.
+
+    The text is tokenised once (``spans`` are its tokens' character offsets): each window ends at
+    the best boundary (blank line, line end, sentence end, space) in its second half, or after
+    ``max_tokens`` tokens when there is none; the next one starts about ``overlap`` tokens
+    earlier, at a word.
+    Window text is sliced from ``text``, so formatting survives.
+    """
+    starts = [span[0] for span in spans]
+    start, total = 0, len(spans)
+    while start < total:
+        end = min(start + max_tokens, total)
+        if end < total:
+            cut = _best_break(text, starts[start + max(1, max_tokens // 2)], starts[end])
+            if cut is not None:
+                end = max(bisect.bisect_left(starts, cut, start + 1, end), start + 1)
+        low, high = start, end
+        while low < high and text[starts[low] : spans[low][1]].isspace():
+            low += 1  # whitespace tokens at either end are not part of the piece
+        while high > low and text[starts[high - 1] : spans[high - 1][1]].isspace():
+            high -= 1
+        if high > low:
+            yield text[starts[low] : spans[high - 1][1]].strip(), high - low
+        if end >= total:
+            return
+        following = max(end - overlap, start + 1)
+        while following < end and not _word_start(text, starts[following]):
+            following += 1  # the overlap starts at a word, not inside one
+        start = following
+
+
+def _word_start(text: str, position: int) -> bool:
+    return position == 0 or text[position - 1].isspace() or text[position].isspace()
+
+
 def chunk_id(document_id: str, position: int, text: str) -> str:
     """Stable chunk identifier: the first 32 hex digits of SHA-256 over id, position, text."""
     digest = hashlib.sha256(f"{document_id}\x00{position}\x00{text}".encode())
@@ -206,17 +279,32 @@ def chunk_documents(
 ) -> list[Chunk]:
     """Chunk every document, in order.
 
-    Every section is counted once, all in one :func:`count_tokens` call (the tokenizer's batch
-    encoder when the counter has one); only sections over ``max_tokens`` go through semchunk.
+    Every section is tokenised once, all in one batch call when the counter can: with a
+    :class:`SpanTokenCounter` (the embedders' tokenizers) long sections are cut at the token
+    offsets of that one pass (:func:`span_windows`); other counters count each section once and
+    only sections over ``max_tokens`` go through semchunk, which counts again as it searches.
     """
+    if max_tokens < 1 or not 0 <= overlap < max_tokens:
+        raise ValueError(
+            f"need max_tokens >= 1 and 0 <= overlap < max_tokens, got {max_tokens=}, {overlap=}"
+        )
     split = [(document, split_sections(document.text)) for document in documents]
-    counts = iter(count_tokens(counter, [s.text for _, sections in split for s in sections]))
+    texts = [s.text for _, sections in split for s in sections]
+    cut: Iterator[Iterator[tuple[str, int]]]
+    if isinstance(counter, SpanTokenCounter):
+        spans = counter.spans_batch(texts)
+        cut = (span_windows(t, s, max_tokens, overlap) for t, s in zip(texts, spans, strict=True))
+    else:
+        counts = count_tokens(counter, texts)
+        cut = (
+            token_windows(t, max_tokens, overlap, counter, n)
+            for t, n in zip(texts, counts, strict=True)
+        )
     chunks: list[Chunk] = []
     for document, sections in split:
         position = 0
         for section in sections:
-            windows = token_windows(section.text, max_tokens, overlap, counter, next(counts))
-            for text, n_tokens in windows:
+            for text, n_tokens in next(cut):
                 chunks.append(
                     Chunk(
                         id=chunk_id(document.id, position, text),

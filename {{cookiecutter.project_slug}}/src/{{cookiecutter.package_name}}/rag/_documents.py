@@ -80,21 +80,76 @@ def make_document(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A source that could not be read: the rest is indexed, its old chunks are kept.
+
+    Attributes:
+        source: The file's relative path, the URL or ``api:<name>``.
+        reason: What went wrong, for a person to act on.
+        prefix: ``source`` is a prefix of document ids (an API source's ``api:<name>/...``).
+    """
+
+    source: str
+    reason: str
+    prefix: bool = False
+
+    def covers(self, document_id: str) -> bool:
+        """Whether ``document_id`` came from this source (its indexed chunks are kept)."""
+        return document_id == self.source or (
+            self.prefix and document_id.startswith(self.source + "/")
+        )
+
+
+@dataclass(slots=True)
+class Loaded:
+    """What the loaders read: the documents, and the sources they skipped."""
+
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+class UnreadableFileError(ValueError):
+    """A file that is binary, not valid UTF-8 or not a parseable PDF."""
+
+
 def _matching_files(directory: Path, include: Iterable[str], exclude: Iterable[str]) -> list[Path]:
     found = {path for pattern in include for path in directory.glob(pattern) if path.is_file()}
     skipped = {path for pattern in exclude for path in directory.glob(pattern)}
     return sorted(found - skipped, key=lambda path: path.relative_to(directory).as_posix())
 
 
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise UnreadableFileError("binary content (NUL bytes), not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UnreadableFileError(
+            f"not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start});"
+            " re-save it as UTF-8 or exclude it"
+        ) from error
+
+
 def _read_pdf(path: Path) -> str:
     from pypdf import PdfReader  # noqa: PLC0415 - only when a PDF is indexed
+    from pypdf.errors import PyPdfError  # noqa: PLC0415
 
-    reader = PdfReader(path)
-    return "\n\n".join(page.extract_text() or "" for page in reader.pages)
+    try:
+        reader = PdfReader(path)
+        return "\n\n".join(page.extract_text() or "" for page in reader.pages)
+    except (PyPdfError, ValueError, KeyError, TypeError) as error:
+        raise UnreadableFileError(
+            f"not a readable PDF ({type(error).__name__}: {error})"
+        ) from error
 
 
 def read_file(path: Path, source: str) -> Document | None:
-    """Read one Markdown, text, HTML or PDF file; ``None`` when it has no text."""
+    """Read one Markdown, text, HTML or PDF file; ``None`` when it has no text.
+
+    Raises:
+        UnreadableFileError: binary content, invalid UTF-8 or a broken PDF.
+    """
     suffix = path.suffix.lower()
     title: str | None = None
     if suffix == ".pdf":
@@ -103,7 +158,7 @@ def read_file(path: Path, source: str) -> Document | None:
         page = html_to_markdown(path.read_text(encoding="utf-8", errors="replace"))
         text, title = page.text, page.title
     else:
-        text = path.read_text(encoding="utf-8")
+        text = _decode(path.read_bytes())
     if not text.strip():
         return None
     modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
@@ -117,23 +172,55 @@ def read_file(path: Path, source: str) -> Document | None:
     )
 
 
-def load_documents(
+def _outside(path: Path, root: Path) -> bool:
+    """Whether ``path`` leads (through a symlink) outside ``root`` (already resolved)."""
+    return not path.resolve().is_relative_to(root)
+
+
+def scan_documents(
     directory: Path,
     include: Sequence[str] = ("**/*.md", "**/*.txt"),
     exclude: Sequence[str] = (),
-) -> list[Document]:
+    *,
+    follow_external_symlinks: bool = False,
+) -> Loaded:
     """Read every file of ``directory`` matching ``include`` and no ``exclude`` glob, by path.
 
-    Empty files are skipped. Text files are decoded as UTF-8, HTML is reduced to its main content.
+    Empty files are left out. A file that cannot be read (binary, invalid UTF-8, broken PDF, no
+    permission) and a symlink leading outside ``directory`` (unless ``follow_external_symlinks``)
+    is skipped and listed in :attr:`Loaded.skipped` with the reason; the others are read.
 
     Raises:
         FileNotFoundError: ``directory`` does not exist or is not a directory.
     """
     if not directory.is_dir():
         raise FileNotFoundError(f"corpus directory {directory} does not exist")
-    documents = []
+    root = directory.resolve()
+    loaded = Loaded()
     for path in _matching_files(directory, include, exclude):
-        document = read_file(path, path.relative_to(directory).as_posix())
+        source = path.relative_to(directory).as_posix()
+        if not follow_external_symlinks and _outside(path, root):
+            reason = "a symlink to outside the corpus (set rag follow_external_symlinks to allow)"
+            loaded.skipped.append(Skipped(source, reason))
+            continue
+        try:
+            document = read_file(path, source)
+        except (UnreadableFileError, OSError) as error:
+            loaded.skipped.append(Skipped(source, str(error)))
+            continue
         if document is not None:
-            documents.append(document)
-    return documents
+            loaded.documents.append(document)
+    return loaded
+
+
+def load_documents(
+    directory: Path,
+    include: Sequence[str] = ("**/*.md", "**/*.txt"),
+    exclude: Sequence[str] = (),
+) -> list[Document]:
+    """The documents :func:`scan_documents` reads (skipped files left out).
+
+    Raises:
+        FileNotFoundError: ``directory`` does not exist or is not a directory.
+    """
+    return scan_documents(directory, include, exclude).documents

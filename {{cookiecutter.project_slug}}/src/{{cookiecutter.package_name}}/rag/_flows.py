@@ -18,7 +18,7 @@ from prefect import flow, task, unmapped
 
 from ..embeddings import Vectors
 from ._chunking import Chunk, token_counter
-from ._documents import Document
+from ._documents import Loaded
 from ._indexer import IndexReport, Plan, apply_update, chunk_changed, chunking_key, plan_update
 from ._pipeline import load_sources, open_store, resolve_paths
 from ._retrieval import make_embedder
@@ -28,8 +28,8 @@ EMBED_BATCH = 2048
 
 
 @task(retries=2, retry_delay_seconds=1)
-def load_task(settings: RAGSettings, corpus_dir: Path | None) -> list[Document]:
-    """Read files, web pages and API records (retried: sources are remote)."""
+def load_task(settings: RAGSettings, corpus_dir: Path | None) -> Loaded:
+    """Read files, web pages and API records (retried: remote; unreadable sources skipped)."""
     return load_sources(settings, corpus_dir)
 
 
@@ -65,13 +65,15 @@ def _index_flow(corpus_dir: Path | None = None) -> IndexReport:
     settings = paths.settings
     embedder = make_embedder(settings)
     chunking = chunking_key(embedder, settings.chunk_max_tokens, settings.chunk_overlap_tokens)
-    documents = load_task(settings, corpus_dir or paths.corpus_dir)
+    loaded = load_task(settings, corpus_dir or paths.corpus_dir)
+    documents = loaded.documents
     store = open_store(paths)
     try:
-        plan = plan_update(documents, store, embedder, chunking)
+        plan = plan_update(documents, store, embedder, chunking, loaded.skipped)
         meta = store.meta()
         if meta is not None and not (plan.rebuild or plan.changed or plan.removed):
-            return IndexReport(meta, len(documents), 0, 0, 0, plan.unchanged, 0, 0.0)
+            skipped = tuple(loaded.skipped)
+            return IndexReport(meta, len(documents), 0, 0, 0, plan.unchanged, 0, 0.0, skipped)
         chunks = chunk_task(plan, settings)
         texts = [chunk.search_text for chunk in chunks]
         batches = [texts[i : i + EMBED_BATCH] for i in range(0, len(texts), EMBED_BATCH)]
@@ -94,6 +96,7 @@ def _index_flow(corpus_dir: Path | None = None) -> IndexReport:
         unchanged=plan.unchanged,
         chunks_embedded=len(chunks),
         seconds=time.perf_counter() - started,
+        skipped=tuple(loaded.skipped),
     )
     print(f"rag index: {report}")
     return report

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..embeddings import Embedder, Vectors
 from ._chunking import Chunk, TokenCounter, chunk_documents
-from ._documents import Document
+from ._documents import Document, Skipped
 from ._store import IndexMeta, IndexUpdate, VectorStore
 
 EmbedFunction = Callable[[Sequence[str]], Vectors]
@@ -47,6 +47,7 @@ class IndexReport:
     unchanged: int
     chunks_embedded: int
     seconds: float
+    skipped: tuple[Skipped, ...] = ()
 
     @property
     def noop(self) -> bool:
@@ -60,9 +61,13 @@ def chunking_key(embedder: Embedder, max_tokens: int, overlap: int) -> str:
 
 
 def plan_update(
-    documents: Sequence[Document], store: VectorStore, embedder: Embedder, chunking: str
+    documents: Sequence[Document],
+    store: VectorStore,
+    embedder: Embedder,
+    chunking: str,
+    skipped: Sequence[Skipped] = (),
 ) -> Plan:
-    """Compare ``documents`` with the store.
+    """Compare ``documents`` with the store; documents of ``skipped`` sources are not removed.
 
     Raises:
         ValueError: two documents share an id.
@@ -82,7 +87,11 @@ def plan_update(
     current = set(ids)
     return Plan(
         changed=changed,
-        removed=sorted(set(known) - current),
+        removed=sorted(
+            doc_id
+            for doc_id in set(known) - current
+            if not any(source.covers(doc_id) for source in skipped)
+        ),
         unchanged=len(documents) - len(changed),
         added=sum(1 for d in changed if d.id not in known),
         rebuild=rebuild,
@@ -145,18 +154,28 @@ def index_documents(
     overlap: int,
     counter: TokenCounter,
     embed: EmbedFunction | None = None,
+    skipped: Sequence[Skipped] = (),
 ) -> IndexReport:
     """Bring the store in line with ``documents``, re-embedding only new and changed ones.
 
-    A no-op (nothing written) when no document changed.
+    A no-op (nothing written) when no document changed. The indexed chunks of ``skipped``
+    sources (unreadable this time) are kept.
+
+    Raises:
+        ValueError: there is no document at all (every source failed, or the corpus is empty).
     """
     started = time.perf_counter()
     chunking = chunking_key(embedder, max_tokens, overlap)
-    plan = plan_update(documents, store, embedder, chunking)
+    plan = plan_update(documents, store, embedder, chunking, skipped)
     meta = store.meta()
     if meta is not None and not plan.rebuild and not plan.changed and not plan.removed:
-        return IndexReport(meta, len(documents), 0, 0, 0, plan.unchanged, 0, 0.0)
+        return IndexReport(meta, len(documents), 0, 0, 0, plan.unchanged, 0, 0.0, tuple(skipped))
     if not documents:
+        if skipped:
+            raise ValueError(
+                f"nothing to index: all {len(skipped)} sources failed, e.g. "
+                f"{skipped[0].source}: {skipped[0].reason}"
+            )
         raise ValueError("nothing to index: no documents (is the corpus empty?)")
     chunks = chunk_changed(plan, max_tokens, overlap, counter)
     texts = [chunk.search_text for chunk in chunks]
@@ -173,4 +192,5 @@ def index_documents(
         unchanged=plan.unchanged,
         chunks_embedded=len(chunks),
         seconds=time.perf_counter() - started,
+        skipped=tuple(skipped),
     )

@@ -30,12 +30,14 @@ from typing import Any
 import numpy as np
 
 from ._dense import Mask, MemoryVectorIndex
+from ._lance_import import import_lancedb
 from ._store import (
     Candidate,
     Filters,
     IndexMeta,
     IndexUpdate,
     check_filters,
+    lexical_text,
     query_words,
 )
 
@@ -172,7 +174,7 @@ class LanceStore:
 
     def apply(self, update: IndexUpdate) -> None:
         """Write a new build with ``update`` applied, then switch the manifest to it."""
-        import lancedb  # noqa: PLC0415 - heavy import, only when writing
+        lancedb = import_lancedb()  # heavy import, only when writing
 
         self.index_dir.mkdir(parents=True, exist_ok=True)
         live = self._manifest()
@@ -210,7 +212,7 @@ class LanceStore:
             "section": [list(chunk.section) for chunk in chunks],
             "position": [chunk.position for chunk in chunks],
             "text": [chunk.text for chunk in chunks],
-            TEXT_COLUMN: [chunk.search_text for chunk in chunks],
+            TEXT_COLUMN: [lexical_text(chunk.search_text) for chunk in chunks],
             "kind": [chunk.kind for chunk in chunks],
             "fetched_at": [chunk.fetched_at.timestamp() for chunk in chunks],
             "metadata": [json.dumps(dict(chunk.metadata)) for chunk in chunks],
@@ -304,7 +306,7 @@ class _Build:
     """One opened build: its tables and, below the vector-index threshold, its rows in memory."""
 
     def __init__(self, path: Path, table_name: str, vector_index_min_rows: int) -> None:
-        import lancedb  # noqa: PLC0415 - heavy import, only when reading
+        lancedb = import_lancedb()  # heavy import, only when reading
 
         self.build_id = path.name
         database = lancedb.connect(path)

@@ -27,7 +27,15 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from ._pg_bm25 import LEXICON, LOOKUP, POSTINGS, RANKED, bm25_ranking
-from ._store import Candidate, Filters, IndexMeta, IndexUpdate, check_filters, query_words
+from ._store import (
+    Candidate,
+    Filters,
+    IndexMeta,
+    IndexUpdate,
+    check_filters,
+    lexical_text,
+    query_words,
+)
 
 _COLUMNS = (
     "id, document_id, source, title, section, position, text, search_text, kind, fetched_at, "
@@ -256,7 +264,7 @@ class PgVectorStore:
                         list(chunk.section),
                         chunk.position,
                         chunk.text,
-                        chunk.search_text,
+                        lexical_text(chunk.search_text),
                         chunk.kind,
                         chunk.fetched_at,
                         Jsonb(dict(chunk.metadata)),

@@ -14,13 +14,13 @@ from ..embeddings import Embedder, Vectors
 from ..monitoring.metrics import counter, gauge, histogram
 from ._apis import load_api
 from ._chunking import token_counter
-from ._documents import Document, load_documents
+from ._documents import Loaded, Skipped, scan_documents
 from ._indexer import EmbedFunction, IndexReport, index_documents
 from ._lance_store import LanceStore
 from ._live import LiveApiContext, model_rewriter
 from ._retrieval import Retriever, cross_encoder_reranker, make_embedder
 from ._store import VectorStore
-from ._web import Fetcher, load_web_pages
+from ._web import Fetcher, FetchError, load_web_pages
 from .settings import RAGSettings
 
 log = get_logger(__name__)
@@ -71,15 +71,37 @@ def open_store(paths: RAGPaths | None = None) -> VectorStore:
 
 def load_sources(
     settings: RAGSettings, corpus_dir: Path | None, fetcher: Fetcher | None = None
-) -> list[Document]:
-    """Files of the corpus, the configured web pages and every API source's records."""
-    documents = load_documents(corpus_dir, settings.include, settings.exclude) if corpus_dir else []
+) -> Loaded:
+    """Files of the corpus, the configured web pages and every API source's records.
+
+    A file, page or API that cannot be read is skipped with a warning naming it (listed in
+    :attr:`Loaded.skipped`, its indexed chunks kept); the rest is loaded.
+    """
+    loaded = (
+        scan_documents(
+            corpus_dir,
+            settings.include,
+            settings.exclude,
+            follow_external_symlinks=settings.follow_external_symlinks,
+        )
+        if corpus_dir
+        else Loaded()
+    )
     if settings.web_urls or settings.api_sources:
         fetcher = fetcher or Fetcher(settings)
-        documents += load_web_pages(fetcher, settings.web_urls)
+        for url in settings.web_urls:
+            try:
+                loaded.documents += load_web_pages(fetcher, [url])
+            except FetchError as error:
+                loaded.skipped.append(Skipped(url, str(error)))
         for source in settings.api_sources:
-            documents += load_api(fetcher, source)
-    return documents
+            try:
+                loaded.documents += load_api(fetcher, source)
+            except FetchError as error:
+                loaded.skipped.append(Skipped(f"api:{source.name}", str(error), prefix=True))
+    for skipped in loaded.skipped:
+        log.warning("rag source skipped", source=skipped.source, reason=skipped.reason)
+    return loaded
 
 
 def embed_batches_default(
@@ -110,17 +132,18 @@ def index_sources(
     paths = resolve_paths()
     settings = paths.settings
     embedder = embedder or make_embedder(settings)
-    documents = load_sources(settings, corpus_dir or paths.corpus_dir, fetcher)
+    loaded = load_sources(settings, corpus_dir or paths.corpus_dir, fetcher)
     store = open_store(paths)
     try:
         report = index_documents(
-            documents,
+            loaded.documents,
             store,
             embedder,
             max_tokens=settings.chunk_max_tokens,
             overlap=settings.chunk_overlap_tokens,
             counter=token_counter(settings),
             embed=embed or embed_batches_default(embedder, progress),
+            skipped=loaded.skipped,
         )
     finally:
         store.close()
@@ -133,6 +156,7 @@ def index_sources(
         updated=report.updated,
         removed=report.removed,
         chunks_embedded=report.chunks_embedded,
+        skipped=len(report.skipped),
         build=report.meta.build_id,
     )
     return report

@@ -58,20 +58,18 @@ def recency_boost(
 def mmr(candidates: Sequence[Candidate], k: int, lambda_: float) -> list[Candidate]:
     """Maximal marginal relevance: pick ``k`` candidates balancing score and novelty.
 
-    Relevance is the candidate's score over the best score when no score is negative (RRF sums,
-    similarities), and its place between the worst and the best score otherwise (a reranker's raw
-    logits, where ratios mean nothing); redundancy is the highest cosine similarity to an already
-    picked chunk. Candidates without a vector never count as redundant.
+    Relevance is the candidate's place between the pool's worst (0) and best (1) score: dividing
+    by the best score instead squeezes reciprocal-rank sums (all within a factor of two or three
+    of each other) so that redundancy outweighs them; redundancy is the highest cosine similarity
+    to an already picked chunk. Candidates without a vector never count as redundant. The picked
+    candidates are returned best score first.
     """
     pool = list(candidates)
     if lambda_ >= 1 or len(pool) <= 1:
         return pool[:k]
     scores = np.array([candidate.score for candidate in pool], dtype=np.float64)
     low, high = scores.min(), scores.max()
-    if low >= 0:
-        relevance = scores / high if high > 0 else np.ones_like(scores)
-    else:
-        relevance = (scores - low) / (high - low) if high > low else np.ones_like(scores)
+    relevance = (scores - low) / (high - low) if high > low else np.ones_like(scores)
     dimension = next((len(c.vector) for c in pool if c.vector is not None), 1)
     vectors = np.stack(
         [c.vector if c.vector is not None else np.zeros(dimension, np.float32) for c in pool]
@@ -84,4 +82,4 @@ def mmr(candidates: Sequence[Candidate], k: int, lambda_: float) -> list[Candida
         best = int(np.argmax(value))
         picked.append(best)
         redundancy = np.maximum(redundancy, vectors @ vectors[best])
-    return [pool[index] for index in picked]
+    return sorted((pool[index] for index in picked), key=lambda c: c.score, reverse=True)

@@ -147,12 +147,14 @@ class Retriever:
             vectors = self.embedder.embed(queries)
             rankings += [self.store.vector_search(v, depth, filters) for v in vectors]
         rankings += [future.result() for future in texts]
-        weights = [1.0] * len(rankings)
+        # Dense rankings come first, then the full-text ones (see above).
+        n_dense = 0 if mode == "text" else len(queries)
+        weights = [1.0 if i < n_dense else self.settings.text_weight for i in range(len(rankings))]
         if self.live is not None:
             # Live chunks are ranked once (by similarity) where indexed ones are ranked twice
-            # (dense and lexical): weigh the live ranking as two, so fresh data can come first.
+            # (dense and lexical): weigh the live ranking as both, so fresh data can come first.
             rankings.append(list(self.live(query)))
-            weights.append(2.0)
+            weights.append(1.0 + self.settings.text_weight)
         return rankings, weights
 
     def search(

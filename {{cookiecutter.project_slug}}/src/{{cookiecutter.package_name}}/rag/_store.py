@@ -22,6 +22,9 @@ from ._documents import Document
 FILTER_KEYS = ("source", "document_id", "kind", "title")
 Filters = Mapping[str, str | Sequence[str]]
 _WORDS = re.compile(r"\w+")
+# A word with inner dots, underscores or a lower-to-upper case change; and the parts of one.
+_COMPOUND = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[._][A-Za-z0-9_]+|[a-z0-9][A-Z][A-Za-z0-9_]*)+")
+_PIECES = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 
 
 class IndexNotFoundError(FileNotFoundError):
@@ -125,9 +128,30 @@ def check_filters(filters: Filters | None) -> dict[str, list[str]]:
     return checked
 
 
+def identifier_parts(text: str) -> list[str]:
+    """The lower-cased parts of the compound identifiers in ``text``, in order.
+
+    ``package.module.Class.method``, ``snake_case_name`` and ``camelCaseName`` are one token to
+    most full-text tokenisers (PostgreSQL's ``english`` configuration keeps dotted names whole);
+    their parts (``package module class method``) are what a question names.
+    """
+    parts: list[str] = []
+    for match in _COMPOUND.finditer(text):
+        pieces = _PIECES.findall(match.group())
+        if len(pieces) > 1:
+            parts += (piece.lower() for piece in pieces)
+    return parts
+
+
+def lexical_text(text: str) -> str:
+    """What the full-text index of both stores holds: ``text``, then its identifier parts."""
+    parts = identifier_parts(text)
+    return f"{text}\n{' '.join(parts)}" if parts else text
+
+
 def query_words(query: str) -> str:
-    """The words of ``query`` (punctuation dropped), for full-text query parsers."""
-    return " ".join(_WORDS.findall(query))
+    """The words of ``query`` (punctuation dropped) and their identifier parts, for full text."""
+    return " ".join([*_WORDS.findall(query), *identifier_parts(query)])
 
 
 def check_embedder(meta: IndexMeta, embedder: Embedder, where: str) -> None:

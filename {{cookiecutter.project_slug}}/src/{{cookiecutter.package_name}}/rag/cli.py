@@ -10,9 +10,11 @@ from typing import Annotated, NoReturn, cast, get_args
 import typer
 from rich.progress import Progress
 
+from ..core.settings import ENV_PREFIX
 from ..embeddings import EmbedderNotInstalledError
 from ._api import answer as answer_question
 from ._api import retriever as current_retriever
+from ._db import DbStatus, db_down, db_status, db_up
 from ._evaluation import Metrics, evaluate, load_questions
 from ._indexer import IndexReport
 from ._pipeline import index_sources, resolve_paths
@@ -22,6 +24,8 @@ from ._web import FetchError
 from .settings import SearchMode
 
 app = typer.Typer(help="Retrieval over your documents: index, search, ask, evaluate.")
+db_app = typer.Typer(help="A local PostgreSQL + pgvector for vector_store=pgvector (no Docker).")
+app.add_typer(db_app, name="db")
 
 DEMO_QUESTIONS = (
     "How quickly must the on-call engineer acknowledge a page?",
@@ -61,12 +65,18 @@ def _print_hits(query: str, hits: list[Hit]) -> None:
 def _report(report: IndexReport) -> str:
     meta = report.meta
     state = "unchanged" if report.noop else "updated"
+    skipped = f", {len(report.skipped)} sources skipped" if report.skipped else ""
     return (
         f"index {state}: {meta.documents} documents, {meta.chunks} chunks "
         f"(+{report.added} new, {report.updated} changed, -{report.removed} removed, "
-        f"{report.chunks_embedded} chunks embedded), embedder {meta.embedder}, "
+        f"{report.chunks_embedded} chunks embedded{skipped}), embedder {meta.embedder}, "
         f"build {meta.build_id}"
     )
+
+
+def _warn_skipped(report: IndexReport) -> None:
+    for skipped in report.skipped:
+        typer.echo(f"warning: skipped {skipped.source}: {skipped.reason}", err=True)
 
 
 @app.command("index")
@@ -77,8 +87,16 @@ def index_command(
     flow: Annotated[bool, typer.Option(help="Run as the Prefect indexing flow.")] = False,
     dask: Annotated[bool, typer.Option(help="With --flow: embed on a local Dask cluster.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    strict: Annotated[
+        bool, typer.Option(help="Exit 1 when any file, page or API source was skipped.")
+    ] = False,
 ) -> None:
-    """Load, chunk, embed and index every source; only changed documents are re-embedded."""
+    """Load, chunk, embed and index every source; only changed documents are re-embedded.
+
+    A source that cannot be read (binary or non-UTF-8 file, broken PDF, symlink out of the
+    corpus, unreachable URL) is skipped with a warning naming it and the rest is indexed; the
+    exit code is 1 only when every source failed, or with --strict when any did.
+    """
     try:
         if flow:
             from ._flows import index_flow  # noqa: PLC0415 - Prefect is slow to import
@@ -89,7 +107,11 @@ def index_command(
                 report = index_sources(corpus, progress=update)
     except _ERRORS as error:
         _fail(error)
+    _warn_skipped(report)
     typer.echo(_report(report))
+    if strict and report.skipped:
+        typer.echo(f"error: {len(report.skipped)} sources skipped (--strict)", err=True)
+        raise typer.Exit(code=1)
 
 
 def _filters(values: list[str]) -> dict[str, list[str]]:
@@ -180,3 +202,38 @@ def demo() -> None:
         typer.echo(f"\nQ: {question}\n[{result.mode}] {result.answer}\n  sources: {cited}")
     hybrid, naive = run_eval(5)
     typer.echo("\n" + _metrics_line("hybrid", hybrid, 5) + "\n" + _metrics_line("naive", naive, 5))
+
+
+def _print_db(status: DbStatus) -> None:
+    if not status.running:
+        typer.echo(f"local PostgreSQL: stopped (data in {status.data_dir})")
+        return
+    typer.echo(f"local PostgreSQL: running (data in {status.data_dir})")
+    typer.echo(f"point the pgvector store at it: {ENV_PREFIX}RAG__POSTGRES_DSN='{status.dsn}'")
+
+
+@db_app.command("up")
+def db_up_command() -> None:
+    """Start the local PostgreSQL with pgvector (kept running until `rag db down`)."""
+    try:
+        _print_db(db_up())
+    except RuntimeError as error:
+        _fail(error)
+
+
+@db_app.command("status")
+def db_status_command() -> None:
+    """Say whether the local PostgreSQL runs, and its connection string."""
+    try:
+        _print_db(db_status())
+    except RuntimeError as error:
+        _fail(error)
+
+
+@db_app.command("down")
+def db_down_command() -> None:
+    """Stop the local PostgreSQL (its data is kept)."""
+    try:
+        _print_db(db_down())
+    except RuntimeError as error:
+        _fail(error)

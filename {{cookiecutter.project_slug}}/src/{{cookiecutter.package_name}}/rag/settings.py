@@ -51,6 +51,10 @@ class RAGSettings(BaseModel):
         description="Glob patterns (relative to corpus_dir) of the files to index.",
     )
     exclude: list[str] = Field(default=[], description="Glob patterns of files to skip.")
+    follow_external_symlinks: bool = Field(
+        default=False,
+        description="Index files that symlinks lead to outside corpus_dir (skipped by default).",
+    )
     web_urls: list[str] = Field(default=[], description="Web pages to fetch and index.")
     api_sources: list[ApiSource] = Field(default=[], description="JSON APIs to index.")
     allow_private_urls: bool = Field(
@@ -97,7 +101,10 @@ class RAGSettings(BaseModel):
         ),
     )
     chunk_max_tokens: int = Field(
-        default=160, ge=16, le=4096, description="Maximum tokens per chunk (embedder tokenizer)."
+        default=512,
+        ge=16,
+        le=4096,
+        description="Maximum tokens per chunk (embedder tokenizer); 512 measured best of 160-512.",
     )
     chunk_overlap_tokens: int = Field(
         default=24, ge=0, le=1024, description="Tokens shared by consecutive chunks of a section."
@@ -109,10 +116,17 @@ class RAGSettings(BaseModel):
     )
     candidates: int = Field(default=40, ge=1, description="Candidates per ranking before fusion.")
     rrf_k: int = Field(
-        default=60, ge=1, description="Constant k of reciprocal-rank fusion: 1 / (k + rank)."
+        default=5,
+        ge=1,
+        description="Constant k of reciprocal-rank fusion: weight / (k + rank) (5 measured best).",
+    )
+    text_weight: float = Field(
+        default=1.0,
+        ge=0,
+        description="Weight of the full-text (BM25) ranking in the fusion; the dense one weighs 1.",
     )
     mmr_lambda: float = Field(
-        default=0.7, ge=0, le=1, description="MMR trade-off: 1 = relevance only, 0 = diversity."
+        default=0.9, ge=0, le=1, description="MMR trade-off: 1 = relevance only, 0 = diversity."
     )
     recency_weight: float = Field(
         default=0.2, ge=0, description="Score boost for fresh time-sensitive chunks (0 = off)."
@@ -146,10 +160,10 @@ class RAGSettings(BaseModel):
         default=Path("rag_eval.jsonl"),
         description="Labelled retrieval questions; relative to data_dir.",
     )
-    embedder: Literal["wordllama", "openai", "sentence-transformers"] = Field(
+    embedder: Literal["wordllama", "minilm", "openai", "sentence-transformers"] = Field(
         default="wordllama",
-        description="Embedding model: wordllama (offline), openai (compatible API) or "
-        "sentence-transformers (extra).",
+        description="Embedding model: wordllama (offline, default), minilm (offline, better, the "
+        "`minilm` extra), openai (compatible API) or sentence-transformers (extra).",
     )
     embedding_dim: int = Field(
         default=256, description="wordllama embedding size: 64, 128 or 256 (Matryoshka)."

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -41,6 +42,21 @@ class RouteModule(Protocol):
     def contribute(self) -> Contribution:
         """The routes, mixin and readiness checks this module adds to the service."""
         ...
+
+
+def configuring_only() -> bool:
+    """True in the ``bentoml serve`` arbiter process.
+
+    It imports the service only to read its configuration (name, workers, traffic) and then
+    starts the workers, which import it again and serve every request. Route modules use this to
+    skip work only a worker needs (loading a model to type its requests), so that the arbiter
+    stays small and the workers start sooner.
+    """
+    if sys.argv[1:2] != ["serve"] or "bentoml_cli" not in sys.modules:
+        return False
+    from bentoml._internal.context import server_context  # noqa: PLC0415  (no public API)
+
+    return server_context.worker_index is None
 
 
 def route_modules() -> list[str]:

@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import secrets
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,13 +54,18 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default: settings).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default: settings).")] = None,
 ) -> None:
-    """Start the BentoML HTTP server in the foreground (Ctrl-C stops it)."""
+    """Start the BentoML HTTP server in the foreground (Ctrl-C or SIGTERM stops it).
+
+    The server replaces this process (exec): a supervisor's SIGTERM, Ctrl-C and the exit status
+    reach BentoML directly, and no idle parent process is left holding memory.
+    """
     settings = get_settings().section("serving", ServingSettings)
     host, port = host or settings.host, port or settings.port
     typer.echo(f"serving {SERVICE_IMPORT} on http://{host}:{port}", err=True)
     command = serve_command(host, port)
-    completed = subprocess.run(command, env=serve_environment(), check=False)  # noqa: S603
-    raise typer.Exit(completed.returncode)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(command[0], command, serve_environment())  # noqa: S606
 
 
 @contextmanager

@@ -9,6 +9,7 @@ imported (that is when BentoML reads a service's configuration).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import cache
 from typing import Any, Protocol, TypeVar, cast
@@ -38,6 +39,7 @@ _SETTINGS = get_settings().section("serving", ServingSettings)
 CONTRIBUTIONS: list[Contribution] = discover()
 
 _log = get_logger("serving")
+UVICORN_ACCESS_LOGGER = "uvicorn.access"
 
 
 class BentoService(Protocol):
@@ -74,6 +76,8 @@ class CoreAPIs:
             configure_logging(settings)
         setup_tracing(settings.section("monitoring", MonitoringSettings))
         logfilter.install()
+        # uvicorn's access line would repeat the gateway's for every request: keep one.
+        logging.getLogger(UVICORN_ACCESS_LOGGER).setLevel(logging.WARNING)
         serving = settings.section("serving", ServingSettings)
         if not auth_required(settings, serving):
             _log.warning("API key auth is OFF (auth_enabled=false in the dev environment)")
@@ -132,7 +136,8 @@ def _service_config() -> dict[str, Any]:
         # BentoML labels its HTTP metrics with raw paths (unbounded); the gateway counts
         # requests by route template and answers /metrics (see _telemetry.py).
         "metrics": {"enabled": False},
-        # The gateway writes the access log (without query strings, with the key's name).
+        # The gateway writes one access-log line per request (request id, key name, duration,
+        # no query string); BentoML's own line would be a second, slower copy of it.
         "logging": {"access": {"enabled": False}},
     }
 

@@ -24,19 +24,20 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import bentoml
 from bentoml.exceptions import ServiceUnavailable
+from bentoml.validators import ContentType
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from ... import ml
 from ...core.logging import get_logger
 from ...core.settings import get_settings
-from ...ml import ModelNotFoundError, Predictor
 from ...monitoring.metrics import gauge, histogram
 from ...monitoring.prediction_log import log_predictions
 from ...monitoring.tracing import get_tracer
-from .._adapters import Contribution
+from .._adapters import Contribution, configuring_only
 from .._batcher import ItemsFailedError, MicroBatcher, OverloadedError
 from .._records import (
     OutOfRange,
@@ -47,6 +48,9 @@ from .._records import (
     value_error,
 )
 from ..settings import ServingSettings
+
+if TYPE_CHECKING:
+    from ...ml import Predictor
 
 SCORE_BUCKETS = tuple(round(0.1 * step, 1) for step in range(1, 11))
 AnyRecord = dict[str, str | int | float | bool | None]
@@ -107,7 +111,7 @@ def predictor() -> Predictor:
     """
     with _lock:
         if "model" not in _loaded:
-            model = Predictor.load(None)
+            model = ml.Predictor.load(None)
             gauge("serving_model_info", "Model served by /predict", ["version"]).labels(
                 model.version
             ).set(1)
@@ -125,10 +129,17 @@ def reset() -> None:
 
 
 def contract() -> dict[str, dict[str, Any]] | None:
-    """The served model's frozen column contract, or ``None`` without a model."""
+    """The served model's frozen column contract, or ``None`` without a model.
+
+    In the ``bentoml serve`` arbiter, which imports the service only to read its configuration
+    and never serves a request, ``None`` too: the model (and pandas, scikit-learn) load only in
+    the workers.
+    """
+    if configuring_only():
+        return None
     try:
         return predictor().contract.columns
-    except ModelNotFoundError as error:
+    except ml.ModelNotFoundError as error:
         _log.warning("no model to serve yet; /predict accepts any record shape", reason=str(error))
         return None
 
@@ -160,7 +171,10 @@ def score(records: list[Any]) -> list[PredictionOut]:
     for prediction in predictions:
         scores.observe(prediction.probability)
     log_predictions(raw, predictions, model_version=model.version)
-    return [PredictionOut.model_validate(p.model_dump()) for p in predictions]
+    return [
+        PredictionOut(probability=p.probability, label=p.label, model_version=p.model_version)
+        for p in predictions
+    ]
 
 
 def checked(
@@ -241,7 +255,7 @@ async def ready() -> str | None:
     """``None`` once a model is loaded, else why not."""
     try:
         predictor()
-    except ModelNotFoundError as error:
+    except ml.ModelNotFoundError as error:
         return str(error)
     return None
 
@@ -262,7 +276,9 @@ def _mixin(record: Any) -> type:
         del self
         return await predict_records(list(request.records))
 
-    predict.__annotations__ = {"request": body, "return": list[PredictionOut]}
+    # The declared media type spares BentoML a JSON-schema build of the answer per response.
+    answer = Annotated[list[PredictionOut], ContentType("application/json")]
+    predict.__annotations__ = {"request": body, "return": answer}
     api = bentoml.api(route="/predict")
     return type("PredictAPI", (), {"predict": api(predict), "__module__": __name__})
 

