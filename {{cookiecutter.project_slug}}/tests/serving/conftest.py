@@ -62,6 +62,13 @@ def _server_environment(request: pytest.FixtureRequest, root: Path, port: int) -
             f"{ENV_PREFIX}SERVING__PORT": str(port),
             f"{ENV_PREFIX}SERVING__API_KEYS": json.dumps(KEYS),
             f"{ENV_PREFIX}LOG_FORMAT": "json",
+            # Its own BentoML home: every `bentoml serve` empties the Prometheus folder under
+            # BENTOML_HOME when it starts, so servers sharing one wipe each other's metrics.
+            "BENTOML_HOME": str(root / "bentoml"),
+            # The live tests send corpora of hundreds of requests with one key; the rate limit
+            # itself is tested in process (tests/serving/test_gateway.py).
+            f"{ENV_PREFIX}SERVING__RATE_LIMIT_PER_MINUTE": "1000000",
+            f"{ENV_PREFIX}SERVING__RATE_LIMIT_BURST": "100000",
         }
     )
     env.update(service_environment(request, live=True))

@@ -51,6 +51,12 @@ RAW_BODIES: dict[str, bytes] = {
     "raw-control-char": b'{"text": "a\x01b"}',
     "bad-escape": b'{"text": "\\x41"}',
     "unterminated-escape": b'{"text": "\\"}',
+    "lone-surrogate-escape": b'{"text": "\\ud800"}',
+    "lone-low-surrogate": b'{"text": "\\udc00x"}',
+    "float-overflow": b'{"text": "a", "top_k": 1e999}',
+    "huge-integer": b'{"text": "a", "top_k": ' + b"9" * 401 + b"}",
+    "deep-object": b'{"a": ' * 3000 + b"1" + b"}" * 3000,
+    "duplicate-keys": b'{"text": "a", "text": 5}',
 }
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import socket
+import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -89,6 +92,66 @@ def corpus_client() -> Iterator[TestClient]:
 
 def test_the_corpus_is_large() -> None:
     assert len(echo_cases()) >= 50
+    assert len({case.name for case in CASES}) == len(CASES)
+
+
+def _answer_problem(response: httpx.Response) -> str | None:
+    """What is wrong with the answer to a malformed request (``None``: a proper 4xx)."""
+    if not 400 <= response.status_code < 500:
+        return f"status {response.status_code}"
+    if not response.headers.get("x-request-id"):
+        return "no x-request-id header"
+    try:
+        response.json()
+    except ValueError:
+        return f"body is not JSON: {response.text[:80]!r}"
+    if "Traceback" in response.text or 'File "' in response.text:
+        return "a stack trace in the body"
+    return None
+
+
+@pytest.mark.slow
+def test_the_live_server_answers_every_malformed_request_with_a_json_4xx(live_server: str) -> None:
+    """The whole corpus against the real `bentoml serve`: no 5xx, JSON bodies, request ids."""
+    problems: dict[str, str] = {}
+    with httpx.Client(base_url=live_server, headers=AUTH, timeout=30) as client:
+        for case in CASES:
+            response = client.request(
+                case.method, case.path, content=case.body, headers=case.headers
+            )
+            if (problem := _answer_problem(response)) is not None:
+                problems[case.name] = problem
+    assert problems == {}
+    if set(routes_present()) == ALL_ROUTE_MODULES:  # every pillar with endpoints is present
+        assert len(CASES) >= 200
+
+
+ALL_ROUTE_MODULES = {"test_agents", "test_llm", "test_ml", "test_rag"}
+
+
+def routes_present() -> list[str]:
+    """The route test modules of this project (one per pillar with endpoints)."""
+    return [
+        info.name for info in pkgutil.iter_modules(routes.__path__) if info.name.startswith("test_")
+    ]
+
+
+@pytest.mark.slow
+def test_a_body_shorter_than_its_content_length_gets_a_fast_408(live_server: str) -> None:
+    """A client that declares more bytes than it sends is answered at once, not after 5 s."""
+    host, port = live_server.removeprefix("http://").split(":")
+    head = (
+        "POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Authorization: {AUTH['Authorization']}\r\nContent-Length: 100\r\n\r\n"
+    )
+    started = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=20) as sock:
+        sock.sendall(head.encode() + b'{"text": "a')
+        answer = sock.recv(65536).decode("latin-1")
+    elapsed = time.monotonic() - started
+    assert answer.startswith("HTTP/1.1 408"), answer[:200]
+    assert "x-request-id" in answer.lower()
+    assert elapsed < 4.5  # the body timeout (3 s), well before the 5 s endpoint timeouts
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)

@@ -47,9 +47,9 @@ def test_metrics_parse_with_prometheus_parser(live_server: str) -> None:
     httpx.post(f"{live_server}/info", headers={"x-api-key": "wrong-key-wrong-key"}, timeout=10)
     text = httpx.get(f"{live_server}/metrics", timeout=10).text
     families = {family.name: family for family in text_string_to_metric_families(text)}
-    requests = families["bentoml_service_request"]
-    endpoints = {sample.labels.get("endpoint") for sample in requests.samples}
-    assert "/v1/echo" in endpoints
+    requests = families["serving_requests"]
+    routes = {sample.labels.get("route") for sample in requests.samples}
+    assert "/v1/echo" in routes
     failures = families["serving_auth_failures"]
     assert any(s.labels.get("reason") == "invalid" and s.value >= 1 for s in failures.samples)
 

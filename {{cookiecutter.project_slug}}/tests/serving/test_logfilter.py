@@ -6,7 +6,7 @@ import sys
 from bentoml.exceptions import InvalidArgument, ServiceUnavailable
 from pydantic import BaseModel, ValidationError
 
-from {{ cookiecutter.package_name }}.serving._logfilter import ClientErrorFilter, is_client_error
+from {{ cookiecutter.package_name }}.serving._logfilter import ClientErrorFilter, QueryStringFilter, is_client_error
 
 
 class Model(BaseModel):
@@ -42,3 +42,28 @@ def test_server_errors_keep_their_traceback() -> None:
 def test_bentoml_4xx_is_a_client_error() -> None:
     assert is_client_error(InvalidArgument("bad"))
     assert not is_client_error(None)
+
+
+def test_query_strings_leave_uvicorn_access_lines() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "POST", "/info?api_key=secret-key-0123456789", "1.1", 400),
+        None,
+    )
+    assert QueryStringFilter().filter(record)
+    line = record.getMessage()
+    assert "secret-key" not in line
+    assert '"POST /info?<redacted> HTTP/1.1" 400' in line
+
+
+def test_paths_without_a_query_are_logged_as_they_are() -> None:
+    args = ("127.0.0.1:5", "GET", "/livez", "1.1", 200)
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, "%s %s %s %s %d", args, None
+    )
+    QueryStringFilter().filter(record)
+    assert record.args == args

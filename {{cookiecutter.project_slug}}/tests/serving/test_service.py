@@ -49,12 +49,12 @@ def test_health_endpoints_are_public(anonymous: TestClient) -> None:
     assert anonymous.get("/metrics").status_code == 200
 
 
-def test_metrics_count_requests_by_endpoint(client: TestClient) -> None:
+def test_metrics_count_requests_by_route(client: TestClient) -> None:
     assert client.post("/v1/echo", json={"text": "count me"}).status_code == 200
     metrics = client.get("/metrics")
     assert metrics.status_code == 200
-    assert 'endpoint="/v1/echo"' in metrics.text
-    assert "bentoml_service_request_total" in metrics.text
+    assert 'serving_requests_total{method="POST",route="/v1/echo",status="200"}' in metrics.text
+    assert 'serving_request_duration_seconds_bucket{le="0.005",route="/v1/echo"}' in metrics.text
 
 
 def test_info_over_http(client: TestClient) -> None:

@@ -220,7 +220,11 @@ class GuardedToolset(WrapperToolset[Any]):
             role, name, args
         ):
             guard.calls.append(ToolCall(tool=name, args=args, outcome="denied"))
-            denial = "DENIED: a human refused this action. Do not retry it; continue without it."
+            denial = (
+                "DENIED: this action was not approved (the approval setting denies it, a "
+                "reviewer refused it, or no decision came in time). Do not retry it; continue "
+                "without it."
+            )
             return "denied", as_data(name, denial)
         try:
             result = await self.wrapped.call_tool(name, args, ctx, tool)

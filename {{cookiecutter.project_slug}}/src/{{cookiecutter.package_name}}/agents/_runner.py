@@ -45,6 +45,8 @@ from .testing.scripted_roles import scripted_roles
 
 log = structlog.get_logger(__name__)
 StepCallback = Callable[[StepRecord], None]
+# What a run record says about an unexpected error (its details go to the log, not to users).
+INTERNAL_FAILURE = "the run stopped on an internal error; the service log has the details"
 
 
 def agents_settings() -> AgentsSettings:
@@ -69,7 +71,8 @@ def _failure(exc: BaseException) -> Failure:
         return Failure(kind="timeout", message="wall-clock limit reached during a step")
     if isinstance(exc, UnexpectedModelBehavior):
         return Failure(kind="invalid_output", message=str(exc))
-    return Failure(kind="error", message=f"{type(exc).__name__}: {exc}")
+    log.error("agent run failed", exc_info=exc)
+    return Failure(kind="error", message=INTERNAL_FAILURE)
 
 
 class AgentRunner:
@@ -152,8 +155,9 @@ class AgentRunner:
                             on_step(record)
             except Exception as exc:  # e.g. an MCP server that does not start: a typed failure
                 state = self.store.load_state(state.run_id)
-                message = f"{type(exc).__name__}: {exc}"
-                state.status, state.failure = "failed", Failure(kind="error", message=message)
+                log.error("agent run failed", run_id=state.run_id, exc_info=exc)
+                failure = Failure(kind="error", message=INTERNAL_FAILURE)
+                state.status, state.failure = "failed", failure
                 self.store.save_state(state)
             except BaseException:  # crash or cancellation: keep the last saved state
                 self._mark_interrupted(state.run_id)

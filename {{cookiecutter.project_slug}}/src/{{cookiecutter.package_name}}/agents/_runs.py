@@ -1,8 +1,10 @@
 """Runs in the background, for services: start one, follow its steps, read its record.
 
 The serving pillar exposes these over HTTP. :func:`start_run` stores the run and returns its id at
-once; a daemon thread drives it with the process-wide :class:`~.runner.AgentRunner` (built on first
-use from the settings). Steps are read back from the run store, so :func:`iter_steps` and
+once; the process-wide :class:`~.runner.AgentRunner` (built on first use from the settings) drives
+it on one background event loop shared by every run of the process (the runner's model clients
+are bound to the loop they first ran on, so runs on loops of their own broke each other).
+Steps are read back from the run store, so :func:`iter_steps` and
 :func:`get_run` also work for runs started by another process sharing the store, and for runs
 finished long ago. Side-effect tools follow the ``approval`` setting (default: denied); with
 ``approval=queue`` each such call waits in the store until :func:`decide` is called (the HTTP
@@ -12,16 +14,32 @@ approval endpoint) or ``approval_timeout_s`` passes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FuturesTimeout
 from functools import cache
+from typing import cast
 
 from ._runner import AgentRunner
 from ._schemas import TERMINAL, Approval, RunRecord, StepRecord
 
 POLL_SECONDS = 0.1
-_threads: dict[str, threading.Thread] = {}
+_runs: dict[str, Future[object]] = {}
+_loop_lock = threading.Lock()
+_loop: list[asyncio.AbstractEventLoop] = []
+
+
+def _background_loop() -> asyncio.AbstractEventLoop:
+    """The event loop every background run of this process runs on (started on first use)."""
+    with _loop_lock:
+        if not _loop or _loop[0].is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="agent-runs", daemon=True).start()
+            _loop[:] = [loop]
+        return _loop[0]
 
 
 @cache
@@ -30,24 +48,21 @@ def get_runner() -> AgentRunner:
     return AgentRunner()
 
 
-def _drive(runner: AgentRunner, run_id: str) -> None:
+async def _drive(runner: AgentRunner, run_id: str) -> None:
     try:
-        asyncio.run(runner.aresume(run_id))
-    except Exception:
+        await runner.aresume(run_id)
+    except Exception:  # stored in the run record by the runner
         return
 
 
 def start_run(task: str, runner: AgentRunner | None = None) -> str:
     """Store a run of ``task``, start it in the background and return its id."""
     runner = runner or get_runner()
-    for finished in [key for key, thread in _threads.items() if not thread.is_alive()]:
-        del _threads[finished]
+    for finished in [key for key, run in _runs.items() if run.done()]:
+        del _runs[finished]
     state = runner.create(task)
-    thread = threading.Thread(
-        target=_drive, args=(runner, state.run_id), name=f"agent-{state.run_id}", daemon=True
-    )
-    _threads[state.run_id] = thread
-    thread.start()
+    future = asyncio.run_coroutine_threadsafe(_drive(runner, state.run_id), _background_loop())
+    _runs[state.run_id] = cast("Future[object]", future)
     return state.run_id
 
 
@@ -72,8 +87,7 @@ def iter_steps(
         for record in store.steps(run_id, after=seen):
             seen = record.seq
             yield record
-        thread = _threads.get(run_id)
-        stopped = status in TERMINAL or (status == "interrupted" and not _alive(thread))
+        stopped = status in TERMINAL or (status == "interrupted" and not _alive(_runs.get(run_id)))
         if stopped and not store.steps(run_id, after=seen):
             return
         if deadline is not None and time.monotonic() > deadline:
@@ -81,15 +95,16 @@ def iter_steps(
         time.sleep(POLL_SECONDS)
 
 
-def _alive(thread: threading.Thread | None) -> bool:
-    return thread is not None and thread.is_alive()
+def _alive(run: Future[object] | None) -> bool:
+    return run is not None and not run.done()
 
 
 def wait(run_id: str, runner: AgentRunner | None = None, timeout: float = 60.0) -> RunRecord:
     """Block until the run ends (or ``timeout``) and return its record."""
-    thread = _threads.get(run_id)
-    if thread is not None:
-        thread.join(timeout)
+    run = _runs.get(run_id)
+    if run is not None:
+        with contextlib.suppress(FuturesTimeout):
+            run.result(timeout)
     return get_run(run_id, runner)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +29,19 @@ from ..core.logging import get_logger
 from ..core.settings import CoreSettings, Environment, get_settings
 from ..monitoring.context import bind_request_id, clear_context
 from ..monitoring.metrics import counter
-from ._middleware import ASGIApp, Message, Receive, Scope, Send, send_json
+from . import _telemetry as telemetry
+from ._middleware import (
+    ASGIApp,
+    JsonErrors,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    send_bytes,
+    send_json,
+)
 from ._ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
-from ._security import ANONYMOUS, KeyRing, is_public, presented_key
+from ._security import ANONYMOUS, QUERY_KEY_ERROR, KeyRing, is_public, key_in_query, presented_key
 from .settings import ServingSettings
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -46,11 +56,14 @@ HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 # JSON answers never load anything: the strictest policy. (BentoML's HTML docs page needs more.)
 JSON_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 
+
 # Request bodies the APIs take (add "multipart/form-data" for a file-upload API).
 ACCEPTED_MEDIA_TYPES = frozenset({"application/json"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 _log = get_logger("serving.access")
+# Routes of BentoML and of service.py; the pillars' routes are passed to the gateway.
+CORE_ROUTES = ("/livez", "/readyz", "/healthz", "/metrics", "/info", "/v1/echo", "/docs", "/")
 
 
 @dataclass
@@ -62,6 +75,7 @@ class GatewayState:
     auth_required: bool
     keys: KeyRing
     limiter: RateLimiter | None
+    series: telemetry.SeriesCap
 
 
 def auth_required(core: CoreSettings, serving: ServingSettings) -> bool:
@@ -88,6 +102,7 @@ def build_state(core: CoreSettings) -> GatewayState:
         auth_required=auth_required(core, serving),
         keys=KeyRing.from_settings(serving.api_keys),
         limiter=limiter,
+        series=telemetry.SeriesCap(serving.metrics_max_series),
     )
 
 
@@ -117,13 +132,38 @@ def _timeout_for(path: str, serving: ServingSettings) -> float:
     return serving.endpoint_timeouts_s[best] if best else serving.request_timeout_s
 
 
+def _with_headers(send: Send, request_id: str, state: GatewayState, info: dict[str, Any]) -> Send:
+    """``send`` adding the request id and security headers, noting the status in ``info``."""
+    extra = [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS]
+    if state.serving.hsts:
+        extra.append(HSTS)
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            info["started"] = True
+            info["status"] = message["status"]
+            headers = list(message.get("headers", []))
+            if any(v.startswith(b"application/json") for k, v in headers if k == b"content-type"):
+                headers.append(JSON_CSP)
+            message = {**message, "headers": headers + extra}
+        await send(message)
+
+    return send_with_headers
+
+
 class GatewayMiddleware:
     """Request id, auth, rate limit, timeout, security headers and access log (see module)."""
 
-    def __init__(self, app: ASGIApp, settings: Callable[[], CoreSettings] = get_settings) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: Callable[[], CoreSettings] = get_settings,
+        routes: Sequence[str] = (),
+    ) -> None:
         self.app = app
         self._settings = settings
         self._state: GatewayState | None = None
+        self.routes = telemetry.RouteLabels([*CORE_ROUTES, *routes])
 
     def state(self) -> GatewayState:
         """The state for the settings in force (rebuilt when they changed)."""
@@ -142,25 +182,20 @@ class GatewayMiddleware:
         request_id = _header(scope, b"x-request-id") or ""
         request_id = bind_request_id(request_id if _REQUEST_ID.match(request_id) else None)
         started = time.perf_counter()
-        info: dict[str, Any] = {"status": 500, "key": ANONYMOUS, "started": False}
-        extra = [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS]
-        if state.serving.hsts:
-            extra.append(HSTS)
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                info["started"] = True
-                info["status"] = message["status"]
-                headers = list(message.get("headers", []))
-                if any(
-                    v.startswith(b"application/json") for k, v in headers if k == b"content-type"
-                ):
-                    headers.append(JSON_CSP)
-                message = {**message, "headers": headers + extra}
-            await send(message)
-
+        info: dict[str, Any] = {
+            "status": 500,
+            "key": ANONYMOUS,
+            "started": False,
+            "refused_key": False,
+        }
+        send_with_headers = _with_headers(send, request_id, state, info)
+        route = self.routes.label(str(scope.get("path", "")))
+        running = telemetry.in_progress(route)
+        running.inc()
         try:
-            await self._guarded(scope, receive, send_with_headers, state, info)
+            await self._guarded(
+                scope, receive, JsonErrors(send_with_headers, request_id), state, info
+            )
         except Exception:
             _log.exception("unhandled error", path=scope.get("path"))
             if not info["started"]:
@@ -170,29 +205,58 @@ class GatewayMiddleware:
                     {"error": "internal server error", "request_id": request_id},
                 )
         finally:
-            _log.info(
-                "request",
-                method=scope.get("method"),
-                path=scope.get("path"),
-                status=info["status"],
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                key_name=info["key"],
-                client=(scope.get("client") or ("", 0))[0],
-            )
+            running.dec()
+            self._finish(scope, state, info, route, time.perf_counter() - started)
+
+    def _finish(
+        self,
+        scope: Scope,
+        state: GatewayState,
+        info: dict[str, Any],
+        route: str,
+        duration_s: float,
+    ) -> None:
+        """Count the request (unless refused for its key) and write its access-log line.
+
+        The line has the path without its query string (which never reaches the log).
+        """
+        path = str(scope.get("path", ""))
+        if not info["refused_key"]:
+            method = str(scope.get("method", ""))
+            telemetry.record_request(state.series, route, method, info["status"], duration_s)
+        _log.info(
+            "request",
+            method=scope.get("method"),
+            path=path,
+            status=info["status"],
+            duration_ms=round(duration_s * 1000, 2),
+            key_name=info["key"],
+            client=(scope.get("client") or ("", 0))[0],
+        )
 
     async def _guarded(
         self, scope: Scope, receive: Receive, send: Send, state: GatewayState, info: dict[str, Any]
     ) -> None:
         path = str(scope.get("path", ""))
+        if key_in_query(bytes(scope.get("query_string", b""))):
+            info["refused_key"] = True
+            telemetry.auth_failure("in_url")
+            await send_json(send, 400, {"error": QUERY_KEY_ERROR})
+            return
         if scope.get("method") != "OPTIONS" and not is_public(path, state.serving.public_paths):
             key_name = await self._authorize(scope, send, state)
             if key_name is None:
+                info["refused_key"] = True
                 return
             info["key"] = key_name
             # Routes that authorise by key (e.g. approving an agent's action) read it here.
             scope.setdefault("state", {})["api_key_name"] = key_name
             if not await self._admit(key_name, send, state):
                 return
+        if path == "/metrics" and scope.get("method") in {"GET", "HEAD"}:
+            body, content_type = await asyncio.to_thread(telemetry.exposition)
+            await send_bytes(send, 200, body, content_type)
+            return
         if not _acceptable_body(scope):
             await send_json(send, 415, {"error": "send the body as application/json"})
             return
@@ -203,16 +267,12 @@ class GatewayMiddleware:
             return ANONYMOUS
         presented = presented_key(scope.get("headers", []))
         if presented is None:
-            counter("serving_auth_failures_total", "Rejected API keys", ["reason"]).labels(
-                "missing"
-            ).inc()
+            telemetry.auth_failure("missing")
             await send_json(send, 401, {"error": "missing API key (Authorization: Bearer ...)"})
             return None
         name = state.keys.identify(presented)
         if name is None:
-            counter("serving_auth_failures_total", "Rejected API keys", ["reason"]).labels(
-                "invalid"
-            ).inc()
+            telemetry.auth_failure("invalid")
             await send_json(send, 403, {"error": "invalid API key"})
         return name
 
@@ -222,9 +282,8 @@ class GatewayMiddleware:
         decision = await state.limiter.hit(key_name)
         if decision.allowed:
             return True
-        counter("serving_rate_limited_total", "Requests refused by the rate limit", ["key"]).labels(
-            key_name
-        ).inc()
+        # No key name in public metrics: the access log has it.
+        counter("serving_rate_limited_total", "Requests refused by the rate limit").inc()
 
         async def with_retry_after(message: Message) -> None:
             if message["type"] == "http.response.start":

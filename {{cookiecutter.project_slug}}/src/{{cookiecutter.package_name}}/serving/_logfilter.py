@@ -1,8 +1,12 @@
-"""Keep client mistakes out of the error log.
+"""Keep client mistakes out of the error log, and query strings out of every log.
 
 BentoML logs every request it rejects (invalid JSON, a field out of range) at ERROR with the
-traceback. A 4xx is the client's mistake: this filter logs it at INFO without the traceback,
-which also keeps a flood of bad requests from costing a traceback rendering each.
+traceback. A 4xx is the client's mistake: :class:`ClientErrorFilter` logs it at INFO without the
+traceback, which also keeps a flood of bad requests from costing a traceback rendering each.
+
+uvicorn's access log writes each request's path *with* its query string, where a client may
+have put a credential (``?api_key=...``; the gateway refuses those requests, but they are logged
+first): :class:`QueryStringFilter` writes ``?<redacted>`` instead.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from bentoml.exceptions import BentoMLException
 from pydantic import ValidationError
 
 BENTOML_HTTP_LOGGER = "bentoml._internal.server.http_app"
+UVICORN_ACCESS_LOGGER = "uvicorn.access"
+_PATH_ARG = 2  # uvicorn: '%s - "%s %s HTTP/%s" %d' % (client, method, path?query, version, status)
 HTTP_500 = 500
 
 
@@ -38,8 +44,25 @@ class ClientErrorFilter(logging.Filter):
         return True
 
 
+class QueryStringFilter(logging.Filter):
+    """Replace the query string of uvicorn's access-log lines by ``?<redacted>``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Always keep the record; drop the query string from its path argument."""
+        args = record.args
+        if isinstance(args, tuple) and len(args) > _PATH_ARG:
+            path, mark, _ = str(args[_PATH_ARG]).partition("?")
+            if mark:
+                record.args = (*args[:_PATH_ARG], f"{path}?<redacted>", *args[_PATH_ARG + 1 :])
+        return True
+
+
 def install() -> None:
-    """Attach the filter to BentoML's HTTP logger (once)."""
-    logger = logging.getLogger(BENTOML_HTTP_LOGGER)
-    if not any(isinstance(f, ClientErrorFilter) for f in logger.filters):
-        logger.addFilter(ClientErrorFilter())
+    """Attach the filters to BentoML's HTTP logger and uvicorn's access logger (once)."""
+    for name, kind in (
+        (BENTOML_HTTP_LOGGER, ClientErrorFilter),
+        (UVICORN_ACCESS_LOGGER, QueryStringFilter),
+    ):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, kind) for f in logger.filters):
+            logger.addFilter(kind())

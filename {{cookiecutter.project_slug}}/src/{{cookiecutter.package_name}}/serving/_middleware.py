@@ -1,7 +1,8 @@
 """Plain ASGI middleware added to the BentoML app (no web framework imported).
 
 * :class:`BodySizeLimitMiddleware` answers 413 when a request body exceeds the configured size,
-  whether or not the client declared a ``Content-Length``.
+  whether or not the client declared a ``Content-Length``, and 408 when the body does not arrive
+  within ``body_timeout_s`` (e.g. a ``Content-Length`` longer than the body sent).
 * :class:`ValidationStatusMiddleware` turns BentoML's 400 answer to a request that failed
   pydantic validation into 422 (the status HTTP clients and FastAPI users expect), keeping the
   body, which lists each offending field under ``detail``.
@@ -9,8 +10,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
+from http import HTTPStatus
 from typing import Any
 
 Scope = MutableMapping[str, Any]
@@ -20,14 +23,22 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 HTTP_400_BAD_REQUEST = 400
+HTTP_408_REQUEST_TIMEOUT = 408
 HTTP_413_CONTENT_TOO_LARGE = 413
 HTTP_422_UNPROCESSABLE_CONTENT = 422
 
 
 async def send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
     """Send a complete JSON response through a raw ASGI ``send``."""
-    body = json.dumps(payload).encode("utf-8")
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send_bytes(send, status, json.dumps(payload).encode("utf-8"), "application/json")
+
+
+async def send_bytes(send: Send, status: int, body: bytes, content_type: str) -> None:
+    """Send a complete response of ``content_type`` through a raw ASGI ``send``."""
+    headers = [
+        (b"content-type", content_type.encode("latin-1")),
+        (b"content-length", str(len(body)).encode()),
+    ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
@@ -45,9 +56,10 @@ def _declared_length(scope: Scope) -> int | None:
 class BodySizeLimitMiddleware:
     """Reject request bodies larger than ``max_body_bytes`` with 413 before the API sees them."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout_s: float = 3.0) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Buffer the body up to the limit, then replay it to the wrapped app."""
@@ -58,7 +70,14 @@ class BodySizeLimitMiddleware:
         if declared is not None and declared > self.max_body_bytes:
             await self._reject(send)
             return
-        body = await self._read_body(receive)
+        try:
+            body = await asyncio.wait_for(self._read_body(receive), self.body_timeout_s)
+        except TimeoutError:
+            # A Content-Length longer than the body sent, or a client that stalls: answer now
+            # instead of holding a worker slot until the request timeout.
+            message = f"the request body did not arrive within {self.body_timeout_s:g} s"
+            await send_json(send, HTTP_408_REQUEST_TIMEOUT, {"error": message})
+            return
         if body is None:
             await self._reject(send)
             return
@@ -140,3 +159,58 @@ class ValidationStatusMiddleware:
             await send({"type": "http.response.body", "body": body, "more_body": False})
 
         await self.app(scope, receive, send_wrapper)
+
+
+class JsonErrors:
+    """A ``send`` that turns an error answer that is not JSON into one that is.
+
+    Starlette's own 404/405 answers are plain text; every 4xx/5xx of the service carries a JSON
+    body ``{"error": <reason>, "request_id": ...}`` instead (streams and JSON pass unchanged).
+    """
+
+    def __init__(self, send: Send, request_id: str) -> None:
+        self.send = send
+        self.request_id = request_id
+        self.held: Message | None = None
+
+    async def __call__(self, message: Message) -> None:
+        """Pass ``message`` on, or hold and replace a non-JSON error body."""
+        if message["type"] == "http.response.start" and _needs_json(message):
+            self.held = message
+            return
+        if self.held is None or message["type"] != "http.response.body":
+            await self.send(message)
+            return
+        if message.get("more_body", False):
+            return
+        status = int(self.held["status"])
+        payload = {"error": _reason(status), "request_id": self.request_id}
+        body = json.dumps(payload).encode("utf-8")
+        headers = [
+            (name, value)
+            for name, value in self.held.get("headers", [])
+            if name.lower() not in {b"content-type", b"content-length"}
+        ]
+        headers += [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await self.send({**self.held, "headers": headers})
+        await self.send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _needs_json(start: Message) -> bool:
+    if int(start["status"]) < HTTP_400_BAD_REQUEST:
+        return False
+    for name, value in start.get("headers", []):
+        if name.lower() == b"content-type":
+            media = bytes(value).split(b";", 1)[0].strip().lower()
+            return not (media.endswith(b"json") or media == b"text/event-stream")
+    return True
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase.lower()
+    except ValueError:
+        return "error"

@@ -10,10 +10,16 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 from pydantic import SecretStr
 
 ANONYMOUS = "anonymous"
+# A key in a URL ends up in proxy logs and browser history: refused, and never logged.
+QUERY_KEY_NAMES = frozenset(
+    {"api_key", "apikey", "api-key", "key", "x-api-key", "token", "access_token", "authorization"}
+)
+QUERY_KEY_ERROR = "send the API key in the Authorization header, never in the URL"
 
 
 def _digest(key: str) -> bytes:
@@ -71,3 +77,11 @@ def is_public(path: str, public_paths: Iterable[str]) -> bool:
         elif path == entry:
             return True
     return False
+
+
+def key_in_query(query: bytes) -> bool:
+    """Whether the query string ``query`` carries something named like a credential."""
+    if not query:
+        return False
+    names = {name.lower() for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}
+    return not names.isdisjoint(QUERY_KEY_NAMES)

@@ -135,8 +135,11 @@ def _service_config() -> dict[str, Any]:
             "timeout": _SETTINGS.request_timeout_s,
             "max_concurrency": _SETTINGS.max_concurrency,
         },
-        # The gateway writes one access-log line per request (request id, key name, duration);
-        # BentoML's own line would be a second, slower copy of it.
+        # BentoML labels its HTTP metrics with raw paths (unbounded); the gateway counts
+        # requests by route template and answers /metrics (see _telemetry.py).
+        "metrics": {"enabled": False},
+        # The gateway writes one access-log line per request (request id, key name, duration,
+        # no query string); BentoML's own line would be a second, slower copy of it.
         "logging": {"access": {"enabled": False}},
     }
 
@@ -180,9 +183,12 @@ def install(
     # Added first = outermost: CORS answers preflights before auth; the gateway sees every request.
     if settings.cors_origins:
         service.add_asgi_middleware(CORSMiddleware, **cors_options(settings))
-    service.add_asgi_middleware(GatewayMiddleware)
+    routes = [route for contribution in contributions for route in contribution.routes]
+    service.add_asgi_middleware(GatewayMiddleware, routes=routes)
     service.add_asgi_middleware(
-        BodySizeLimitMiddleware, max_body_bytes=settings.max_request_body_bytes
+        BodySizeLimitMiddleware,
+        max_body_bytes=settings.max_request_body_bytes,
+        body_timeout_s=settings.body_timeout_s,
     )
     service.add_asgi_middleware(ValidationStatusMiddleware)
     for contribution in contributions:

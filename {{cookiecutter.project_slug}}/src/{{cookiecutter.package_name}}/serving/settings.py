@@ -67,6 +67,12 @@ class ServingSettings(BaseModel):
         ge=1,
         description="Largest accepted request body in bytes; bigger requests get 413.",
     )
+    body_timeout_s: float = Field(
+        default=3.0,
+        gt=0,
+        description="Seconds a request body may take to arrive; slower (or truncated) bodies "
+        "get 408.",
+    )
     max_concurrency: int = Field(
         default=256, ge=1, description="Requests one worker handles at once; more get 503."
     )
@@ -107,6 +113,12 @@ class ServingSettings(BaseModel):
     cors_origins: list[str] = Field(
         default_factory=list,
         description='Origins allowed by CORS as a JSON list (e.g. ["https://app.example.com"]).',
+    )
+    metrics_max_series: int = Field(
+        default=1000,
+        ge=10,
+        description="Most label combinations of the request metrics; later new ones count as "
+        "'other' (metrics are labelled by route template, never by raw path or key name).",
     )
     hsts: bool = Field(
         default=False, description="Send Strict-Transport-Security (behind HTTPS only)."

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.agents import _runs as runs
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 
+from ..conftest import AUTH
 from ..hostile import RAW_BODIES, Case, as_json
 
 JSON = {"content-type": "application/json"}
@@ -132,6 +135,33 @@ def test_approval_requests_that_make_no_sense_are_4xx(
     assert runs.approvals(run_id)[0].status == "pending"  # none of these decided anything
 
 
+@pytest.mark.slow
+def test_twenty_concurrent_runs_through_the_live_service_all_succeed(live_server: str) -> None:
+    """Runs started at once share the process's runner (and its model clients) safely."""
+
+    async def run() -> list[dict[str, object]]:
+        async with httpx.AsyncClient(base_url=live_server, headers=AUTH, timeout=60) as client:
+            tasks = [f"Summarise note {n} of the on-call policy." for n in range(20)]
+            started = await asyncio.gather(
+                *(client.post("/agent/runs", json={"task": task}) for task in tasks)
+            )
+            assert [answer.status_code for answer in started] == [202] * 20
+            records: list[dict[str, object]] = []
+            for answer in started:
+                url = answer.json()["status_url"]
+                for _ in range(600):
+                    record = (await client.get(url)).json()
+                    if record["status"] not in {"pending", "running"}:
+                        break
+                    await asyncio.sleep(0.1)
+                records.append(record)
+            return records
+
+    records = asyncio.run(run())
+    failures = [record["failure"] for record in records if record["status"] != "succeeded"]
+    assert failures == []
+
+
 def agent_run_cases() -> list[Case]:
     """Malformed requests to /agent/runs: each answers 4xx, never 5xx, never a traceback."""
     cases: list[Case] = []
@@ -139,9 +169,29 @@ def agent_run_cases() -> list[Case]:
         "no-task": {},
         "task-list": {"task": ["a"]},
         "task-huge": {"task": "t" * 5000},
+        "task-null": {"task": None},
+        "task-number": {"task": 5},
+        "task-empty": {"task": ""},
+        "unknown-field": {"task": "a", "approve_all": True},
     }
     cases += [Case(f"agent/{n}", "/agent/runs", as_json(b)) for n, b in bodies.items()]
-    cases += [Case(f"agent/{n}", "/agent/runs", b) for n, b in list(RAW_BODIES.items())[:6]]
+    cases += [Case(f"agent/raw-{n}", "/agent/runs", b) for n, b in RAW_BODIES.items()]
+    decide = "/agent/runs/nope/approvals/1"
+    decisions: dict[str, object] = {
+        "approved-yes": {"approved": "yes"},
+        "approved-one": {"approved": 1},
+        "approved-null": {"approved": None},
+        "approved-missing": {},
+        "approved-extra": {"approved": True, "by": "me"},
+    }
+    cases += [Case(f"decide/{n}", decide, as_json(b)) for n, b in decisions.items()]
+    cases += [
+        Case("runs/unknown", "/agent/runs/nope", b"", {}, method="GET"),
+        Case("runs/unknown-steps", "/agent/runs/nope/steps", b"", {}, method="GET"),
+        Case("runs/bad-status", "/agent/runs/nope/approvals?status=weird", b"", {}, method="GET"),
+        Case("runs/approval-id-word", "/agent/runs/nope/approvals/abc", b"{}"),
+        Case("runs/delete", "/agent/runs/nope", b"", {}, method="DELETE"),
+    ]
     return cases
 
 

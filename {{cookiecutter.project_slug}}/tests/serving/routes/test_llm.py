@@ -12,11 +12,12 @@ from openai.types.chat import ChatCompletionMessageParam
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
+from {{ cookiecutter.package_name }}.serving._budgets import estimate_tokens
 from {{ cookiecutter.package_name }}.serving.routes import llm as endpoints
 from {{ cookiecutter.package_name }}.serving.service import asgi_app
 from tests.conftest import PROJECT_ROOT
 
-from ..conftest import API_KEY, AUTH
+from ..conftest import API_KEY, AUTH, OTHER_KEY
 from ..hostile import RAW_BODIES, Case, as_json
 
 MESSAGES: list[ChatCompletionMessageParam] = [
@@ -122,6 +123,57 @@ def test_live_server_speaks_openai(live_server: str) -> None:
     assert text
 
 
+USER = [{"role": "user", "content": "hello"}]
+
+
+@pytest.fixture
+def chat_budget(monkeypatch: pytest.MonkeyPatch, fake_llm: str) -> Iterator[None]:
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", fake_llm)
+    monkeypatch.setenv(f"{ENV_PREFIX}SERVING__LLM_DAILY_TOKENS_PER_KEY", "1500")
+    monkeypatch.setenv(f"{ENV_PREFIX}SERVING__LLM_CACHE_SIZE", "0")
+    get_settings.cache_clear()
+    endpoints._budgets.cache_clear()
+    endpoints._base_client.cache_clear()
+    yield
+    endpoints._budgets.cache_clear()
+    endpoints._base_client.cache_clear()
+
+
+def test_chat_refuses_with_429_once_the_key_spent_its_day(
+    chat_budget: None, client: TestClient
+) -> None:
+    model = endpoints.served_model()
+    first = client.post(
+        "/v1/chat/completions", json={"model": model, "messages": USER, "max_tokens": 1000}
+    )
+    assert first.status_code == 200, first.text  # reserved ~1,010 tokens, settled to what it used
+    spent = first.json()["usage"]["total_tokens"]
+    assert 0 < spent < 100
+    # A request whose worst case (prompt estimate + max_tokens) is one token more than what
+    # is left today is refused before the model is called; the same fits another key's day.
+    prompt = estimate_tokens(endpoints.ChatRequest(model=model, messages=USER).prompt_chars())
+    body = {"model": model, "messages": USER, "max_tokens": 1500 - spent - prompt + 1}
+    refused = client.post("/v1/chat/completions", json=body)
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["error"]["type"] == "insufficient_quota"
+    assert "daily token budget" in refused.json()["error"]["message"]
+    other = client.post(
+        "/v1/chat/completions", json=body, headers={"authorization": f"Bearer {OTHER_KEY}"}
+    )
+    assert other.status_code == 200, other.text  # another key's budget is untouched
+
+
+def test_an_oversized_prompt_is_refused_before_the_model_is_called(
+    chat_budget: None, client: TestClient
+) -> None:
+    big = [{"role": "user", "content": "word " * 60_000}]  # ~300 KB, far over 20k tokens
+    response = client.post(
+        "/v1/chat/completions", json={"model": endpoints.served_model(), "messages": big}
+    )
+    assert response.status_code == 413
+    assert "LLM__MAX_TOKENS_PER_CALL" in response.json()["error"]["message"]
+
+
 def chat_cases() -> list[Case]:
     """Malformed requests to /v1/chat/completions: each answers 4xx, never 5xx or a traceback."""
     cases: list[Case] = []
@@ -144,9 +196,50 @@ def chat_cases() -> list[Case]:
             "max_tokens": 0,
         },
     }
+    user = [{"role": "user", "content": "a"}]
+    chat.update(
+        {
+            "unknown-field": {"model": "fake-echo", "messages": user, "tools": []},
+            "unknown-model": {"model": "gpt-99", "messages": user},
+            "messages-empty": {"model": "fake-echo", "messages": []},
+            "messages-too-many": {"model": "fake-echo", "messages": user * 257},
+            "role-unknown": {"model": "fake-echo", "messages": [{"role": "root", "content": "a"}]},
+            "last-from-assistant": {
+                "model": "fake-echo",
+                "messages": [{"role": "assistant", "content": "a"}],
+            },
+            "n-two": {"model": "fake-echo", "messages": user, "n": 2},
+            "temperature-high": {"model": "fake-echo", "messages": user, "temperature": 9},
+            "max-tokens-huge": {"model": "fake-echo", "messages": user, "max_tokens": 10**30},
+            "model-null": {"model": None, "messages": user},
+            "content-null": {"model": "fake-echo", "messages": [{"role": "user", "content": None}]},
+            "message-extra": {
+                "model": "fake-echo",
+                "messages": [{"role": "user", "content": "a", "secret": 1}],
+            },
+            "prompt-over-budget": {
+                "model": "fake-echo",
+                "messages": [{"role": "user", "content": [{"type": "text", "text": "x" * 99_000}]}],
+                "max_tokens": 131_072,
+            },
+            "stream-options-word": {
+                "model": "fake-echo",
+                "messages": user,
+                "stream_options": "yes",
+            },
+        }
+    )
     path = "/v1/chat/completions"
     cases += [Case(f"chat/{n}", path, as_json(b)) for n, b in chat.items()]
-    cases += [Case(f"chat/{n}", path, b) for n, b in list(RAW_BODIES.items())[:8]]
+    cases += [Case(f"chat/raw-{n}", path, b) for n, b in RAW_BODIES.items()]
+    lone = b'{"model": "fake-echo", "messages": [{"role": "user", "content": "\\ud800"}]}'
+    deep = b'{"model": "fake-echo", "messages": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    cases += [
+        Case("chat/lone-surrogate-message", path, lone),
+        Case("chat/deep-nesting", path, deep),
+        Case("chat/key-in-query", f"{path}?api_key=test-key-0123456789abcdef", as_json({})),
+        Case("models/post", "/v1/models", b"{}"),
+    ]
     return cases
 
 

@@ -16,11 +16,12 @@ from pydantic import ValidationError
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
+from {{ cookiecutter.package_name }}.ml._data import normalise_label
 from {{ cookiecutter.package_name }}.ml._inference import Predictor
 from {{ cookiecutter.package_name }}.monitoring.settings import MonitoringSettings
 from {{ cookiecutter.package_name }}.monitoring.tracing import setup_tracing, shutdown_tracing
+from {{ cookiecutter.package_name }}.serving._records import normalise_category
 from {{ cookiecutter.package_name }}.serving.routes import ml as endpoints
-from {{ cookiecutter.package_name }}.serving.service import AIService
 from {{ cookiecutter.package_name }}.serving.settings import RouteSettingsError, ServingSettings
 from tests.conftest import PROJECT_ROOT
 from tests.ml.fixtures_ml import TrainedModel
@@ -55,8 +56,8 @@ def model(
 
 
 def test_record_model_comes_from_the_frozen_schema(model: Predictor) -> None:
-    record = endpoints.record_model()
-    assert set(record.model_fields) == set(model.input_model().model_fields)
+    record = endpoints.record_type()
+    assert {f.alias for f in record.model_fields.values()} == set(model.contract.columns)
     assert record.model_validate(RECORD)
     with pytest.raises(ValidationError, match="age"):
         record.model_validate({**RECORD, "age": "forty"})
@@ -70,7 +71,7 @@ sys.argv = ["bentoml", "serve"]  # what the `bentoml serve` arbiter process sees
 import bentoml_cli
 from {{ cookiecutter.package_name }}.serving.routes import ml
 heavy = sorted({"pandas", "sklearn", "xgboost"} & set(sys.modules))
-print(ml.record_model() is ml.AnyRecord, heavy)
+print(ml.record_type() is ml.AnyRecord, heavy)
 """
 
 
@@ -89,7 +90,8 @@ def test_the_bentoml_arbiter_imports_the_service_without_the_model(model: Predic
 
 
 def test_predict_in_process_scores_and_logs(model: Predictor, tmp_path: Path) -> None:
-    predictions = AIService().predict([RECORD, {**RECORD, "tenure_months": 60}])
+    records = [RECORD, {**RECORD, "tenure_months": 60}]
+    predictions = asyncio.run(endpoints.predict_records(records))
     assert len(predictions) == 2
     assert all(0.0 <= p.probability <= 1.0 for p in predictions)
     assert {p.model_version for p in predictions} == {model.version}
@@ -151,6 +153,96 @@ def test_live_server_predicts_with_the_frozen_schema(live_server: str) -> None:
     assert unknown.status_code == 422
 
 
+POISON: dict[str, bytes] = {
+    "infinity-overflow": b'{"records": [{"age": 40, "monthly_charges": 1e999}]}',
+    "huge-integer": b'{"records": [{"age": ' + b"9" * 401 + b"}]}",
+    "nan-literal": b'{"records": [{"monthly_charges": NaN}]}',
+    "negative-age": as_json({"records": [{**RECORD, "age": -5}]}),
+    "far-outside-range": as_json({"records": [{**RECORD, "monthly_charges": 10**9}]}),
+}
+
+
+@pytest.mark.slow
+def test_a_poisoned_record_fails_only_its_own_request(live_server: str) -> None:
+    """Twenty valid clients and five poisoned ones at once: the valid ones all get 200."""
+
+    async def run() -> tuple[list[int], list[int]]:
+        async with httpx.AsyncClient(base_url=live_server, headers=AUTH, timeout=60) as client:
+            valid = [client.post("/predict", json={"records": [RECORD]}) for _ in range(20)]
+            poisoned = [
+                client.post("/predict", content=body, headers={"content-type": "application/json"})
+                for body in POISON.values()
+            ]
+            answers = await asyncio.gather(*valid, *poisoned)
+        return [a.status_code for a in answers[:20]], [a.status_code for a in answers[20:]]
+
+    valid, poisoned = asyncio.run(run())
+    assert valid == [200] * 20
+    assert poisoned == [422] * len(POISON)
+
+
+def test_values_outside_the_contract_are_refused_naming_each(
+    model: Predictor, client: TestClient
+) -> None:
+    records = [RECORD, {**RECORD, "age": -5, "contract": "lifetime"}]
+    response = client.post("/predict", json={"records": records})
+    assert response.status_code == 422, response.text
+    located = {tuple(item["loc"]) for item in response.json()["detail"]}
+    assert located == {("records", 1, "age"), ("records", 1, "contract")}
+    fraction = client.post("/predict", json={"records": [RECORD, {**RECORD, "tenure_months": 2.5}]})
+    assert fraction.status_code == 422
+    assert fraction.json()["detail"][0]["loc"] == ["records", 1, "tenure_months"]
+
+
+def test_missing_required_columns_are_listed(model: Predictor, client: TestClient) -> None:
+    required = [c for c, spec in model.contract.columns.items() if not spec["nullable"]]
+    assert required
+    response = client.post("/predict", json={"records": [{"age": 40}]})
+    assert response.status_code == 422, response.text
+    missing = {item["loc"][-1] for item in response.json()["detail"] if item["type"] == "missing"}
+    assert missing == set(required)
+
+
+def test_unknown_top_level_fields_are_refused(model: Predictor, client: TestClient) -> None:
+    response = client.post("/predict", json={"records": [RECORD], "debug": True})
+    assert response.status_code == 422
+    assert "debug" in response.text
+
+
+@pytest.mark.parametrize("policy", ["clip", "flag"])
+def test_out_of_range_policy_clip_or_flag_scores_and_says_so(
+    model: Predictor, client: TestClient, monkeypatch: pytest.MonkeyPatch, policy: str
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}SERVING__PREDICT_OUT_OF_RANGE", policy)
+    get_settings.cache_clear()
+    far = {**RECORD, "monthly_charges": 10**6, "region": "atlantis"}
+    response = client.post("/predict", json={"records": [RECORD, far]})
+    assert response.status_code == 200, response.text
+    ok, flagged = response.json()
+    assert ok["out_of_range"] == []
+    assert set(flagged["out_of_range"]) == {"monthly_charges", "region"}
+    top = model.contract.columns["monthly_charges"]["max"]
+    clipped = {**RECORD, "monthly_charges": top, "region": None}
+    # Scored in the same batch shape as above (the pipeline's float32 math varies with it).
+    same = [RECORD, clipped if policy == "clip" else far]
+    expected = asyncio.run(endpoints.predict_records(same))
+    assert flagged["probability"] == pytest.approx(expected[1].probability, abs=1e-6)
+
+
+def test_too_many_records_are_refused(
+    model: Predictor, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}SERVING__PREDICT_MAX_RECORDS", "3")
+    get_settings.cache_clear()
+    assert client.post("/predict", json={"records": [RECORD] * 3}).status_code == 200
+    assert client.post("/predict", json={"records": [RECORD] * 4}).status_code == 422
+
+
+def test_category_spelling_matches_the_ml_pillar() -> None:
+    for text in [" Month-to-month", "MONTH TO MONTH", "credit/card", "a__b", "Two_Year "]:
+        assert normalise_category(text) == normalise_label(text)
+
+
 def predict_cases() -> list[Case]:
     """Malformed requests to /predict: each answers 4xx, never 5xx, never a traceback."""
     cases: list[Case] = []
@@ -161,9 +253,28 @@ def predict_cases() -> list[Case]:
         "records-numbers": {"records": [1, 2]},
         "records-nested-list": {"records": [[{"age": 1}]]},
         "record-nested-object": {"records": [{"age": {"value": 1}}]},
+        "record-null": {"records": [None]},
+        "records-object": {"records": {"age": 1}},
+        "extra-top-level-field": {"records": [RECORD], "debug": True},
+        "misspelt-records": {"record": [RECORD]},
+        "unknown-column": {"records": [{**RECORD, "colour": "red"}]},
+        "age-string": {"records": [{**RECORD, "age": "forty"}]},
+        "age-bool": {"records": [{**RECORD, "age": True}]},
+        "age-fraction": {"records": [{**RECORD, "age": 40.5}]},
+        "age-negative": {"records": [{**RECORD, "age": -1}]},
+        "age-above-2-53": {"records": [{**RECORD, "age": 2**60}]},
+        "charges-list": {"records": [{**RECORD, "monthly_charges": [1]}]},
+        "charges-huge": {"records": [{**RECORD, "monthly_charges": 1e300}]},
+        "contract-unknown": {"records": [{**RECORD, "contract": "lifetime"}]},
+        "contract-number": {"records": [{**RECORD, "contract": 1}]},
+        "contract-long": {"records": [{**RECORD, "contract": "x" * 10_000}]},
+        "required-missing": {"records": [{"age": 40}]},
+        "empty-record": {"records": [{}]},
+        "too-many-records": {"records": [RECORD] * 1001},
     }
     cases += [Case(f"predict/{n}", "/predict", as_json(b)) for n, b in bodies.items()]
-    cases += [Case(f"predict/{n}", "/predict", b) for n, b in list(RAW_BODIES.items())[:8]]
+    cases += [Case(f"predict/{n}", "/predict", b) for n, b in RAW_BODIES.items()]
+    cases += [Case(f"predict/poison-{n}", "/predict", b) for n, b in POISON.items()]
     return cases
 
 

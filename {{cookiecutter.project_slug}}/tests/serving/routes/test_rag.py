@@ -77,10 +77,27 @@ def search_cases() -> list[Case]:
         "filters-list": {"query": "a", "filters": ["x"]},
         "filter-nested": {"query": "a", "filters": {"source": {"x": 1}}},
         "query-too-long": {"query": "q" * 5000},
+        "query-empty": {"query": ""},
+        "query-null": {"query": None},
+        "k-zero": {"query": "a", "k": 0},
+        "k-huge": {"query": "a", "k": 10**30},
+        "k-fraction": {"query": "a", "k": 2.5},
+        "unknown-field": {"query": "a", "rerank": True},
+        "filters-number": {"query": "a", "filters": {"source": 1}},
+        "filters-string": {"query": "a", "filters": "source=x"},
+    }
+    ask: dict[str, object] = {
+        "empty": {"question": ""},
+        "question-number": {"question": 1},
+        "question-null": {"question": None},
+        "question-too-long": {"question": "q" * 5000},
+        "unknown-field": {"question": "a", "k": 3},
+        "misspelt": {"query": "a"},
     }
     cases += [Case(f"search/{n}", "/search", as_json(b)) for n, b in search.items()]
-    cases += [Case("ask/empty", "/ask", as_json({"question": ""}))]
-    cases += [Case(f"ask/{n}", "/ask", b) for n, b in list(RAW_BODIES.items())[:6]]
+    cases += [Case(f"ask/{n}", "/ask", as_json(b)) for n, b in ask.items()]
+    cases += [Case(f"search/raw-{n}", "/search", b) for n, b in RAW_BODIES.items()]
+    cases += [Case(f"ask/raw-{n}", "/ask", b) for n, b in list(RAW_BODIES.items())[:10]]
     return cases
 
 

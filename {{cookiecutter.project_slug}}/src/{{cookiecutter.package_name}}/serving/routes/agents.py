@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
@@ -91,7 +91,8 @@ class Decision(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    approved: bool = Field(description="Let the tool call run (true) or refuse it (false).")
+    # Strict: only JSON true/false ("yes", 1 or "false" would be read as a decision otherwise).
+    approved: StrictBool = Field(description="Let the tool call run (true) or refuse it (false).")
 
 
 async def list_approvals(request: Request) -> Response:

@@ -31,10 +31,19 @@ from starlette.routing import Route
 from ...core import cache_key
 from ...core.logging import get_logger
 from ...core.settings import get_settings
-from ...llm import BudgetExceededError, LLMClient, LLMSettings, TokenUsage
+from ...llm import BudgetExceededError, LLMClient, LLMSettings, TokenUsage, price
 from ...monitoring.metrics import counter
 from ...monitoring.tracing import get_tracer
 from .._adapters import Contribution
+from .._budgets import (
+    MICRO,
+    BudgetRefusedError,
+    DailyBudgets,
+    MemoryCounters,
+    RedisCounters,
+    Spend,
+    estimate_tokens,
+)
 from .._cache import TTLCache
 from ..settings import ServingSettings
 
@@ -44,12 +53,16 @@ _log = get_logger("serving.llm")
 class TextPart(BaseModel):
     """One text part of a message's content (images and audio are not supported)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     type: Literal["text"]
     text: str = Field(max_length=100_000)
 
 
 class ChatMessage(BaseModel):
-    """One message of the conversation."""
+    """One message of the conversation (tool calls are not supported: refused with 422)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     role: Literal["system", "developer", "user", "assistant"]
     content: str | list[TextPart] = Field(description="Text, or a list of text parts.")
@@ -63,9 +76,13 @@ class ChatMessage(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    """The body of ``POST /v1/chat/completions`` (the fields this service honours)."""
+    """The body of ``POST /v1/chat/completions``.
 
-    model_config = ConfigDict(extra="ignore")
+    Unknown fields are refused (422), as on every endpoint; the OpenAI parameters after ``n``
+    are accepted so that OpenAI clients work unchanged, and ignored.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     model: str = Field(min_length=1, max_length=200)
     messages: list[ChatMessage] = Field(min_length=1, max_length=256)
@@ -74,6 +91,17 @@ class ChatRequest(BaseModel):
     max_tokens: int | None = Field(default=None, ge=1, le=131_072)
     max_completion_tokens: int | None = Field(default=None, ge=1, le=131_072)
     n: Literal[1] | None = None
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    user: str | None = Field(default=None, max_length=256)
+    seed: int | None = Field(default=None, ge=-(2**63), le=2**63 - 1)
+    stop: str | list[str] | None = Field(default=None, max_length=4)
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    stream_options: dict[str, bool] | None = None
+
+    def prompt_chars(self) -> int:
+        """Characters of every message (what the prompt-token estimate is based on)."""
+        return sum(len(message.text()) + len(message.role) + 4 for message in self.messages)
 
 
 @dataclass
@@ -111,6 +139,17 @@ class ChatRouteSettings(BaseModel):
     cache_ttl_s: float = Field(
         default=600.0, gt=0, description="Seconds a cached LLM answer stays valid."
     )
+    daily_tokens_per_key: int | None = Field(
+        default=None,
+        gt=0,
+        description="Most tokens one API key may spend per UTC day (None = no limit); in "
+        "Redis when SERVING__RATE_LIMIT_BACKEND=redis, else per process.",
+    )
+    daily_cost_usd_per_key: float | None = Field(
+        default=None,
+        gt=0,
+        description="Most USD one API key may spend per UTC day (None = no limit).",
+    )
 
 
 @lru_cache(maxsize=1)
@@ -120,7 +159,7 @@ def _cache(size: int, ttl_s: float) -> TTLCache[Answer]:
 
 def answer_cache() -> TTLCache[Answer]:
     """The answer cache sized by the serving settings."""
-    route = get_settings().section("serving", ServingSettings).route("llm", ChatRouteSettings)
+    route = route_settings()
     return _cache(route.cache_size, route.cache_ttl_s)
 
 
@@ -218,8 +257,26 @@ def _chunk(ident: str, model: str, delta: dict[str, str], finish: str | None) ->
     return f"data: {json.dumps(body)}\n\n"
 
 
-async def stream_events(chat: ChatRequest, model: str) -> AsyncIterator[str]:
+# Where a request's spend is settled: the daily budgets (None: no limit), key name, reservation.
+Settle = tuple[DailyBudgets | None, str, Spend]
+NO_BUDGET: Settle = (None, "", Spend(0))
+
+
+async def stream_events(
+    chat: ChatRequest, model: str, settle: Settle = NO_BUDGET
+) -> AsyncIterator[str]:
     """Server-sent events in OpenAI's chunk format, ending with ``data: [DONE]``."""
+    budgets, key, reserved = settle
+    spent: list[TokenUsage] = []
+    try:
+        async for event in _events(chat, model, spent):
+            yield event
+    finally:
+        if budgets is not None:
+            await budgets.settle(key, reserved, _spent(sum(spent, TokenUsage())))
+
+
+async def _events(chat: ChatRequest, model: str, spent: list[TokenUsage]) -> AsyncIterator[str]:
     ident = f"chatcmpl-{uuid.uuid4().hex}"
     yield _chunk(ident, model, {"role": "assistant", "content": ""}, None)
     client = request_client(chat)
@@ -235,6 +292,7 @@ async def stream_events(chat: ChatRequest, model: str) -> AsyncIterator[str]:
                 parts.append(delta)
                 yield _chunk(ident, model, {"content": delta}, None)
             _record(client.total_usage, model, cached=False)
+            spent.append(client.total_usage)
             if key is not None:
                 answer_cache().put(key, Answer("".join(parts), client.total_usage))
     except Exception:
@@ -249,12 +307,11 @@ async def stream_events(chat: ChatRequest, model: str) -> AsyncIterator[str]:
 async def parse(request: Request) -> ChatRequest | JSONResponse:
     """The validated request, or the error answer (400 bad JSON, 422 invalid, 404 model)."""
     try:
-        payload = json.loads(await request.body())
-    except ValueError:
-        return error(400, "the body is not valid JSON", "invalid_request_error")
-    try:
-        chat = ChatRequest.model_validate(payload)
+        chat = ChatRequest.model_validate_json(await request.body())
     except ValidationError as invalid:
+        if any(item["type"] == "json_invalid" for item in invalid.errors()):
+            # Not JSON, too deeply nested, or text that is not valid Unicode (lone surrogates).
+            return error(400, "the body is not valid JSON (UTF-8 text)", "invalid_request_error")
         detail = invalid.errors(include_url=False, include_context=False, include_input=False)
         message = f"{invalid.error_count()} invalid field(s)"
         return error(422, message, "invalid_request_error", detail=detail)
@@ -266,21 +323,91 @@ async def parse(request: Request) -> ChatRequest | JSONResponse:
     return chat
 
 
+def route_settings() -> ChatRouteSettings:
+    """The chat route's settings in force."""
+    return get_settings().section("serving", ServingSettings).route("llm", ChatRouteSettings)
+
+
+@lru_cache(maxsize=4)
+def _budgets(redis_url: str | None, tokens: int | None, cost_usd: float | None) -> DailyBudgets:
+    counters = MemoryCounters() if redis_url is None else RedisCounters(redis_url)
+    return DailyBudgets(counters, tokens, cost_usd)
+
+
+def daily_budgets() -> DailyBudgets | None:
+    """The per-key daily budgets in force, or ``None`` when no limit is set."""
+    route = route_settings()
+    if route.daily_tokens_per_key is None and route.daily_cost_usd_per_key is None:
+        return None
+    serving = get_settings().section("serving", ServingSettings)
+    url = serving.redis_url.get_secret_value() if serving.rate_limit_backend == "redis" else None
+    return _budgets(url, route.daily_tokens_per_key, route.daily_cost_usd_per_key)
+
+
+def preflight(chat: ChatRequest, client: LLMClient) -> tuple[Spend, JSONResponse | None]:
+    """What the request may spend at most, or the 413 answer when it exceeds one call's limit."""
+    prompt = estimate_tokens(chat.prompt_chars())
+    most = prompt + client.settings.max_tokens
+    cost = price(client.settings, prompt, client.settings.max_tokens) or 0.0
+    spend = Spend(tokens=most, micro_usd=round(cost * MICRO))
+    limit = client.settings.max_tokens_per_call
+    if limit is not None and most > limit:
+        message = (
+            f"the prompt is about {prompt} tokens; with up to {client.settings.max_tokens} "
+            f"generated it exceeds the per-call limit of {limit} tokens (LLM__MAX_TOKENS_PER_CALL)"
+        )
+        return spend, error(413, message, "invalid_request_error", code="context_length_exceeded")
+    per_call = client.settings.max_cost_per_call_usd
+    if per_call is not None and cost > per_call:
+        message = f"this request may cost ${cost:.4f}, over LLM__MAX_COST_PER_CALL_USD=${per_call}"
+        return spend, error(413, message, "invalid_request_error")
+    return spend, None
+
+
+async def reserve(request: Request, chat: ChatRequest) -> tuple[Settle, JSONResponse | None]:
+    """Check the request's most possible spend against one call's and its key's daily limits."""
+    reserved, refused = preflight(chat, request_client(chat))
+    if refused is not None:
+        return NO_BUDGET, refused
+    budgets = daily_budgets()
+    key = str(getattr(request.state, "api_key_name", "anonymous"))
+    if budgets is not None:
+        try:
+            await budgets.reserve(key, reserved)
+        except BudgetRefusedError as spent:
+            return NO_BUDGET, error(429, str(spent), "insufficient_quota", code="daily_budget")
+    return (budgets, key, reserved), None
+
+
+def _spent(usage: TokenUsage) -> Spend:
+    return Spend(tokens=usage.total_tokens, micro_usd=round((usage.cost_usd or 0.0) * MICRO))
+
+
 async def chat_completions(request: Request) -> Response:
     """``POST /v1/chat/completions``."""
     chat = await parse(request)
     if isinstance(chat, JSONResponse):
         return chat
     model = served_model()
+    settle, refused = await reserve(request, chat)
+    if refused is not None:
+        return refused
+    budgets, key, reserved = settle
     if chat.stream:
-        return StreamingResponse(stream_events(chat, model), media_type="text/event-stream")
+        events = stream_events(chat, model, settle=settle)
+        return StreamingResponse(events, media_type="text/event-stream")
+    usage = TokenUsage()
     try:
         answer = await complete(chat)
+        usage = answer.usage
     except BudgetExceededError as spent:
         return error(429, str(spent), "insufficient_quota")
     except Exception:
         _log.exception("model call failed")
         return error(502, "the model provider failed; see the service log", "server_error")
+    finally:
+        if budgets is not None:
+            await budgets.settle(key, reserved, _spent(usage))
     return JSONResponse(_completion(answer, model))
 
 

@@ -1,26 +1,35 @@
-"""``POST /predict``: the ml pillar's production model behind an adaptively batched BentoML API.
+"""``POST /predict``: the ml pillar's production model behind a batched BentoML API.
 
 Present only when both the ml and serving pillars are (the template's manifest lists it as an
 integration). Uses the ml pillar's public :class:`Predictor` only. The request model is built
-from the model's frozen data schema (one optional, typed field per raw input column; unknown
-fields are refused with 422), so it is read when the service is imported: after training a new model
-*schema*, restart the service. Without a model yet, any record shape is accepted and ``/readyz``
-answers 503 until one is trained.
+from the model's frozen data contract (``Predictor.contract``), so it is read when the service is
+imported: after training a new model *schema*, restart the service. Without a model yet, any
+record shape is accepted and ``/readyz`` answers 503 until one is trained.
 
-Request: ``{"records": [{"<column>": value, ...}, ...]}``; answer: one
-``{"probability", "label", "model_version"}`` per record. BentoML merges concurrent requests
-into batches of up to ``SERVING__PREDICT_MAX_BATCH_SIZE`` records, waiting at most
-``SERVING__PREDICT_MAX_LATENCY_MS`` (:class:`PredictRouteSettings`).
+Every record is checked in full before it joins a batch (:mod:`.._records`): finite
+numbers, whole numbers where the contract says so, no unknown field, required columns present
+(a 422 lists every missing one), and the contract's ranges and categories under
+``SERVING__PREDICT_OUT_OF_RANGE`` (``reject``: 422; ``clip``: clamp numbers, unknown categories
+become missing; ``flag``: score as given and list the fields in ``out_of_range``).
+
+Request: ``{"records": [{"<column>": value, ...}, ...]}`` (no other top-level field); answer: one
+``{"probability", "label", "model_version", "out_of_range"}`` per record. Concurrent requests are
+merged into batches of up to ``SERVING__PREDICT_MAX_BATCH_SIZE`` records (:mod:`.._batcher`); if
+a merged batch fails, each request is scored alone, so only the offending one gets its 422.
+A request that waited more than ``SERVING__PREDICT_MAX_LATENCY_MS`` for its batch gets 503.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import weakref
 from typing import TYPE_CHECKING, Annotated, Any
 
 import bentoml
+from bentoml.exceptions import ServiceUnavailable
 from bentoml.validators import ContentType
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ... import ml
 from ...core.logging import get_logger
@@ -29,6 +38,15 @@ from ...monitoring.metrics import gauge, histogram
 from ...monitoring.prediction_log import log_predictions
 from ...monitoring.tracing import get_tracer
 from .._adapters import Contribution, configuring_only
+from .._batcher import ItemsFailedError, MicroBatcher, OverloadedError
+from .._records import (
+    OutOfRange,
+    apply_ranges,
+    invalid,
+    record_model,
+    validate_records,
+    value_error,
+)
 from ..settings import ServingSettings
 
 if TYPE_CHECKING:
@@ -40,6 +58,11 @@ AnyRecord = dict[str, str | int | float | bool | None]
 _log = get_logger("serving.ml")
 _lock = threading.Lock()
 _loaded: dict[str, Predictor] = {}
+# Futures belong to one event loop: one batcher per loop (one per worker in `bentoml serve`).
+_record_models: dict[str, type[BaseModel]] = {}
+_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, MicroBatcher[Any, Any]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class PredictRouteSettings(BaseModel):
@@ -48,15 +71,23 @@ class PredictRouteSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     batching: bool = Field(
-        default=True, description="Merge concurrent /predict requests into batches (adaptive)."
+        default=True, description="Merge concurrent /predict requests into batches."
     )
     max_batch_size: int = Field(
-        default=64, ge=2, description="Most records BentoML merges into one /predict batch."
+        default=64, ge=2, description="Most records merged into one /predict batch."
     )
     max_latency_ms: int = Field(
         default=5000,
         ge=10,
-        description="Batch-queue wait beyond which BentoML sheds a /predict request with 503.",
+        description="Batch-queue wait beyond which a /predict request is shed with 503.",
+    )
+    max_records: int = Field(
+        default=1000, ge=1, description="Most records one /predict request may send (else 422)."
+    )
+    out_of_range: OutOfRange = Field(
+        default="reject",
+        description="A value outside the model's training range or categories: reject (422), "
+        "clip (clamp numbers; unknown categories become missing) or flag (score, list it).",
     )
 
 
@@ -66,6 +97,10 @@ class PredictionOut(BaseModel):
     probability: float = Field(description="Probability of the positive class.")
     label: int | str = Field(description="Predicted class, as spelled in the training data.")
     model_version: str = Field(description="Version of the model that answered.")
+    out_of_range: list[str] = Field(
+        default_factory=list,
+        description="Columns outside the training range or categories (policy flag or clip).",
+    )
 
 
 def predictor() -> Predictor:
@@ -89,28 +124,38 @@ def reset() -> None:
     """Forget the loaded model (tests; a new production model without a restart)."""
     with _lock:
         _loaded.clear()
+        _record_models.clear()
+        _batchers.clear()
 
 
-def record_model() -> Any:
-    """The request record type: the model's input model with unknown fields refused.
+def contract() -> dict[str, dict[str, Any]] | None:
+    """The served model's frozen column contract, or ``None`` without a model.
 
     In the ``bentoml serve`` arbiter, which imports the service only to read its configuration
-    and never serves a request, any record: the model (and pandas, scikit-learn) load only in
+    and never serves a request, ``None`` too: the model (and pandas, scikit-learn) load only in
     the workers.
     """
     if configuring_only():
-        return AnyRecord
+        return None
     try:
-        base = predictor().input_model()
+        return predictor().contract.columns
     except ml.ModelNotFoundError as error:
         _log.warning("no model to serve yet; /predict accepts any record shape", reason=str(error))
-        return AnyRecord
-    config = ConfigDict(**{**base.model_config, "extra": "forbid"})
-    return type("PredictRecord", (base,), {"model_config": config, "__module__": __name__})
+        return None
+
+
+def record_type() -> Any:
+    """The request record type: strict, from the model's contract (any record without a model)."""
+    return AnyRecord if contract() is None else contract_record_model()
+
+
+def route_settings() -> PredictRouteSettings:
+    """The ``/predict`` settings in force."""
+    return get_settings().section("serving", ServingSettings).route("predict", PredictRouteSettings)
 
 
 def score(records: list[Any]) -> list[PredictionOut]:
-    """Score a batch of validated records with the production model; metrics and log them."""
+    """Score a batch of checked records with the production model; metrics and log them."""
     model = predictor()
     raw = [r.model_dump(by_alias=True) if isinstance(r, BaseModel) else dict(r) for r in records]
     with get_tracer(__name__).start_as_current_span("ml.predict") as span:
@@ -132,6 +177,80 @@ def score(records: list[Any]) -> list[PredictionOut]:
     ]
 
 
+def checked(
+    records: list[Any], settings: PredictRouteSettings
+) -> tuple[list[Any], list[list[str]]]:
+    """Records as column -> value dicts with the contract's ranges applied, and their flags.
+
+    Raises:
+        ValidationError: too many records, or a value outside the contract under ``reject``.
+    """
+    if len(records) > settings.max_records:
+        message = f"at most {settings.max_records} records per request"
+        raise invalid([value_error(("records",), message)])
+    columns = contract()
+    if columns is None:
+        return [dict(r) for r in records], [[] for _ in records]
+    strict = contract_record_model()
+    if not all(isinstance(r, strict) for r in records):
+        # Served before the model existed (any record shape): check the records now.
+        records = validate_records(strict, records)
+    raw = [r.model_dump(by_alias=True) for r in records]
+    return raw, apply_ranges(raw, columns, settings.out_of_range)
+
+
+def contract_record_model() -> type[BaseModel]:
+    """The strict record model of the served model's contract (built once per model)."""
+    model = predictor()
+    with _lock:
+        if model.tag not in _record_models:
+            _record_models.clear()
+            _record_models[model.tag] = record_model(model.contract.columns)
+        return _record_models[model.tag]
+
+
+def batcher(settings: PredictRouteSettings) -> MicroBatcher[Any, PredictionOut]:
+    """The running event loop's batcher for ``/predict``."""
+    loop = asyncio.get_running_loop()
+    found = _batchers.get(loop)
+    if found is None:
+        found = MicroBatcher(score, settings.max_batch_size, settings.max_latency_ms / 1000)
+        _batchers[loop] = found
+    return found
+
+
+async def predict_records(records: list[Any]) -> list[PredictionOut]:
+    """Check ``records`` at the edge, then score them (batched with other requests).
+
+    Raises:
+        ValidationError: a record breaks the contract (422 naming each field).
+        bentoml.exceptions.UnprocessableEntity: these records fail while scoring (422).
+        bentoml.exceptions.ServiceUnavailable: the batch queue is too long (503).
+    """
+    settings = route_settings()
+    raw, flags = checked(records, settings)
+    try:
+        if settings.batching:
+            answers = await batcher(settings).submit(raw)
+        else:
+            answers = await asyncio.to_thread(score, raw)
+    except OverloadedError as busy:
+        raise ServiceUnavailable(str(busy)) from busy
+    except ItemsFailedError as failed:
+        _log.error("records could not be scored", exc_info=failed.__cause__)
+        raise bentoml.exceptions.UnprocessableEntity(
+            "these records could not be scored; see the service log with the request id"
+        ) from failed
+    except Exception as failed:
+        _log.error("records could not be scored", exc_info=failed)
+        raise bentoml.exceptions.UnprocessableEntity(
+            "these records could not be scored; see the service log with the request id"
+        ) from failed
+    for answer, found in zip(answers, flags, strict=True):
+        answer.out_of_range = found
+    return answers
+
+
 async def ready() -> str | None:
     """``None`` once a model is loaded, else why not."""
     try:
@@ -141,32 +260,35 @@ async def ready() -> str | None:
     return None
 
 
-def _mixin(record: Any, settings: PredictRouteSettings) -> type:
-    def predict(self: object, records: list[Any]) -> list[PredictionOut]:
-        """Score records with the production model (adaptive batching across requests)."""
+def request_model(record: Any) -> type[BaseModel]:
+    """The body of ``POST /predict``: ``records`` and nothing else."""
+    fields: Any = {"records": (list[record], Field(description="The records to score."))}
+    config = ConfigDict(extra="forbid")
+    model: type[BaseModel] = create_model("PredictRequest", __config__=config, **fields)
+    return model
+
+
+def _mixin(record: Any) -> type:
+    body = request_model(record)
+
+    async def predict(self: object, request: Any, /) -> list[PredictionOut]:
+        """Score records with the production model (batched across concurrent requests)."""
         del self
-        return score(records)
+        return await predict_records(list(request.records))
 
     # The declared media type spares BentoML a JSON-schema build of the answer per response.
     answer = Annotated[list[PredictionOut], ContentType("application/json")]
-    predict.__annotations__ = {"records": list[record], "return": answer}
-    batching: dict[str, Any] = {
-        "batchable": True,
-        "max_batch_size": settings.max_batch_size,
-        "max_latency_ms": settings.max_latency_ms,
-    }
-    api = bentoml.api(route="/predict", **(batching if settings.batching else {}))
+    predict.__annotations__ = {"request": body, "return": answer}
+    api = bentoml.api(route="/predict")
     return type("PredictAPI", (), {"predict": api(predict), "__module__": __name__})
 
 
 def contribute() -> Contribution:
     """``/predict`` for the service (see :mod:`..adapters`)."""
-    settings = (
-        get_settings().section("serving", ServingSettings).route("predict", PredictRouteSettings)
-    )
+    route_settings()  # invalid route settings fail at start-up, naming the variable
     return Contribution(
         pillar="ml",
-        mixin=_mixin(record_model(), settings),
+        mixin=_mixin(record_type()),
         readiness=[ready],
         routes=["/predict"],
     )
