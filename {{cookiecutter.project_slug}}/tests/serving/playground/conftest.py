@@ -24,7 +24,7 @@ from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
 from {{ cookiecutter.package_name }}.serving import cli
 from tests.conftest import PROJECT_ROOT
 
-from ..conftest import API_KEY, _server_environment, _wait_until_up, free_port
+from ..conftest import API_KEY, _server_environment, free_port, wait_until_up
 
 SCREENSHOTS = PROJECT_ROOT / "build" / "test-artifacts" / "playground"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
@@ -105,7 +105,7 @@ def playground_server(
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_until_up(base, process, log_path)
+            wait_until_up(base, process, log_path)
             yield Served(url=base, artifacts=root / "artifacts")
         finally:
             process.terminate()
