@@ -17,7 +17,13 @@ from {{ cookiecutter.package_name }}.embeddings import (
 
 
 def test_every_backend_has_a_name_the_factory_knows() -> None:
-    assert set(EMBEDDER_NAMES) == {"wordllama", "openai", "sentence-transformers", "hashing", "minilm"}
+    assert set(EMBEDDER_NAMES) == {
+        "wordllama",
+        "openai",
+        "sentence-transformers",
+        "hashing",
+        "minilm",
+    }
 
 
 def test_an_unknown_backend_lists_the_known_ones() -> None:
