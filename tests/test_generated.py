@@ -35,6 +35,17 @@ for _name, _pillar in helpers.PILLARS.items():
 # (the default store is LanceDB), the LLM suite with a provider that is not the default.
 REPRESENTATIVE.append({**NONE, "use_rag": True, "vector_store": "pgvector"})
 REPRESENTATIVE.append({**NONE, "use_llm": True, "llm_provider": "ollama"})
+# Serving with ML: /predict's edge checks against the trained model, and the playground's predict
+# tab in a real browser (the all-pillars project runs every tab in the README test).
+REPRESENTATIVE.append({**NONE, "use_ml": True, "use_serving": True})
+# Browser tests that must run, not skip (Chromium comes from `make install`'s system step).
+PLAYGROUND_TESTS = {
+    "use_serving": "test_it_shows_one_tab_per_pillar_present_and_the_trace_view",
+    "use_ml": "test_predict_form_comes_from_the_schema_and_shows_the_answer",
+    "use_llm": "test_chat_streams_an_answer_from_the_picked_model",
+    "use_rag": "test_ask_answers_with_citations_that_open_to_the_chunk",
+    "use_agents": "test_a_run_streams_steps_then_answer_and_cost",
+}
 
 BUILD = helpers.REPO_ROOT / "build"
 BASE_PYTHON = Path(sys.base_prefix) / "bin" / "python{}.{}".format(*sys.version_info[:2])
@@ -120,6 +131,15 @@ def test_make_lint_typecheck_test(
     if combo["use_rag"]:
         # The shared venv has prefect-dask (the ML pillar's): the Dask flow test runs, not skips.
         assert passed(report, "test_dask_flow_builds_the_same_index_as_the_serial_flow")
+    assert_playground_ran(combo, report)
+
+
+def assert_playground_ran(combo: dict[str, object], report: Path) -> None:
+    """With serving, the browser test of the page and of each chosen pillar's tab passed."""
+    if combo["use_serving"]:
+        for answer, test_name in PLAYGROUND_TESTS.items():
+            if combo[answer]:
+                assert passed(report, test_name), f"{test_name} did not run and pass"
 
 
 @pytest.mark.parametrize("combo", VALID, ids=helpers.combo_id)
@@ -201,9 +221,12 @@ def test_readme_commands_from_a_fresh_venv(tmp_path: Path) -> None:
     assert (bare / "bin" / "uv").is_file()
     assert (project / ".venv").is_dir()
     assert (project / "uv.lock").is_file()
+    report = tmp_path / "junit.xml"
+    env["PYTEST_ADDOPTS"] = f"--junitxml={report}"
     output = run(["make", "lint", "typecheck", "test"], project, env)
     assert " passed" in output
     assert " failed" not in output
+    assert_playground_ran(dict.fromkeys(helpers.PILLAR_ANSWERS, True), report)
 
 
 def _python_311() -> Path | None:
