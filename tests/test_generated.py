@@ -101,8 +101,16 @@ def run(command: list[str], project: Path, env: dict[str, str]) -> str:
     """Run ``command`` in ``project``; fail the test with its output when it fails."""
     result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
     output = result.stdout + result.stderr
-    assert result.returncode == 0, f"{' '.join(command)} failed:\n{output[-6000:]}"
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{_failure_excerpt(output)}"
     return output
+
+
+def _failure_excerpt(output: str) -> str:
+    """pytest's FAILURES section when there is one (the tail alone is the coverage table), and
+    the last lines."""
+    start = output.find("= FAILURES =")
+    head = output[max(start - 200, 0) : start + 8000] + "\n[...]\n" if start >= 0 else ""
+    return head + output[-3000:]
 
 
 def passed(junit_report: Path, test_name: str) -> bool:

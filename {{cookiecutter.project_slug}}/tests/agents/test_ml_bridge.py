@@ -10,6 +10,7 @@ import pytest
 from {{ cookiecutter.package_name }} import agents, ml
 from {{ cookiecutter.package_name }}.agents._toolbox import build_toolset
 from {{ cookiecutter.package_name }}.bridges import agents_ml
+from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 
 from .conftest import RunnerFactory
 from .test_rag_bridge import one_tool_step
@@ -36,6 +37,11 @@ def test_executor_scores_records_with_the_ml_model(
     assert '"probability": 0.8' in step.output["output"]
 
 
-def test_without_a_trained_model_the_tool_says_so(tmp_path: Any) -> None:
+def test_without_a_trained_model_the_tool_says_so(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An empty store of its own: not the developer's, where `make demo` may have trained one.
+    monkeypatch.setenv(f"{ENV_PREFIX}ML__BENTOML_HOME", str(tmp_path / "empty-store"))
+    get_settings.cache_clear()
     with pytest.raises(ml.ModelNotFoundError):
         agents_ml.ml_predict([{"age": 30}])

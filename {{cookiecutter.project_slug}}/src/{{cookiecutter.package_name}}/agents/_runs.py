@@ -20,7 +20,6 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FuturesTimeout
-from functools import cache
 from typing import cast
 
 from ._runner import AgentRunner
@@ -28,6 +27,7 @@ from ._schemas import TERMINAL, Approval, RunRecord, StepRecord
 
 POLL_SECONDS = 0.1
 _runs: dict[str, Future[object]] = {}
+_runs_lock = threading.Lock()
 _loop_lock = threading.Lock()
 _loop: list[asyncio.AbstractEventLoop] = []
 
@@ -42,10 +42,29 @@ def _background_loop() -> asyncio.AbstractEventLoop:
         return _loop[0]
 
 
-@cache
+_runner_lock = threading.Lock()
+_runner: list[AgentRunner] = []
+
+
 def get_runner() -> AgentRunner:
-    """The process-wide runner (roles, tools and store from the settings)."""
-    return AgentRunner()
+    """The process-wide runner (roles, tools and store from the settings).
+
+    Made once even when the first requests arrive together (each would otherwise build its own
+    runner and open its own store connection).
+    """
+    with _runner_lock:
+        if not _runner:
+            _runner.append(AgentRunner())
+        return _runner[0]
+
+
+def reset_runner() -> None:
+    """Forget the process-wide runner (tests that change settings).
+
+    The next :func:`get_runner` builds one from the settings as they are then.
+    """
+    with _runner_lock:
+        _runner.clear()
 
 
 async def _drive(runner: AgentRunner, run_id: str) -> None:
@@ -58,11 +77,12 @@ async def _drive(runner: AgentRunner, run_id: str) -> None:
 def start_run(task: str, runner: AgentRunner | None = None) -> str:
     """Store a run of ``task``, start it in the background and return its id."""
     runner = runner or get_runner()
-    for finished in [key for key, run in _runs.items() if run.done()]:
-        del _runs[finished]
     state = runner.create(task)
     future = asyncio.run_coroutine_threadsafe(_drive(runner, state.run_id), _background_loop())
-    _runs[state.run_id] = cast("Future[object]", future)
+    with _runs_lock:  # request threads start runs at the same time
+        for finished in [key for key, run in _runs.items() if run.done()]:
+            del _runs[finished]
+        _runs[state.run_id] = cast("Future[object]", future)
     return state.run_id
 
 

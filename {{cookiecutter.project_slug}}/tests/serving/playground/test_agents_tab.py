@@ -18,10 +18,10 @@ def _queue_approval(served: Served, run_id: str) -> int:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(f"{ENV_PREFIX}ARTIFACTS_DIR", str(served.artifacts))
         get_settings.cache_clear()
-        runs.get_runner.cache_clear()
+        runs.reset_runner()
         approval = runs.get_runner().store.add_approval(run_id, "executor", "save_note", {"n": 1})
     get_settings.cache_clear()
-    runs.get_runner.cache_clear()
+    runs.reset_runner()
     return approval
 
 
