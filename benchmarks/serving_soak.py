@@ -12,7 +12,9 @@ sampling the resident memory of the server's processes every 10 s. Reports the r
 errors (any status >= 400, or a transport error) per endpoint, latency percentiles, and memory
 over time; writes the ``serving-soak`` section of docs/performance.md.
 
-    uv run python benchmarks/serving_soak.py --project DIR [--minutes 10] [--rate 10]
+    cd DIR && uv run python <template>/benchmarks/serving_soak.py --project . [--minutes 10]
+
+with the project's interpreter (it needs httpx, which the template's own venv does not have).
 """
 
 from __future__ import annotations
