@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -50,3 +50,30 @@ def cosine(a: Sequence[str], b: Sequence[str], embedder: Embedder) -> list[float
     """Pairwise cosine similarity of ``a[i]`` and ``b[i]``."""
     left, right = embedder.embed(a), embedder.embed(b)
     return [float(x) for x in np.sum(left * right, axis=1)]
+
+
+class TokenizerCounter:
+    """Token counts and offsets from a ``tokenizers.Tokenizer``.
+
+    No special tokens, no padding, no truncation: the chunker's measure for the embedders whose
+    tokenizer it is.
+    """
+
+    def __init__(self, tokenizer: Any) -> None:
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> int:
+        """Tokens in ``text`` (no special tokens)."""
+        return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def batch(self, texts: Sequence[str]) -> list[int]:
+        """Tokens in each of ``texts``; the tokenizer encodes the batch on all cores."""
+        encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        return [len(encoding.ids) for encoding in encoded]
+
+    def spans_batch(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        """Character offsets of every token of each of ``texts`` (one batch encode)."""
+        encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        return [list(encoding.offsets) for encoding in encoded]

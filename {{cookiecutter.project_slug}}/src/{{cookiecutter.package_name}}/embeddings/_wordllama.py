@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ._base import Vectors, empty, normalise
+from ._base import TokenizerCounter, Vectors, empty, normalise
 
 CONFIG = "l2_supercat"
 MAX_DIMENSION = 256
@@ -65,7 +65,7 @@ class WordLlamaEmbedder:
         return normalise(model.embed(list(texts), norm=False, batch_size=self._batch_size))
 
 
-class WordLlamaTokenCounter:
+class WordLlamaTokenCounter(TokenizerCounter):
     """Token counts from wordllama's tokenizer (offline), one text or a batch at a time."""
 
     def __init__(self) -> None:
@@ -73,23 +73,7 @@ class WordLlamaTokenCounter:
 
         # A copy without the model's batch padding (the embedder pads batches to one length).
         shared = _model(CONFIG, MAX_DIMENSION).tokenizer
-        self.tokenizer = Tokenizer.from_str(shared.to_str())
-        self.tokenizer.no_padding()
-        self.tokenizer.no_truncation()
-
-    def __call__(self, text: str) -> int:
-        """Tokens in ``text`` (no special tokens)."""
-        return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
-
-    def batch(self, texts: Sequence[str]) -> list[int]:
-        """Tokens in each of ``texts``; the tokenizer encodes the batch on all cores."""
-        encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        return [len(encoding.ids) for encoding in encoded]
-
-    def spans_batch(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
-        """Character offsets of every token of each of ``texts`` (one batch encode)."""
-        encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        return [list(encoding.offsets) for encoding in encoded]
+        super().__init__(Tokenizer.from_str(shared.to_str()))
 
 
 @cache
