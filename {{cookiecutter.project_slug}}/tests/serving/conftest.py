@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -84,22 +85,29 @@ def live_server(
     root = tmp_path_factory.mktemp("live-server")
     port = free_port()
     env = _server_environment(request, root, port)
-    log = (root / "server.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603
-        cli.serve_command("127.0.0.1", port), env=env, cwd=root, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, process, root / "server.log")
+    with serve(env, root, port) as base:
         yield base
-    finally:
-        process.terminate()
+
+
+@contextmanager
+def serve(env: dict[str, str], root: Path, port: int) -> Iterator[str]:
+    """``bentoml serve`` in ``root`` with ``env`` on ``port``: its URL once ready; stopped after."""
+    log_path = root / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603
+            cli.serve_command("127.0.0.1", port), env=env, cwd=root, stdout=log, stderr=log
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            wait_until_up(base, process, log_path)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> None:

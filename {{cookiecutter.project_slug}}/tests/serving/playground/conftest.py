@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +20,9 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
-from {{ cookiecutter.package_name }}.serving import cli
 from tests.conftest import PROJECT_ROOT
 
-from ..conftest import API_KEY, _server_environment, free_port, wait_until_up
+from ..conftest import API_KEY, _server_environment, free_port, serve
 
 SCREENSHOTS = PROJECT_ROOT / "build" / "test-artifacts" / "playground"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
@@ -98,22 +96,8 @@ def playground_server(
     # Only the key named "tests" may decide agent approvals (ignored without the agents pillar).
     env[f"{ENV_PREFIX}AGENTS__APPROVER_KEYS"] = json.dumps(["tests"])
     env[f"{ENV_PREFIX}AGENTS__APPROVAL"] = "queue"
-    log_path = root / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603
-            cli.serve_command("127.0.0.1", port), env=env, cwd=root, stdout=log, stderr=log
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_up(base, process, log_path)
-            yield Served(url=base, artifacts=root / "artifacts")
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with serve(env, root, port) as base:
+        yield Served(url=base, artifacts=root / "artifacts")
 
 
 # Module scope: Playwright's sync API runs an event loop in the test thread while it is open, so
