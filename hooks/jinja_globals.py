@@ -12,10 +12,14 @@ Globals:
   too (as JSON), so their processes start without importing PyYAML.
 
 A fast path: most of the template's file names and many of its files hold no Jinja, or only
-``{{ cookiecutter.<answer> }}`` placeholders (the package name in test imports and paths). Jinja
-would parse and compile each of them into Python code (most of cookiecutter's generation time); a
-:class:`Substitution` renders them by replacing the placeholders, with the same output. Anything
-else (a filter, a tag, an attribute of an answer, CR line endings) goes to Jinja unchanged.
+``{{ cookiecutter.<answer> }}`` placeholders (the package name in test imports and paths), perhaps
+with an ``upper`` or ``lower`` filter (environment variable names in docs). A vendored file with
+Jinja-like text (``tests/serving/playground/vendor/axe.min.js``, 650 kB) is one ``{% raw %}`` block.
+Jinja would parse and compile each of them into Python code (most of cookiecutter's generation
+time; the axe file alone cost more than the rest of the template's files together); a
+:class:`Substitution` renders them by replacing the placeholders or unwrapping the raw block, with
+the same output. Anything else (another filter, a tag, an attribute of an answer, CR line endings)
+goes to Jinja unchanged.
 copier renders every file through Jinja, and ``tests/test_engines.py`` proves both trees identical.
 
 Add a global or any other setup here, never in ``template_extensions.py``: this file is read from
@@ -33,7 +37,12 @@ import yaml
 from jinja2 import Environment, Template
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
-PLACEHOLDER = re.compile(r"\{\{\s*cookiecutter\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+PLACEHOLDER = re.compile(
+    r"\{\{\s*cookiecutter\.([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*(upper|lower)\s*)?\}\}"
+)
+# A whole file in one raw block: Jinja outputs what is between the tags as it is.
+RAW_BLOCK = re.compile(r"\A\{% raw %\}(.*)\{% endraw %\}(\n?)\Z", re.DOTALL)
+FILTERS: dict[str, Callable[[str], str]] = {"upper": str.upper, "lower": str.lower}
 JINJA_MARKS = ("{{", "{%", "{#", "\r")
 
 
@@ -66,24 +75,44 @@ def configure(environment: Environment) -> None:
 
 
 class Substitution:
-    """A template whose only Jinja is ``{{ cookiecutter.<answer> }}`` placeholders."""
+    """A template whose only Jinja is ``{{ cookiecutter.<answer> }}`` placeholders (each perhaps
+    filtered by ``upper`` or ``lower``), or that is one ``{% raw %}`` block."""
 
     def __init__(self, source: str, compiled: Callable[[], Template]) -> None:
         self.source = source
         self._compiled = compiled
+        self._verbatim = _raw_content(source)
 
     @staticmethod
     def handles(source: str) -> bool:
         """Whether ``source`` renders the same by replacement as through Jinja."""
+        if _raw_content(source) is not None:
+            return True
         return not any(mark in PLACEHOLDER.sub("", source) for mark in JINJA_MARKS)
 
     def render(self, *args: Any, **kwargs: Any) -> str:
-        """The source with each placeholder replaced by its answer (Jinja's ``str()`` of it); an
-        answer missing from the context goes to Jinja, which raises its usual error."""
+        """The source with each placeholder replaced by its answer (Jinja's ``str()`` of it, then
+        the filter); an answer missing from the context goes to Jinja, which raises its error."""
+        if self._verbatim is not None:
+            return self._verbatim
         answers = dict(*args, **kwargs).get("cookiecutter", {})
-        if not all(name in answers for name in PLACEHOLDER.findall(self.source)):
+        if not all(name in answers for name, _ in PLACEHOLDER.findall(self.source)):
             return self._compiled().render(*args, **kwargs)
-        return PLACEHOLDER.sub(lambda match: str(answers[match.group(1)]), self.source)
+
+        def value(match: re.Match[str]) -> str:
+            text = str(answers[match.group(1)])
+            return FILTERS[match.group(2)](text) if match.group(2) else text
+
+        return PLACEHOLDER.sub(value, self.source)
+
+
+def _raw_content(source: str) -> str | None:
+    """What Jinja renders for ``source`` when it is one raw block and nothing else (no other
+    ``endraw`` inside, no CR line endings), else None."""
+    match = RAW_BLOCK.match(source)
+    if match is None or "endraw" in match.group(1) or "\r" in source:
+        return None
+    return match.group(1) + match.group(2)
 
 
 def template_globals() -> dict[str, Any]:

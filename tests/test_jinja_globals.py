@@ -23,7 +23,7 @@ def _jinja_globals() -> ModuleType:
     return module
 
 
-CONTEXT = {"cookiecutter": {"package_name": "my_pkg", "use_ml": True, "port": 3000}}
+CONTEXT = {"cookiecutter": {"package_name": "My_Pkg", "use_ml": True, "port": 3000}}
 
 
 @pytest.mark.parametrize(
@@ -33,7 +33,16 @@ CONTEXT = {"cookiecutter": {"package_name": "my_pkg", "use_ml": True, "port": 30
         ("from {{ cookiecutter.package_name }}.core import x\n", True),
         ("src/{{cookiecutter.package_name}}/a_{{ cookiecutter.package_name }}.py", True),
         ("{{ cookiecutter.use_ml }} {{ cookiecutter.port }}", True),
-        ("{{ cookiecutter.package_name | upper }}", False),
+        ("{{ cookiecutter.package_name | upper }}_LOG_LEVEL=INFO\n", True),
+        ("{{cookiecutter.package_name|lower}} {{ cookiecutter.use_ml | upper }}", True),
+        ("{{ cookiecutter.package_name | title }}", False),
+        ("{{ cookiecutter.package_name | upper | lower }}", False),
+        ("{% raw %}if(a){{b}}{%c%}{# d #}{% endraw %}\n", True),
+        ("{% raw %}{{ a }}{% endraw %}", True),
+        ("{% raw %}a{% endraw %}{{ cookiecutter.port }}{% raw %}c{% endraw %}", False),
+        ("{% raw %}a{% endraw %} {% raw %}b{% endraw %}", False),
+        ("{%- raw %} a{% endraw %}", False),
+        ("{% raw %}a\r\nb{% endraw %}", False),
         ("{% if cookiecutter.use_ml %}ml{% endif %}", False),
         ("{# a comment #}text", False),
         ("{{ cookiecutter.package_name.upper() }}", False),
@@ -67,4 +76,4 @@ def test_trailing_newline_is_dropped_as_jinja_drops_it() -> None:
     module.configure(environment)
     template = environment.from_string("{{ cookiecutter.package_name }}\n")
     assert not isinstance(template, module.Substitution)
-    assert template.render(**CONTEXT) == "my_pkg"
+    assert template.render(**CONTEXT) == "My_Pkg"
