@@ -235,8 +235,8 @@ def _file_counts() -> str:
     return (
         f"This template has {total} files: {len(walk.copied_files)} copied as they are "
         f"(`_copy_without_render`), {replaced} whose only Jinja is "
-        "`{{ cookiecutter.<answer> }}` placeholders (rendered by replacement, "
-        "`hooks/jinja_globals.py`), "
+        "`{{ cookiecutter.<answer> }}` placeholders (perhaps `| upper` or `| lower`) or one "
+        "`{% raw %}` block (rendered by replacement, `hooks/jinja_globals.py`), "
         f"{len(walk.rendered_files) - replaced} compiled by Jinja; {THEIRS} has {theirs}."
     )
 
@@ -273,8 +273,12 @@ READING = [
     "  each into Python code first, most of a render's time. Profiled after it (all pillars):",
     "  the remaining Jinja templates, then interpreter start-up and cookiecutter's imports, then",
     "  the two hook processes.",
-    "- What keeps the ratio above 1.2: this template writes 8x as many files as the paired one,",
-    "  and its README, docs, pyproject and Makefile are real templates. Copying whole folders",
+    "- The same path takes `upper`/`lower` filtered placeholders (environment variable names in",
+    "  the docs) and a file that is one `{% raw %}` block: the vendored axe.min.js (650 kB),",
+    "  which Jinja had compiled on every render at more cost than all other files together.",
+    "- What is left over the paired template is mostly per-file work (it writes 8x as many",
+    "  files: cookiecutter's binary check, name rendering, open/write/chmod of each) and the",
+    "  README, docs, pyproject and Makefile, which are real templates. Copying whole folders",
     "  instead (names below them unrendered) measured no faster, and cookiecutter deletes such a",
     "  folder first under `--overwrite-if-exists`, files the user added there included.",
     '- copier renders every file: with `_templates_suffix: ""` it has no per-file way to copy',
