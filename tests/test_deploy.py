@@ -112,6 +112,11 @@ def test_compose_services_and_mounted_files(
     services = set(compose["services"])
     assert {"service", "redis", "prometheus", "grafana", "otel-collector"} <= services
     assert ("prefect" in services) == combo.get("use_ml", True)
+    for name, service in compose["services"].items():
+        if "image" in service and name != "service":  # the service's own image is built here
+            image = service["image"]
+            assert ":" in image, f"{name}: image {image} has no tag"
+            assert not image.endswith(":latest"), f"{name}: pin {image} (Renovate updates it)"
     for service in compose["services"].values():
         for volume in service.get("volumes", []):
             source = volume.split(":", 1)[0]
