@@ -97,5 +97,12 @@ class TokenizerCounter:
 
     def encode_batch(self, texts: Sequence[str]) -> list[tuple[list[int], list[tuple[int, int]]]]:
         """Token ids and character offsets of each of ``texts`` (one batch encode)."""
-        encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        return [(encoding.ids, encoding.offsets) for encoding in encoded]
+        return [(encoding.ids, encoding.offsets) for encoding in self.encodings(texts)]
+
+    def encodings(self, texts: Sequence[str]) -> list[Any]:
+        """The tokenizer's ``Encoding`` of each of ``texts`` (one batch encode).
+
+        Its ``ids`` and ``offsets`` become Python lists only when read: a caller that needs the
+        offsets of a few texts only reads only those.
+        """
+        return list(self.tokenizer.encode_batch(list(texts), add_special_tokens=False))

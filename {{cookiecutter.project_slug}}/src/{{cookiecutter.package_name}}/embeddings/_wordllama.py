@@ -154,16 +154,17 @@ class WordLlamaEmbedder:
 class WordLlamaTokenCounter(TokenizerCounter):
     """Token counts from wordllama's tokenizer (offline), one text or a batch at a time.
 
-    ``line_breaks_stand_alone``: the tokenizer (Llama-2 BPE, no pre-tokenizer) has no token and
-    no merge holding a line break, so a line is tokenised the same whatever text comes before or
-    after it (``tests/embeddings/test_wordllama.py`` checks the vocabulary).
+    ``line_break_id``: the tokenizer (Llama-2 BPE, no pre-tokenizer) has no token and no merge
+    holding a line break, which is always this one byte token; so a line is tokenised the same
+    whatever text comes before or after it (``tests/embeddings/test_wordllama.py`` checks the
+    vocabulary).
     """
 
     vocabulary = VOCABULARY
-    line_breaks_stand_alone = True
 
     def __init__(self) -> None:
         super().__init__(_tokenizer())
+        self.line_break_id: int | None = self.tokenizer.token_to_id("<0x0A>")
 
 
 @cache

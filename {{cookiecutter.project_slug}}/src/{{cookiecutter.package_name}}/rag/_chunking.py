@@ -126,6 +126,10 @@ class TokenIdCounter(SpanTokenCounter, Protocol):
         """Token ids and ``(start, end)`` character offsets of each of ``texts``."""
         ...
 
+    def encodings(self, texts: Sequence[str]) -> list[Any]:
+        """One object per text with the ``ids`` and ``offsets`` lists (read on demand)."""
+        ...
+
 
 def count_tokens(counter: TokenCounter, texts: Sequence[str]) -> list[int]:
     """Token count of each text, in one batch call when ``counter`` supports it."""
@@ -335,13 +339,20 @@ def chunk_documents(
     texts = [s.text for _, sections in split for s in sections]
     with_ids = token_ids and isinstance(counter, TokenIdCounter)
     cut: Iterator[Iterator[_Window]]
-    encoded: list[tuple[list[int], list[Span]]] = []
-    if isinstance(counter, SpanTokenCounter):
-        if with_ids:
-            encoded = cast(TokenIdCounter, counter).encode_batch(texts)
-            spans = [offsets for _, offsets in encoded]
-        else:
-            spans = counter.spans_batch(texts)
+    encoded: list[tuple[list[int], list[Span] | None]] = []
+    if with_ids:
+        # Offsets only of the sections over the bound: a section that fits is one window of
+        # all its tokens (its text is stripped, so no token at either end is only whitespace).
+        encodings = cast(TokenIdCounter, counter).encodings(texts)
+        for encoding in encodings:
+            ids = encoding.ids
+            encoded.append((ids, encoding.offsets if len(ids) > max_tokens else None))
+        cut = (
+            _span_windows(t, spans, max_tokens, overlap) if spans is not None else _whole(t, ids)
+            for t, (ids, spans) in zip(texts, encoded, strict=True)
+        )
+    elif isinstance(counter, SpanTokenCounter):
+        spans = counter.spans_batch(texts)
         cut = (_span_windows(t, s, max_tokens, overlap) for t, s in zip(texts, spans, strict=True))
     else:
         counts = count_tokens(counter, texts)
@@ -380,6 +391,11 @@ def chunk_documents(
     return chunks
 
 
+def _whole(text: str, ids: Sequence[int]) -> Iterator[_Window]:
+    if ids:
+        yield _Window(text, 0, 0, len(ids))
+
+
 def _pieces(pieces: Iterator[tuple[str, int]]) -> Iterator[_Window]:
     for text, n_tokens in pieces:
         yield _Window(text, -1, 0, n_tokens)
@@ -389,30 +405,34 @@ def search_text_ids(
     counter: TokenIdCounter,
     chunks: Sequence[Chunk],
     windows: Sequence[tuple[int, _Window]],
-    encoded: Sequence[tuple[list[int], list[Span]]],
+    encoded: Sequence[tuple[list[int], list[Span] | None]],
 ) -> list[npt.NDArray[np.int32]]:
     """Token ids of each chunk's :attr:`Chunk.search_text`, mostly reused from the section pass.
 
-    For tokenizers that never merge a line break with anything (wordllama's Llama-2 BPE: no
-    pre-tokenizer, a line break is a byte token of its own), the text after a chunk's first line
-    break is tokenised exactly as it was within its section. So only the heading path and the
-    chunk's first line are tokenised again; the rest of the ids come from the section pass. Other
+    For a tokenizer that never merges a line break with anything (its ``line_break_id``, e.g.
+    wordllama's Llama-2 BPE: no pre-tokenizer, a line break is a byte token of its own), the text
+    after a chunk's first line break is tokenised exactly as it was within its section. So only
+    the heading path and the chunk's first line are tokenised again; the rest of the ids come from
+    the section pass (``encoded``: each section's ids, and its offsets when it was cut). Other
     tokenizers (whose tokens may hold a line break) get their search text tokenised whole.
     """
     heads: list[str] = []
     tails: list[npt.NDArray[np.int32]] = []
-    local = getattr(counter, "line_breaks_stand_alone", False)
+    line_break_id = getattr(counter, "line_break_id", None)
     for chunk, (number, window) in zip(chunks, windows, strict=True):
         head = f"{chunk.section_path}\n\n{chunk.text}"
         ids, offsets = encoded[number]
-        line_break = chunk.text.find("\n") if local else -1
-        if line_break < 0:
+        line_break = chunk.text.find("\n") if line_break_id is not None else -1
+        if line_break < 0 or line_break_id is None:
             heads.append(head)
             tails.append(_NO_IDS)
             continue
-        at = window.start + line_break
-        starts = [offset[0] for offset in offsets[window.low : window.high]]
-        first = window.low + bisect.bisect_left(starts, at)
+        if offsets is None:  # the whole section: its first line break token
+            first = ids.index(line_break_id)
+        else:
+            at = window.start + line_break
+            starts = [offset[0] for offset in offsets[window.low : window.high]]
+            first = window.low + bisect.bisect_left(starts, at)
         heads.append(head[: len(head) - len(chunk.text) + line_break])
         tails.append(np.asarray(ids[first : window.high], dtype=np.int32))
     head_ids = counter.encode_batch(heads)
