@@ -4,13 +4,15 @@ Runs with the Python of a rendered project that has the rag pillar (its venv hol
 the dev set is built from, see ``benchmarks/rag_devset.py``):
 
     PROJECT/.venv/bin/python benchmarks/rag_devset_bench.py --project PROJECT [--minilm]
+        [--no-wordllama] [--no-quality | --no-timings] [--runs N] [--json FILE] [--no-write]
 
 * Quality, per store (LanceDB, pgvector): R@1, R@10 and MRR@10 on the held-back queries for BM25
   alone, dense alone, plain reciprocal-rank fusion of the two (k=60, equal weights, no MMR) and
   the default hybrid search (``Retriever.search`` with default settings); with ``--minilm`` the
   same for the minilm embedder (slow: it embeds the corpus on the CPU).
-* Build rate: ``<cli> rag index`` from scratch in a fresh process, wall time, on the dev corpus
-  and on a 10k-chunk copy of it (four copies in subfolders), per store.
+* Build rate: ``<cli> rag index`` from scratch in a fresh process, wall and CPU (user + sys)
+  time, medians of ``--runs``, on the dev corpus and on a 10k-chunk copy of it (four copies in
+  subfolders), per store.
 * First answers on the 10k-chunk LanceDB index: ``<cli> rag search`` wall time (fresh process
   each), and in a fresh process the time from importing the pillar to the first ``search``
   result, then a second query.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -62,7 +65,29 @@ def _metrics(targets: list[str], ranked: list[list[str]]) -> dict[str, float]:
     return {"r1": r1 / n, "r10": r10 / n, "mrr": mrr / n}
 
 
-def _quality(pkg: str, dev: Path, kind: str, embedder_name: str, dsn: str | None) -> dict:
+class _SharedVectors:
+    """An embedder that remembers every text's vector: both stores get the same vectors, and the
+    slow minilm embedder runs over the corpus once instead of once per store."""
+
+    def __init__(self, embedder: Any) -> None:
+        self._embedder = embedder
+        self._known: dict[str, Any] = {}
+        self.name, self.dimension = embedder.name, embedder.dimension
+
+    def embed(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        missing = list(dict.fromkeys(t for t in texts if t not in self._known))
+        if missing:
+            self._known.update(zip(missing, self._embedder.embed(missing), strict=True))
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self._known[t] for t in texts])
+
+
+def _quality(
+    pkg: str, dev: Path, kind: str, embedder_name: str, dsn: str | None, embedders: dict[str, Any]
+) -> dict:
     mod = __import__
     documents = mod(f"{pkg}.rag._documents", fromlist=["x"]).scan_documents(
         dev / "corpus", ["**/*.md"]
@@ -74,13 +99,15 @@ def _quality(pkg: str, dev: Path, kind: str, embedder_name: str, dsn: str | None
     chunking = mod(f"{pkg}.rag._chunking", fromlist=["x"])
     evaluation = mod(f"{pkg}.rag._evaluation", fromlist=["x"])
     settings = settings_mod.RAGSettings(embedder=embedder_name, vector_store=kind)
-    embedder = retrieval.make_embedder(settings)
+    if embedder_name not in embedders:
+        embedders[embedder_name] = _SharedVectors(retrieval.make_embedder(settings))
+    embedder = embedders[embedder_name]
     if kind == "pgvector":
         store = mod(f"{pkg}.rag._pg_store", fromlist=["x"]).PgVectorStore(dsn, "devset")
     else:
         lance = mod(f"{pkg}.rag._lance_store", fromlist=["x"])
         store = lance.LanceStore(Path(tempfile.mkdtemp(prefix="devset-")) / "index")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     built = indexer.index_documents(
         documents.documents,
         store,
@@ -89,7 +116,7 @@ def _quality(pkg: str, dev: Path, kind: str, embedder_name: str, dsn: str | None
         overlap=settings.chunk_overlap_tokens,
         counter=chunking.token_counter(settings),
     )
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     questions = evaluation.load_questions(dev / "held.jsonl")
     targets = [q.relevant[0].source for q in questions]
     vectors = embedder.embed([q.question for q in questions])
@@ -106,12 +133,15 @@ def _quality(pkg: str, dev: Path, kind: str, embedder_name: str, dsn: str | None
     return {
         "chunks": built.meta.chunks,
         "index_seconds": seconds,
+        "index_cpu_seconds": cpu,
         "load": _load(),
         **{name: _metrics(targets, ranked) for name, ranked in runs.items()},
     }
 
 
-def _cli(pkg: str, env: dict[str, str], *args: str) -> tuple[float, str]:
+def _cli(pkg: str, env: dict[str, str], *args: str) -> tuple[float, str, float]:
+    """Run ``<pkg> rag *args`` in a fresh process: wall seconds, output, CPU seconds (user+sys)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", pkg, "rag", *args],
@@ -120,7 +150,10 @@ def _cli(pkg: str, env: dict[str, str], *args: str) -> tuple[float, str]:
         text=True,
         check=True,
     )
-    return time.perf_counter() - started, done.stdout + done.stderr
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, done.stdout + done.stderr, cpu
 
 
 def _env(pkg: str, corpus: Path, index: Path, kind: str, dsn: str | None) -> dict[str, str]:
@@ -138,17 +171,29 @@ def _env(pkg: str, corpus: Path, index: Path, kind: str, dsn: str | None) -> dic
     return env
 
 
-def _build(pkg: str, corpus: Path, kind: str, dsn: str | None) -> dict[str, Any]:
-    index = Path(tempfile.mkdtemp(prefix="devset-index-"))
-    env = _env(pkg, corpus, index, kind, dsn)
-    before = _load()
-    seconds, output = _cli(pkg, env, "index", "--no-progress")
-    chunks = int(output.split(" documents, ")[1].split(" chunks")[0])
+def _build(pkg: str, corpus: Path, kind: str, dsn: str | None, runs: int) -> dict[str, Any]:
+    """``rag index`` from scratch ``runs`` times (a new index each time): medians."""
+    walls, cpus, loads = [], [], []
+    for run in range(runs):
+        index = Path(tempfile.mkdtemp(prefix="devset-index-"))
+        env = _env(pkg, corpus, index, kind, dsn)
+        before = _load()
+        seconds, output, cpu = _cli(pkg, env, "index", "--no-progress")
+        chunks = int(output.split(" documents, ")[1].split(" chunks")[0])
+        walls.append(seconds)
+        cpus.append(cpu)
+        loads.append(f"{before} -> {_load()}")
+        if kind == "lancedb" and run < runs - 1:
+            shutil.rmtree(index, ignore_errors=True)
+    seconds = statistics.median(walls)
     return {
         "chunks": chunks,
         "seconds": seconds,
+        "cpu_seconds": statistics.median(cpus),
+        "walls": walls,
+        "cpus": cpus,
         "chunks_per_s": chunks / seconds,
-        "load": f"{before} -> {_load()}",
+        "load": f"{loads[0]} ... {loads[-1]}" if runs > 1 else loads[0],
         "env": env,
     }
 
@@ -168,12 +213,14 @@ print(json.dumps({{"import_s": t1 - t0, "first_search_s": t2 - t1, "first_total_
 
 
 def _first_answers(pkg: str, env: dict[str, str], runs: int) -> dict[str, Any]:
-    cli, api, before = [], [], _load()
+    cli, cli_cpu, api, before = [], [], [], _load()
     for _ in range(runs):
-        seconds, output = _cli(pkg, env, "search", QUERY, "-k", "5")
+        seconds, output, cpu = _cli(pkg, env, "search", QUERY, "-k", "5")
         assert "query:" in output, output
         cli.append(seconds)
+        cli_cpu.append(cpu)
         started = time.perf_counter()
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(
             [sys.executable, "-c", FIRST_QUERY.format(pkg=pkg, q=QUERY)],
             env=env,
@@ -183,9 +230,17 @@ def _first_answers(pkg: str, env: dict[str, str], runs: int) -> dict[str, Any]:
         )
         row = json.loads(done.stdout.strip().splitlines()[-1])
         row["process_wall_s"] = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        row["process_cpu_s"] = after.ru_utime - usage.ru_utime + after.ru_stime - usage.ru_stime
         api.append(row)
     median = {key: statistics.median(r[key] for r in api) for key in api[0] if key != "hits"}
-    return {"cli_search_s": statistics.median(cli), "api": median, "load": f"{before} -> {_load()}"}
+    return {
+        "cli_search_s": statistics.median(cli),
+        "cli_search_cpu_s": statistics.median(cli_cpu),
+        "cli_search_runs": cli,
+        "api": median,
+        "load": f"{before} -> {_load()}",
+    }
 
 
 def _replicated(corpus: Path, copies: int) -> Path:
@@ -195,7 +250,9 @@ def _replicated(corpus: Path, copies: int) -> Path:
     return target
 
 
-def measure(project: Path, minilm: bool, runs: int, quality: bool = True) -> dict[str, Any]:
+def measure(
+    project: Path, embedders: list[str], runs: int, quality: bool = True, timings: bool = True
+) -> dict[str, Any]:
     """Every figure of the section, as JSON-able data."""
     pkg = _package(project)
     sys.path.insert(0, str(project / "src"))
@@ -210,16 +267,17 @@ def measure(project: Path, minilm: bool, runs: int, quality: bool = True) -> dic
     dsn = server.get_uri()
     result: dict[str, Any] = {"devset": counts, "quality": {}, "build": {}}
     try:
-        embedders = ["wordllama", "minilm"] if minilm else ["wordllama"]
+        shared: dict[str, Any] = {}  # one embedder (and its vectors) per name, for both stores
         for name in embedders if quality else []:
             for kind in ("lancedb", "pgvector"):
-                result["quality"][f"{kind}/{name}"] = _quality(pkg, dev, kind, name, dsn)
-        big = _replicated(dev / "corpus", 4)
-        for kind in ("lancedb", "pgvector"):
-            result["build"][f"{kind}/devset"] = _build(pkg, dev / "corpus", kind, dsn)
-            result["build"][f"{kind}/10k"] = _build(pkg, big, kind, dsn)
-        env = result["build"]["lancedb/10k"]["env"]
-        result["first_answers"] = _first_answers(pkg, env, runs)
+                result["quality"][f"{kind}/{name}"] = _quality(pkg, dev, kind, name, dsn, shared)
+        if timings:
+            big = _replicated(dev / "corpus", 4)
+            for kind in ("lancedb", "pgvector"):
+                result["build"][f"{kind}/devset"] = _build(pkg, dev / "corpus", kind, dsn, runs)
+                result["build"][f"{kind}/10k"] = _build(pkg, big, kind, dsn, runs)
+            env = result["build"]["lancedb/10k"]["env"]
+            result["first_answers"] = _first_answers(pkg, env, runs)
     finally:
         server.cleanup()
     for row in result["build"].values():
@@ -229,46 +287,57 @@ def measure(project: Path, minilm: bool, runs: int, quality: bool = True) -> dic
 
 def _section(result: dict[str, Any]) -> str:
     devset = result["devset"]
-    quality = []
-    for key, row in result["quality"].items():
-        for name in ("bm25", "dense", "plain_rrf", "default"):
-            m = row[name]
-            quality.append(f"| {key} | {name} | {m['r1']:.3f} | {m['r10']:.3f} | {m['mrr']:.3f} |")
-    builds = [
-        f"| {key} | {row['chunks']:,} | {row['seconds']:.1f} | {row['chunks_per_s']:,.0f} | "
-        f"{row['load']} |"
-        for key, row in result["build"].items()
-    ]
-    first = result["first_answers"]
-    api = first["api"]
-    return f"""## RAG on a real corpus: held-back dev set, build rate, first answers
+    parts = [
+        f"""## RAG on a real corpus: held-back dev set, build rate, first answers
 
 Measured on {report.machine()} by `benchmarks/rag_devset_bench.py`. Dev set
 (`benchmarks/rag_devset.py`): {devset["documents"]:,} docstrings of third-party packages of the
 project's venv, one document each, the query being the docstring's summary line (left out of the
 document); {devset["tune"]} tuning queries, {devset["held"]} held back. Every number below is on
 the held-back part, top 10.
-
+"""
+    ]
+    if result["quality"]:
+        quality = []
+        for key, row in result["quality"].items():
+            for name in ("bm25", "dense", "plain_rrf", "default"):
+                m = row[name]
+                quality.append(
+                    f"| {key} | {name} | {m['r1']:.3f} | {m['r10']:.3f} | {m['mrr']:.3f} |"
+                )
+        parts.append(f"""
 | store / embedder | ranking | R@1 | R@10 | MRR@10 |
 | --- | --- | --- | --- | --- |
 {chr(10).join(quality)}
 
 `plain_rrf` is reciprocal-rank fusion (k=60, equal weights, no MMR) of the same index's BM25 and
 dense rankings; `default` is `Retriever.search` with the default settings.
-
+""")
+    if result["build"]:
+        builds = [
+            f"| {key} | {row['chunks']:,} | {row['seconds']:.1f} | {row['cpu_seconds']:.1f} | "
+            f"{row['chunks_per_s']:,.0f} | {row['load']} |"
+            for key, row in result["build"].items()
+        ]
+        first = result["first_answers"]
+        api = first["api"]
+        parts.append(f"""
 Builds from scratch through the CLI (`rag index`, a fresh process: imports, loading, chunking,
-embedding, writing, indexes), wall time, load average before -> after:
+embedding, writing, indexes), medians of wall and CPU (user + sys) time, load average before ->
+after:
 
-| store / corpus | chunks | seconds | chunks/s | load |
-| --- | --- | --- | --- | --- |
+| store / corpus | chunks | wall s | CPU s | chunks/s (wall) | load |
+| --- | --- | --- | --- | --- | --- |
 {chr(10).join(builds)}
 
 First answers on the 10k-chunk LanceDB index (median of fresh processes; load {first["load"]}):
-`rag search` {first["cli_search_s"]:.2f} s wall; in a fresh process, importing the pillar
-{api["import_s"]:.2f} s, the first `search` {api["first_search_s"]:.2f} s after it
-({api["first_total_s"]:.2f} s from import to first hits, {api["process_wall_s"]:.2f} s process
-wall), the second {api["second_search_s"] * 1000:.0f} ms.
-"""
+`rag search` {first["cli_search_s"]:.2f} s wall ({first["cli_search_cpu_s"]:.2f} s CPU); in a
+fresh process, importing the pillar {api["import_s"]:.2f} s, the first `search`
+{api["first_search_s"]:.2f} s after it ({api["first_total_s"]:.2f} s from import to first hits,
+{api["process_wall_s"]:.2f} s process wall, {api["process_cpu_s"]:.2f} s CPU), the second
+{api["second_search_s"] * 1000:.0f} ms.
+""")
+    return "".join(parts)
 
 
 def main() -> None:
@@ -279,9 +348,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--no-quality", action="store_true", help="Timings only.")
+    parser.add_argument("--no-timings", action="store_true", help="Quality only.")
+    parser.add_argument(
+        "--wordllama",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Quality of the default embedder (--no-wordllama with --minilm: minilm only).",
+    )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    result = measure(args.project.resolve(), args.minilm, args.runs, not args.no_quality)
+    embedders = ["wordllama"] * args.wordllama + ["minilm"] * args.minilm
+    result = measure(
+        args.project.resolve(), embedders, args.runs, not args.no_quality, not args.no_timings
+    )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
     section = _section(result)

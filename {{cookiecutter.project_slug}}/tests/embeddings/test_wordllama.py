@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
+import wordllama
 
 from {{ cookiecutter.package_name }}.embeddings import (
     Embedder,
+    TokenIdEmbedder,
     WordLlamaEmbedder,
     build_embedder,
     cosine,
@@ -69,3 +74,56 @@ def test_token_counter_counts_one_text_or_a_batch_alike() -> None:
     assert counter("") == 0
     assert counter(texts[0]) > len(texts[0].split()) // 2
     assert wordllama_token_counter() is counter
+
+
+TEXTS = [
+    "refund my invoice",
+    "",
+    "# Paging\n\nPage the primary.\n\n```bash\npage --primary\n```",
+    "naïve café 日本 " * 40,
+    "x",
+]
+
+
+@pytest.mark.parametrize("dimension", [64, 256])
+def test_vectors_are_the_ones_the_wordllama_package_computes(dimension: int) -> None:
+    """The wheel's files read directly give wordllama's own vectors (normalised)."""
+    model = wordllama.WordLlama.load(
+        config="l2_supercat",
+        cache_dir=Path(wordllama.__file__).parent,
+        disable_download=True,
+        trunc_dim=dimension,
+    )
+    theirs = model.embed(TEXTS * 30, norm=False)  # many tokens: the float32-matrix path
+    norms = np.linalg.norm(theirs, axis=1, keepdims=True)
+    theirs = theirs / np.where(norms == 0, 1, norms)
+    embedder = WordLlamaEmbedder(dimension=dimension)
+
+    assert np.allclose(embedder.embed(TEXTS * 30), theirs, atol=1e-6)
+    assert np.allclose(embedder.embed(TEXTS), theirs[: len(TEXTS)], atol=1e-6)
+
+
+def test_token_ids_embed_like_the_texts() -> None:
+    embedder = WordLlamaEmbedder(dimension=128)
+    counter = wordllama_token_counter()
+    assert isinstance(embedder, TokenIdEmbedder)
+    assert embedder.vocabulary == counter.vocabulary
+    ids = [token_ids for token_ids, _ in counter.encode_batch(TEXTS)]
+
+    assert np.allclose(embedder.embed_token_ids(ids), embedder.embed(TEXTS), atol=1e-6)
+    assert embedder.embed_token_ids([]).shape == (0, 128)
+
+
+def test_no_token_or_merge_of_the_tokenizer_holds_a_line_break() -> None:
+    """What lets the chunker reuse a section's token ids after a chunk's first line break."""
+    folder = Path(wordllama.__file__).parent
+    config = json.loads((folder / "tokenizers/l2_supercat_tokenizer_config.json").read_text())
+    model = config["model"]
+    assert config["pre_tokenizer"] is None
+    assert model["type"] == "BPE"
+    line_break = model["vocab"]["<0x0A>"]
+    assert not [token for token in model["vocab"] if "\n" in token]
+    merges = [" ".join(m) if isinstance(m, list) else m for m in model["merges"]]
+    assert not [m for m in merges if "<0x0A>" in m or "\n" in m]
+    assert wordllama_token_counter().encode_batch(["a\nb"])[0][0][1] == line_break
+    assert wordllama_token_counter().line_break_id == line_break

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
@@ -42,6 +44,14 @@ class CountingEmbedder(WordLlamaEmbedder):
     def embed(self, texts: Sequence[str]) -> Vectors:
         self.texts.extend(texts)
         return super().embed(texts)
+
+    def embed_token_ids(
+        self, token_ids: Sequence[Sequence[int] | npt.NDArray[np.int32]]
+    ) -> Vectors:
+        """The indexer's path (the chunker's token ids): their texts are recorded decoded."""
+        tokenizer = wordllama_token_counter().tokenizer
+        self.texts.extend(tokenizer.decode([int(i) for i in ids]) for ids in token_ids)
+        return super().embed_token_ids(token_ids)
 
 
 def index(

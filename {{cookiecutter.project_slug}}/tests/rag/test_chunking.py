@@ -6,6 +6,7 @@ from {{ cookiecutter.package_name }}.rag._chunking import (
     BatchTokenCounter,
     SpanTokenCounter,
     TokenCounter,
+    TokenIdCounter,
     chunk_document,
     chunk_documents,
     count_tokens,
@@ -163,6 +164,26 @@ def test_the_tokenizer_path_cuts_sections_in_one_pass_within_bounds(
         words = {w for line in lines if not line.startswith("#") for w in line.split()}
         kept = {w for c in one_pass if c.document_id == document.id for w in c.text.split()}
         assert words <= kept
+
+
+@pytest.mark.parametrize(("max_tokens", "overlap"), [(512, 50), (60, 10), (12, 3)])
+def test_chunks_carry_the_token_ids_of_their_search_text_when_asked(
+    shipped_documents: list[Document], counter: TokenCounter, max_tokens: int, overlap: int
+) -> None:
+    """The ids the chunker keeps (heading path and first line tokenised again, the rest reused
+    from the section pass) are exactly what tokenising each search text gives; the chunks are
+    the same as without ids."""
+    assert isinstance(counter, TokenIdCounter)
+    long_lines = make_document("long.md", "# Long\n\n" + "word after word, " * 300 + "\nend")
+    documents = [*shipped_documents, long_lines]
+
+    plain = chunk_documents(documents, max_tokens, overlap, counter)
+    with_ids = chunk_documents(documents, max_tokens, overlap, counter, token_ids=True)
+
+    assert with_ids == plain
+    assert all(chunk.token_ids is None for chunk in plain)
+    expected = counter.encode_batch([chunk.search_text for chunk in with_ids])
+    assert [list(chunk.token_ids) for chunk in with_ids] == [ids for ids, _ in expected]
 
 
 def test_windows_end_at_the_best_boundary_and_overlap_from_a_word(counter: TokenCounter) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 from collections.abc import Callable
 
 import pytest
@@ -9,6 +11,8 @@ import pytest
 from {{ cookiecutter.package_name }}.embeddings import WordLlamaEmbedder
 from {{ cookiecutter.package_name }}.rag._documents import make_document
 from {{ cookiecutter.package_name }}.rag._store import (
+    _COMPOUND,
+    _PIECES,
     VectorStore,
     identifier_parts,
     lexical_text,
@@ -29,6 +33,29 @@ def test_compound_identifiers_are_split_into_their_parts() -> None:
     assert lexical_text("plain words only") == "plain words only"
     assert lexical_text(text).startswith(text + "\n")
     assert query_words("what does start_task do?") == "what does start_task do start task"
+
+
+def _parts_by_the_compound_pattern_alone(text: str) -> list[str]:
+    """The reference: the compound pattern run over the whole text (slow on long texts)."""
+    parts: list[str] = []
+    for match in _COMPOUND.finditer(text):
+        pieces = _PIECES.findall(match.group())
+        if len(pieces) > 1:
+            parts += (piece.lower() for piece in pieces)
+    return parts
+
+
+def test_looking_only_inside_identifier_runs_finds_the_same_parts() -> None:
+    """The fast path (the compound pattern only inside runs that can hold a compound) finds
+    exactly what the compound pattern finds over the whole text."""
+    rng = random.Random(16)  # noqa: S311 - test strings, not secrets
+    alphabet = "aZ_.9 \n(Bé"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    texts += ["_x", "a.", ".a", "x9Y", "foo.bar.Baz", "__init__", "9fooBar", "x..y", "aé_b", ""]
+    texts.append(re.sub(r"\s+", " ", _COMPOUND.pattern * 3))
+
+    for text in texts:
+        assert identifier_parts(text) == _parts_by_the_compound_pattern_alone(text), text
 
 
 @pytest.mark.parametrize("kind", STORES)

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.embeddings import WordLlamaEmbedder
+from {{ cookiecutter.package_name }}.embeddings import HashingEmbedder, WordLlamaEmbedder, wordllama_token_counter
 from {{ cookiecutter.package_name }}.rag import _lance_store as lance_store
 from {{ cookiecutter.package_name }}.rag import _pg_store as pg_store
+from {{ cookiecutter.package_name }}.rag._chunking import chunk_documents, count_words
 from {{ cookiecutter.package_name }}.rag._documents import Document, make_document
+from {{ cookiecutter.package_name }}.rag._indexer import reuses_token_ids
 from {{ cookiecutter.package_name }}.rag._retrieval import Retriever
 from {{ cookiecutter.package_name }}.rag._store import (
     EmbedderMismatchError,
@@ -102,6 +104,26 @@ def test_reindex_embeds_only_changed_documents(
     assert retriever.search("home office budget for a desk", k=1)[0].text.count("650 euros") == 1
     assert "security-basics.md" not in store.document_hashes()
     assert not [h for h in retriever.search("phishing button", k=5) if h.source.startswith("sec")]
+
+
+def test_chunks_are_embedded_from_the_chunkers_token_ids(
+    store: VectorStore, shipped_documents: list[Document], embedder: WordLlamaEmbedder
+) -> None:
+    """wordllama embeds the token ids the chunker already has: each stored vector is the one
+    embedding the chunk's search text gives; an embedder of another tokenizer embeds texts."""
+    counter = wordllama_token_counter()
+    assert reuses_token_ids(embedder, counter)
+    assert not reuses_token_ids(HashingEmbedder(64), count_words)
+    assert not reuses_token_ids(embedder, count_words)
+    index(shipped_documents, store, embedder)
+    chunks = chunk_documents(
+        shipped_documents, SETTINGS.chunk_max_tokens, SETTINGS.chunk_overlap_tokens, counter
+    )
+
+    vectors = embedder.embed([chunk.search_text for chunk in chunks])
+    for chunk, vector in zip(chunks, vectors, strict=True):
+        best = store.vector_search(vector, 1)[0]
+        assert (best.chunk_id, round(float(best.vector @ vector), 5)) == (chunk.id, 1.0)
 
 
 def _fail_lance(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ This package sits below the pillars: it imports only libraries, and each pillar 
 settings onto :func:`build_embedder`. Importing it loads no model (and not httpx).
 """
 
-from ._base import Embedder, Vectors, cosine, normalise
+from ._base import Embedder, TokenIdEmbedder, Vectors, cosine, normalise
 from ._factory import EMBEDDER_NAMES, EmbedderName, build_embedder
 from ._hashing import HashingEmbedder
 from ._minilm import MiniLMEmbedder, MiniLMTokenCounter
@@ -33,6 +33,7 @@ __all__ = [
     "MiniLMTokenCounter",
     "OpenAIEmbedder",
     "SentenceTransformerEmbedder",
+    "TokenIdEmbedder",
     "Vectors",
     "WordLlamaEmbedder",
     "WordLlamaTokenCounter",

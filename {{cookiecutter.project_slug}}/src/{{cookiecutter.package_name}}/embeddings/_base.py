@@ -34,6 +34,23 @@ class Embedder(Protocol):
         ...
 
 
+@runtime_checkable
+class TokenIdEmbedder(Embedder, Protocol):
+    """An embedder that can embed texts its tokenizer (named by ``vocabulary``) already split.
+
+    The RAG chunker tokenises every section to bound chunk sizes; with such an embedder it keeps
+    the token ids, and embedding skips the second tokenisation.
+    """
+
+    vocabulary: str
+
+    def embed_token_ids(
+        self, token_ids: Sequence[Sequence[int] | npt.NDArray[np.int32]]
+    ) -> Vectors:
+        """Embed the texts whose token ids (no special tokens) are ``token_ids``."""
+        ...
+
+
 def normalise(vectors: npt.ArrayLike) -> Vectors:
     """Rows scaled to unit length (zero rows stay zero), as float32."""
     array = np.asarray(vectors, dtype=np.float32)
@@ -77,3 +94,15 @@ class TokenizerCounter:
         """Character offsets of every token of each of ``texts`` (one batch encode)."""
         encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
         return [list(encoding.offsets) for encoding in encoded]
+
+    def encode_batch(self, texts: Sequence[str]) -> list[tuple[list[int], list[tuple[int, int]]]]:
+        """Token ids and character offsets of each of ``texts`` (one batch encode)."""
+        return [(encoding.ids, encoding.offsets) for encoding in self.encodings(texts)]
+
+    def encodings(self, texts: Sequence[str]) -> list[Any]:
+        """The tokenizer's ``Encoding`` of each of ``texts`` (one batch encode).
+
+        Its ``ids`` and ``offsets`` become Python lists only when read: a caller that needs the
+        offsets of a few texts only reads only those.
+        """
+        return list(self.tokenizer.encode_batch(list(texts), add_special_tokens=False))

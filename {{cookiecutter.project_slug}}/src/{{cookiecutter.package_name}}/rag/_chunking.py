@@ -13,10 +13,13 @@ import bisect
 import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
 
 from ..embeddings import MiniLMTokenCounter, wordllama_token_counter
 from ._documents import Document
@@ -26,6 +29,7 @@ _HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _WORD = re.compile(r"\S+")
 SECTION_SEPARATOR = " > "
+_NO_IDS = np.zeros(0, dtype=np.int32)
 TokenCounter = Callable[[str], int]
 
 
@@ -53,6 +57,9 @@ class Chunk:
         kind: The document's kind (``file``, ``web``, ``api``).
         fetched_at: The document's fetch (or modification) time.
         metadata: The document's metadata.
+        token_ids: The embedder's token ids of :attr:`search_text`, when the chunker had them
+            (``chunk_documents(..., token_ids=True)`` with the embedder's own tokenizer): the
+            indexer then embeds them without tokenising the text again.
     """
 
     id: str
@@ -66,6 +73,7 @@ class Chunk:
     kind: str = "file"
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     metadata: dict[str, str] = field(default_factory=dict)
+    token_ids: Any = field(default=None, compare=False, repr=False)
 
     @property
     def section_path(self) -> str:
@@ -105,6 +113,21 @@ class SpanTokenCounter(BatchTokenCounter, Protocol):
 
     def spans_batch(self, texts: Sequence[str]) -> list[list[Span]]:
         """The ``(start, end)`` character offsets of every token of each of ``texts``."""
+        ...
+
+
+@runtime_checkable
+class TokenIdCounter(SpanTokenCounter, Protocol):
+    """A span counter that also gives the token ids of its tokenizer (named by ``vocabulary``)."""
+
+    vocabulary: str
+
+    def encode_batch(self, texts: Sequence[str]) -> list[tuple[list[int], list[Span]]]:
+        """Token ids and ``(start, end)`` character offsets of each of ``texts``."""
+        ...
+
+    def encodings(self, texts: Sequence[str]) -> list[Any]:
+        """One object per text with the ``ids`` and ``offsets`` lists (read on demand)."""
         ...
 
 
@@ -231,6 +254,23 @@ def span_windows(
     earlier, at a word.
     Window text is sliced from ``text``, so formatting survives.
     """
+    for window in _span_windows(text, spans, max_tokens, overlap):
+        yield window.text, window.high - window.low
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """A window's text, where it starts in its section, and its tokens ``[low, high)``."""
+
+    text: str
+    start: int
+    low: int
+    high: int
+
+
+def _span_windows(
+    text: str, spans: Sequence[Span], max_tokens: int, overlap: int
+) -> Iterator[_Window]:
     starts = [span[0] for span in spans]
     start, total = 0, len(spans)
     while start < total:
@@ -245,7 +285,9 @@ def span_windows(
         while high > low and text[starts[high - 1] : spans[high - 1][1]].isspace():
             high -= 1
         if high > low:
-            yield text[starts[low] : spans[high - 1][1]].strip(), high - low
+            raw = text[starts[low] : spans[high - 1][1]]
+            piece = raw.strip()
+            yield _Window(piece, starts[low] + len(raw) - len(raw.lstrip()), low, high)
         if end >= total:
             return
         following = max(end - overlap, start + 1)
@@ -276,6 +318,8 @@ def chunk_documents(
     max_tokens: int,
     overlap: int,
     counter: TokenCounter = count_words,
+    *,
+    token_ids: bool = False,
 ) -> list[Chunk]:
     """Chunk every document, in order.
 
@@ -283,6 +327,9 @@ def chunk_documents(
     :class:`SpanTokenCounter` (the embedders' tokenizers) long sections are cut at the token
     offsets of that one pass (:func:`span_windows`); other counters count each section once and
     only sections over ``max_tokens`` go through semchunk, which counts again as it searches.
+
+    With ``token_ids`` and a :class:`TokenIdCounter`, every chunk also gets the token ids of its
+    :attr:`Chunk.search_text` (see :func:`search_text_ids`), so embedding does not tokenise again.
     """
     if max_tokens < 1 or not 0 <= overlap < max_tokens:
         raise ValueError(
@@ -290,35 +337,106 @@ def chunk_documents(
         )
     split = [(document, split_sections(document.text)) for document in documents]
     texts = [s.text for _, sections in split for s in sections]
-    cut: Iterator[Iterator[tuple[str, int]]]
-    if isinstance(counter, SpanTokenCounter):
+    with_ids = token_ids and isinstance(counter, TokenIdCounter)
+    cut: Iterator[Iterator[_Window]]
+    encoded: list[tuple[list[int], list[Span] | None]] = []
+    if with_ids:
+        # Offsets only of the sections over the bound: a section that fits is one window of
+        # all its tokens (its text is stripped, so no token at either end is only whitespace).
+        encodings = cast(TokenIdCounter, counter).encodings(texts)
+        for encoding in encodings:
+            ids = encoding.ids
+            encoded.append((ids, encoding.offsets if len(ids) > max_tokens else None))
+        cut = (
+            _span_windows(t, spans, max_tokens, overlap) if spans is not None else _whole(t, ids)
+            for t, (ids, spans) in zip(texts, encoded, strict=True)
+        )
+    elif isinstance(counter, SpanTokenCounter):
         spans = counter.spans_batch(texts)
-        cut = (span_windows(t, s, max_tokens, overlap) for t, s in zip(texts, spans, strict=True))
+        cut = (_span_windows(t, s, max_tokens, overlap) for t, s in zip(texts, spans, strict=True))
     else:
         counts = count_tokens(counter, texts)
         cut = (
-            token_windows(t, max_tokens, overlap, counter, n)
+            _pieces(token_windows(t, max_tokens, overlap, counter, n))
             for t, n in zip(texts, counts, strict=True)
         )
     chunks: list[Chunk] = []
+    windows: list[tuple[int, _Window]] = []  # (section number, window) of every chunk
+    number = 0
     for document, sections in split:
         position = 0
         for section in sections:
-            for text, n_tokens in next(cut):
+            for window in next(cut):
                 chunks.append(
                     Chunk(
-                        id=chunk_id(document.id, position, text),
+                        id=chunk_id(document.id, position, window.text),
                         document_id=document.id,
                         source=document.source,
                         title=document.title,
                         section=section.path,
                         position=position,
-                        text=text,
-                        n_tokens=n_tokens,
+                        text=window.text,
+                        n_tokens=window.high - window.low,
                         kind=document.kind,
                         fetched_at=document.fetched_at,
                         metadata=dict(document.metadata),
                     )
                 )
+                windows.append((number, window))
                 position += 1
+            number += 1
+    if with_ids:
+        ids = search_text_ids(cast(TokenIdCounter, counter), chunks, windows, encoded)
+        chunks = [replace(chunk, token_ids=i) for chunk, i in zip(chunks, ids, strict=True)]
     return chunks
+
+
+def _whole(text: str, ids: Sequence[int]) -> Iterator[_Window]:
+    if ids:
+        yield _Window(text, 0, 0, len(ids))
+
+
+def _pieces(pieces: Iterator[tuple[str, int]]) -> Iterator[_Window]:
+    for text, n_tokens in pieces:
+        yield _Window(text, -1, 0, n_tokens)
+
+
+def search_text_ids(
+    counter: TokenIdCounter,
+    chunks: Sequence[Chunk],
+    windows: Sequence[tuple[int, _Window]],
+    encoded: Sequence[tuple[list[int], list[Span] | None]],
+) -> list[npt.NDArray[np.int32]]:
+    """Token ids of each chunk's :attr:`Chunk.search_text`, mostly reused from the section pass.
+
+    For a tokenizer that never merges a line break with anything (its ``line_break_id``, e.g.
+    wordllama's Llama-2 BPE: no pre-tokenizer, a line break is a byte token of its own), the text
+    after a chunk's first line break is tokenised exactly as it was within its section. So only
+    the heading path and the chunk's first line are tokenised again; the rest of the ids come from
+    the section pass (``encoded``: each section's ids, and its offsets when it was cut). Other
+    tokenizers (whose tokens may hold a line break) get their search text tokenised whole.
+    """
+    heads: list[str] = []
+    tails: list[npt.NDArray[np.int32]] = []
+    line_break_id = getattr(counter, "line_break_id", None)
+    for chunk, (number, window) in zip(chunks, windows, strict=True):
+        head = f"{chunk.section_path}\n\n{chunk.text}"
+        ids, offsets = encoded[number]
+        line_break = chunk.text.find("\n") if line_break_id is not None else -1
+        if line_break < 0 or line_break_id is None:
+            heads.append(head)
+            tails.append(_NO_IDS)
+            continue
+        if offsets is None:  # the whole section: its first line break token
+            first = ids.index(line_break_id)
+        else:
+            at = window.start + line_break
+            starts = [offset[0] for offset in offsets[window.low : window.high]]
+            first = window.low + bisect.bisect_left(starts, at)
+        heads.append(head[: len(head) - len(chunk.text) + line_break])
+        tails.append(np.asarray(ids[first : window.high], dtype=np.int32))
+    head_ids = counter.encode_batch(heads)
+    return [
+        np.concatenate((np.asarray(ids, dtype=np.int32), tail))
+        for (ids, _), tail in zip(head_ids, tails, strict=True)
+    ]

@@ -7,6 +7,7 @@ chunking and indexing do not care where a text came from.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -113,10 +114,22 @@ class UnreadableFileError(ValueError):
     """A file that is binary, not valid UTF-8 or not a parseable PDF."""
 
 
-def _matching_files(directory: Path, include: Iterable[str], exclude: Iterable[str]) -> list[Path]:
+def _matching_files(
+    directory: Path, include: Iterable[str], exclude: Iterable[str]
+) -> list[tuple[str, Path]]:
+    """``(relative POSIX path, path)`` of the matching files, by relative path."""
     found = {path for pattern in include for path in directory.glob(pattern) if path.is_file()}
     skipped = {path for pattern in exclude for path in directory.glob(pattern)}
-    return sorted(found - skipped, key=lambda path: path.relative_to(directory).as_posix())
+    return sorted((_relative(path, directory), path) for path in found - skipped)
+
+
+def _relative(path: Path, directory: Path) -> str:
+    """``path`` relative to ``directory`` as a POSIX path (glob results start with it)."""
+    prefix = "" if str(directory) == "." else os.path.join(str(directory), "")
+    text = str(path)
+    if prefix and not text.startswith(prefix):
+        return path.relative_to(directory).as_posix()
+    return text[len(prefix) :].replace(os.sep, "/")
 
 
 def _decode(data: bytes) -> str:
@@ -144,8 +157,10 @@ def _read_pdf(path: Path) -> str:
         ) from error
 
 
-def read_file(path: Path, source: str) -> Document | None:
+def read_file(path: Path, source: str, resolved: Path | None = None) -> Document | None:
     """Read one Markdown, text, HTML or PDF file; ``None`` when it has no text.
+
+    ``resolved`` is ``path`` with its symlinks resolved, when the caller knows it (the URI).
 
     Raises:
         UnreadableFileError: binary content, invalid UTF-8 or a broken PDF.
@@ -166,15 +181,25 @@ def read_file(path: Path, source: str) -> Document | None:
         source,
         text,
         title=title,
-        uri=path.resolve().as_uri(),
+        uri=(resolved or path.resolve()).as_uri(),
         metadata={"suffix": suffix.lstrip(".")},
         fetched_at=modified,
     )
 
 
-def _outside(path: Path, root: Path) -> bool:
-    """Whether ``path`` leads (through a symlink) outside ``root`` (already resolved)."""
-    return not path.resolve().is_relative_to(root)
+class _Resolver:
+    """``Path.resolve`` for many files of few folders: each folder is resolved once."""
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, Path] = {}
+
+    def __call__(self, path: Path) -> Path:
+        if path.is_symlink():
+            return path.resolve()
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            folder = self._folders[path.parent] = path.parent.resolve()
+        return folder / path.name
 
 
 def scan_documents(
@@ -196,15 +221,16 @@ def scan_documents(
     if not directory.is_dir():
         raise FileNotFoundError(f"corpus directory {directory} does not exist")
     root = directory.resolve()
+    resolve = _Resolver()
     loaded = Loaded()
-    for path in _matching_files(directory, include, exclude):
-        source = path.relative_to(directory).as_posix()
-        if not follow_external_symlinks and _outside(path, root):
+    for source, path in _matching_files(directory, include, exclude):
+        resolved = resolve(path)
+        if not follow_external_symlinks and not resolved.is_relative_to(root):
             reason = "a symlink to outside the corpus (set rag follow_external_symlinks to allow)"
             loaded.skipped.append(Skipped(source, reason))
             continue
         try:
-            document = read_file(path, source)
+            document = read_file(path, source, resolved)
         except (UnreadableFileError, OSError) as error:
             loaded.skipped.append(Skipped(source, str(error)))
             continue

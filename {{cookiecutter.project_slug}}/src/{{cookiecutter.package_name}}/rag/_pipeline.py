@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from ..core.logging import get_logger
 from ..core.settings import get_settings
-from ..embeddings import Embedder, Vectors
+from ..embeddings import Embedder
 from ..monitoring.metrics import counter, gauge, histogram
 from ._apis import load_api
 from ._chunking import token_counter
 from ._documents import Loaded, Skipped, scan_documents
-from ._indexer import EmbedFunction, IndexReport, index_documents
+from ._indexer import EmbedFunction, IndexReport, index_documents, no_cyclic_collection
 from ._lance_store import LanceStore
 from ._live import LiveApiContext, model_rewriter
 from ._retrieval import Retriever, cross_encoder_reranker, make_embedder
@@ -104,22 +102,6 @@ def load_sources(
     return loaded
 
 
-def embed_batches_default(
-    embedder: Embedder, progress: Callable[[int, int], None] | None = None, batch_size: int = 512
-) -> Callable[[Sequence[str]], Vectors]:
-    """An embed function working in batches and reporting ``progress(done, total)``."""
-
-    def embed(texts: Sequence[str]) -> Vectors:
-        parts = [np.zeros((0, embedder.dimension), dtype=np.float32)]
-        for start in range(0, len(texts), batch_size):
-            parts.append(embedder.embed(texts[start : start + batch_size]))
-            if progress is not None:
-                progress(min(start + batch_size, len(texts)), len(texts))
-        return np.concatenate(parts)
-
-    return embed
-
-
 def index_sources(
     corpus_dir: Path | None = None,
     *,
@@ -132,21 +114,23 @@ def index_sources(
     paths = resolve_paths()
     settings = paths.settings
     embedder = embedder or make_embedder(settings)
-    loaded = load_sources(settings, corpus_dir or paths.corpus_dir, fetcher)
-    store = open_store(paths)
-    try:
-        report = index_documents(
-            loaded.documents,
-            store,
-            embedder,
-            max_tokens=settings.chunk_max_tokens,
-            overlap=settings.chunk_overlap_tokens,
-            counter=token_counter(settings),
-            embed=embed or embed_batches_default(embedder, progress),
-            skipped=loaded.skipped,
-        )
-    finally:
-        store.close()
+    with no_cyclic_collection():
+        loaded = load_sources(settings, corpus_dir or paths.corpus_dir, fetcher)
+        store = open_store(paths)
+        try:
+            report = index_documents(
+                loaded.documents,
+                store,
+                embedder,
+                max_tokens=settings.chunk_max_tokens,
+                overlap=settings.chunk_overlap_tokens,
+                counter=token_counter(settings),
+                embed=embed,
+                skipped=loaded.skipped,
+                progress=progress,
+            )
+        finally:
+            store.close()
     _record(report, settings.vector_store)
     log.info(
         "rag index ready",

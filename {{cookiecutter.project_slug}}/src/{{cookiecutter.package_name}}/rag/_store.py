@@ -25,6 +25,10 @@ _WORDS = re.compile(r"\w+")
 # A word with inner dots, underscores or a lower-to-upper case change; and the parts of one.
 _COMPOUND = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[._][A-Za-z0-9_]+|[a-z0-9][A-Z][A-Za-z0-9_]*)+")
 _PIECES = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# A whole run of identifier characters holding a dot, an underscore or a case change: the only
+# runs a compound can lie in. Anchored at the run's start, so a plain word is scanned once (the
+# compound pattern alone retries from every letter of every word).
+_CANDIDATE = re.compile(r"(?<![A-Za-z0-9_.])[A-Za-z0-9_.]*?(?:[._]|[a-z0-9][A-Z])[A-Za-z0-9_.]*")
 
 
 class IndexNotFoundError(FileNotFoundError):
@@ -136,10 +140,11 @@ def identifier_parts(text: str) -> list[str]:
     their parts (``package module class method``) are what a question names.
     """
     parts: list[str] = []
-    for match in _COMPOUND.finditer(text):
-        pieces = _PIECES.findall(match.group())
-        if len(pieces) > 1:
-            parts += (piece.lower() for piece in pieces)
+    for run in _CANDIDATE.finditer(text):
+        for match in _COMPOUND.finditer(text, run.start(), run.end()):
+            pieces = _PIECES.findall(match.group())
+            if len(pieces) > 1:
+                parts += (piece.lower() for piece in pieces)
     return parts
 
 

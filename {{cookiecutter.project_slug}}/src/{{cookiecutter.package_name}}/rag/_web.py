@@ -11,15 +11,16 @@ import ipaddress
 import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
-
-import httpx
 
 from ._documents import Document, make_document
 from ._html import html_to_markdown
 from .settings import RAGSettings
+
+if TYPE_CHECKING:
+    import httpx
 
 MAX_REDIRECTS = 5
 _DISALLOW_ALL = ["User-agent: *", "Disallow: /"]
@@ -69,6 +70,8 @@ class Fetcher:
     def client(self) -> httpx.Client:
         """The shared client (created on first use)."""
         if self._client is None:
+            import httpx  # noqa: PLC0415 - only when fetching: `rag search` needs no HTTP client
+
             self._client = httpx.Client(
                 timeout=self.settings.fetch_timeout_seconds,
                 headers={"User-Agent": self.settings.user_agent},
@@ -102,6 +105,8 @@ class Fetcher:
         raise FetchError(f"more than {MAX_REDIRECTS} redirects from {url}")
 
     def _get_limited(self, url: str, headers: dict[str, str]) -> httpx.Response:
+        import httpx  # noqa: PLC0415 - see client()
+
         limit = self.settings.fetch_max_bytes
         try:
             with self.client().stream("GET", url, headers=headers) as response:

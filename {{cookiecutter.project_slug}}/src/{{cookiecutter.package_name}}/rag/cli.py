@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, NoReturn, cast, get_args
 
 import typer
-from rich.progress import Progress
 
 from ..core.settings import ENV_PREFIX
 from ..embeddings import EmbedderNotInstalledError
@@ -44,6 +43,8 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     if not enabled:
         yield None
         return
+    from rich.progress import Progress  # noqa: PLC0415 - only for `rag index`
+
     with Progress(transient=True) as bar:
         task = bar.add_task("embedding chunks", total=None)
 
