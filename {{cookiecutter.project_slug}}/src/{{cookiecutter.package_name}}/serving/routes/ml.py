@@ -127,7 +127,8 @@ def predictor() -> Predictor:
             gauge("serving_model_info", "Model served by /predict", ["version"]).labels(
                 model.version
             ).set(1)
-            _log.info("model loaded", tag=model.tag)
+            # The compiled feature pipeline is checked now, not in the first request.
+            _log.info("model loaded", tag=model.tag, compiled=model.compiled is not None)
             _loaded["model"] = model
         return _loaded["model"]
 
