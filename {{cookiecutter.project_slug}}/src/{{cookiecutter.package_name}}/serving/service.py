@@ -144,8 +144,8 @@ def _service_config() -> dict[str, Any]:
         # BentoML labels its HTTP metrics with raw paths (unbounded); the gateway counts
         # requests by route template and answers /metrics (see _telemetry.py).
         "metrics": {"enabled": False},
-        # The gateway writes one access-log line per request (request id, key name, duration,
-        # no query string); BentoML's own line would be a second, slower copy of it.
+        # The gateway writes the access log (request id, key name, duration, no query string;
+        # SERVING__ACCESS_LOG); BentoML's own line would be a second, slower copy of it.
         "logging": {"access": {"enabled": False}},
         # BentoML opens a request span of its own (unsampled unless its tracing is configured)
         # for every request: not for the direct endpoints, whose work is traced per batch.
