@@ -8,6 +8,7 @@ from typing import Any, cast
 import pytest
 from starlette.middleware.cors import CORSMiddleware
 from starlette.testclient import TestClient
+from structlog.testing import capture_logs
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, CoreSettings, get_settings
 from {{ cookiecutter.package_name }}.serving._gateway import GatewayMiddleware
@@ -68,8 +69,10 @@ def test_every_named_key_works_in_either_header(
 
 
 def test_access_log_names_the_key_never_the_secret(
-    anonymous: TestClient, caplog: pytest.LogCaptureFixture
+    anonymous: TestClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}SERVING__ACCESS_LOG", "all")
+    get_settings.cache_clear()
     with caplog.at_level(logging.INFO):
         anonymous.post("/info", headers={"x-api-key": OTHER_KEY})
     text = caplog.text
@@ -82,6 +85,26 @@ def test_access_log_names_the_key_never_the_secret(
     assert event["status"] == 200
     assert event["path"] == "/info"
     assert event["request_id"]
+
+
+def test_access_log_by_default_has_errors_and_slow_requests_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every request is counted in the metrics; the default log keeps the ones to look at."""
+    client = gateway_client(monkeypatch)
+    with capture_logs() as logged:
+        assert client.post("/fine", json={}, headers=AUTH).status_code == 200
+        assert client.post("/boom", json={}, headers=AUTH).status_code == 500
+        assert client.post("/slow", json={}, headers=AUTH).status_code == 200
+    lines = [(e["path"], e["status"]) for e in logged if e["event"] == "request"]
+    assert lines == [("/boom", 500), ("/slow", 200)]
+
+
+def test_access_log_off_writes_no_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = gateway_client(monkeypatch, access_log="off")
+    with capture_logs() as logged:
+        assert client.post("/boom", json={}, headers=AUTH).status_code == 500
+    assert [e for e in logged if e["event"] == "request"] == []
 
 
 def test_request_id_is_echoed_or_generated(client: TestClient) -> None:

@@ -7,10 +7,12 @@ from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.serving._middleware import (
     BodySizeLimitMiddleware,
+    DirectEndpoints,
     Receive,
     Scope,
     Send,
     ValidationStatusMiddleware,
+    read_body,
     send_json,
 )
 
@@ -73,3 +75,15 @@ def test_other_bad_requests_stay_400() -> None:
 def test_successful_responses_pass_through() -> None:
     client = TestClient(ValidationStatusMiddleware(echo_length))
     assert client.post("/", content=b"abc").json() == {"received": 3}
+
+
+def test_direct_endpoints_answer_their_method_and_path_only() -> None:
+    async def direct(scope: Scope, receive: Receive, send: Send) -> None:
+        body = await read_body(receive)
+        await send_json(send, 200, {"direct": body.decode()})
+
+    app = DirectEndpoints(echo_length, endpoints={("POST", "/fast"): direct})
+    client = TestClient(app)
+    assert client.post("/fast", content=b"abc").json() == {"direct": "abc"}
+    assert client.get("/fast").json() == {"received": 0}
+    assert client.post("/fast/more", content=b"abc").json() == {"received": 3}

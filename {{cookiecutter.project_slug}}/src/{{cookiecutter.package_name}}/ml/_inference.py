@@ -24,6 +24,7 @@ from sklearn.pipeline import Pipeline
 from ..core.settings import get_settings
 from . import _registry as registry
 from . import _schema as schema
+from ._compiled import CompiledPipeline, UnsupportedValueError, compile_pipeline
 from ._errors import MissingColumnsError, ModelNotFoundError
 from ._ingest import read_parquet
 from ._train import load_pipeline
@@ -69,6 +70,9 @@ def _field_name(column: str) -> str:
     if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
         name = f"f_{name}"
     return name
+
+
+REFERENCE_CHECK_ROWS = 500
 
 
 class Predictor:
@@ -178,12 +182,52 @@ class Predictor:
             index=frame.index,
         )
 
+    @cached_property
+    def compiled(self) -> CompiledPipeline | None:
+        """The pipeline as numpy operations (:mod:`._compiled`), or ``None``.
+
+        ``None`` unless it scores the training reference rows exactly as the pipeline does.
+        """
+        compiled = compile_pipeline(self.pipeline)
+        path = self.record.path / registry.REFERENCE_FILE
+        if compiled is None or not path.exists():
+            return None
+        sample = read_parquet(path).reindex(columns=self.feature_names).head(REFERENCE_CHECK_ROWS)
+        return compiled if compiled.agrees(self.pipeline, sample) else None
+
     def predict(self, records: list[dict[str, object]]) -> list[Prediction]:
-        """Score raw records (input column -> value; unknown keys ignored, missing ones empty)."""
+        """Score raw records (input column -> value; unknown keys ignored, missing ones empty).
+
+        Records of numbers and text go through :attr:`compiled` when there is one (the same
+        scores, a fraction of the time for small batches); others through the pipeline.
+        """
+        compiled = self.compiled
+        if compiled is not None and not any(key in self._field_names for r in records for key in r):
+            started = time.perf_counter()
+            try:
+                probability = compiled.predict_proba(records)
+            except UnsupportedValueError:
+                pass
+            else:
+                _observe(self.version, len(records), time.perf_counter() - started)
+                return self._predictions(probability)
         scored = self.predict_frame(pd.DataFrame.from_records(records))
+        return self._predictions(scored["probability"])
+
+    @cached_property
+    def _field_names(self) -> frozenset[str]:
+        """Input-model field names that differ from their column (records may use either)."""
+        return frozenset(_field_name(c) for c in self.feature_names if _field_name(c) != c)
+
+    def _predictions(self, probability: Iterable[float]) -> list[Prediction]:
+        classes, threshold, version = self.classes, self.threshold, self.version
         return [
-            Prediction(probability=float(p), label=label, model_version=self.version)
-            for p, label in zip(scored["probability"], scored["label"], strict=True)
+            Prediction(
+                probability=float(p),
+                label=classes[1] if p >= threshold else classes[0],
+                model_version=version,
+            )
+            for p in probability
         ]
 
 

@@ -4,7 +4,10 @@ Each pillar with endpoints has a module ``serving/routes/<pillar>.py`` (present 
 pillar and serving are part of the project; the template's manifest lists it as an integration).
 It imports the pillar's public interface and defines ``contribute() -> Contribution``: a mixin
 class whose ``@bentoml.api`` methods join the service, ASGI apps to mount (for routes BentoML APIs
-cannot express: ``GET``, path parameters, OpenAI-style SSE), and a readiness check.
+cannot express: ``GET``, path parameters, OpenAI-style SSE), direct endpoints (an ASGI app that
+answers one method and path ahead of BentoML's router: a hot path such as ``POST /predict`` that
+should not pay for BentoML's IO descriptors; the mixin's API of the same route still documents it
+in the OpenAPI page and serves in-process calls), and a readiness check.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ class Contribution:
     pillar: str
     mixin: type | None = None
     mounts: list[tuple[str, ASGIApp]] = field(default_factory=list)
+    # (method, path) -> the app that answers it ahead of BentoML's router.
+    endpoints: dict[tuple[str, str], ASGIApp] = field(default_factory=dict)
     readiness: list[ReadinessCheck] = field(default_factory=list)
     routes: list[str] = field(default_factory=list)
 

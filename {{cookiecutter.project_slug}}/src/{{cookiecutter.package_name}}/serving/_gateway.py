@@ -10,7 +10,9 @@ One plain ASGI middleware (no web framework) so that the order is explicit:
 4. JSON bodies only (415), and a time limit until the first response byte (504), per path;
 5. security headers on every answer, and no stack trace ever: an unexpected error answers 500
    with the request id, and the traceback goes to the log;
-6. one JSON access-log line: method, path, status, duration, request id, key name (never the key).
+6. an access-log line (``SERVING__ACCESS_LOG``: for every 4xx/5xx answer and every request slower
+   than 1 s by default, or for every request, or none): method, path, status, duration, request
+   id, key name (never the key). Every request is counted in the metrics either way.
 
 Its state (key ring, limiter) is built from the settings in force and rebuilt when they change,
 so tests that change settings get a fresh gateway.
@@ -19,6 +21,7 @@ so tests that change settings get a fresh gateway.
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -62,6 +65,8 @@ ACCEPTED_MEDIA_TYPES = frozenset({"application/json"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 _log = get_logger("serving.access")
+SLOW_REQUEST_S = 1.0
+HTTP_400_BAD_REQUEST = 400
 # Routes of BentoML and of service.py; the pillars' routes are passed to the gateway.
 CORE_ROUTES = ("/livez", "/readyz", "/healthz", "/metrics", "/info", "/v1/echo", "/docs", "/")
 
@@ -104,6 +109,11 @@ def build_state(core: CoreSettings) -> GatewayState:
         limiter=limiter,
         series=telemetry.SeriesCap(serving.metrics_max_series),
     )
+
+
+def new_request_id() -> str:
+    """32 random hex characters (no system call: request ids need not be unguessable)."""
+    return f"{random.getrandbits(128):032x}"
 
 
 def _header(scope: Scope, wanted: bytes) -> str | None:
@@ -180,7 +190,9 @@ class GatewayMiddleware:
         state = self.state()
         clear_context()
         request_id = _header(scope, b"x-request-id") or ""
-        request_id = bind_request_id(request_id if _REQUEST_ID.match(request_id) else None)
+        request_id = bind_request_id(
+            request_id if _REQUEST_ID.match(request_id) else new_request_id()
+        )
         started = time.perf_counter()
         info: dict[str, Any] = {
             "status": 500,
@@ -220,10 +232,17 @@ class GatewayMiddleware:
 
         The line has the path without its query string (which never reaches the log).
         """
-        path = str(scope.get("path", ""))
         if not info["refused_key"]:
             method = str(scope.get("method", ""))
             telemetry.record_request(state.series, route, method, info["status"], duration_s)
+        mode = state.serving.access_log
+        if mode == "off" or (
+            mode == "errors"
+            and info["status"] < HTTP_400_BAD_REQUEST
+            and duration_s < SLOW_REQUEST_S
+        ):
+            return
+        path = str(scope.get("path", ""))
         _log.info(
             "request",
             method=scope.get("method"),

@@ -3,6 +3,8 @@
 * :class:`BodySizeLimitMiddleware` answers 413 when a request body exceeds the configured size,
   whether or not the client declared a ``Content-Length``, and 408 when the body does not arrive
   within ``body_timeout_s`` (e.g. a ``Content-Length`` longer than the body sent).
+* :class:`DirectEndpoints` answers a few (method, path) pairs with their own ASGI app before
+  BentoML's router, IO descriptors and per-request context see them (hot paths).
 * :class:`ValidationStatusMiddleware` turns BentoML's 400 answer to a request that failed
   pydantic validation into 422 (the status HTTP clients and FastAPI users expect), keeping the
   body, which lists each offending field under ``detail``.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from http import HTTPStatus
 from typing import Any
 
@@ -115,6 +117,36 @@ class BodySizeLimitMiddleware:
             HTTP_413_CONTENT_TOO_LARGE,
             {"error": f"request body is larger than {self.max_body_bytes} bytes"},
         )
+
+
+class DirectEndpoints:
+    """Send requests of the listed (method, path) pairs to their own app; others pass on."""
+
+    def __init__(self, app: ASGIApp, endpoints: Mapping[tuple[str, str], ASGIApp]) -> None:
+        self.app = app
+        self.endpoints = dict(endpoints)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Dispatch on method and exact path."""
+        if scope["type"] == "http":
+            endpoint = self.endpoints.get((scope.get("method", ""), scope.get("path", "")))
+            if endpoint is not None:
+                await endpoint(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body (already size-checked by :class:`BodySizeLimitMiddleware`)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(bytes(message.get("body", b"")))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
 
 
 def _is_validation_error(body: bytes) -> bool:

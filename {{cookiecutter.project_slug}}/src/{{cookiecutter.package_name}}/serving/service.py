@@ -10,6 +10,7 @@ imported (that is when BentoML reads a service's configuration).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any, Protocol, TypeVar, cast
@@ -27,7 +28,12 @@ from ..monitoring.tracing import setup_tracing, shutdown_tracing
 from . import _logfilter as logfilter
 from ._adapters import Contribution, discover
 from ._gateway import GatewayMiddleware, auth_required
-from ._middleware import ASGIApp, BodySizeLimitMiddleware, ValidationStatusMiddleware
+from ._middleware import (
+    ASGIApp,
+    BodySizeLimitMiddleware,
+    DirectEndpoints,
+    ValidationStatusMiddleware,
+)
 from ._ratelimit import RedisRateLimiter
 from ._schemas import EchoRequest, EchoResponse, InfoResponse, describe_text
 from .routes import playground
@@ -138,10 +144,22 @@ def _service_config() -> dict[str, Any]:
         # BentoML labels its HTTP metrics with raw paths (unbounded); the gateway counts
         # requests by route template and answers /metrics (see _telemetry.py).
         "metrics": {"enabled": False},
-        # The gateway writes one access-log line per request (request id, key name, duration,
-        # no query string); BentoML's own line would be a second, slower copy of it.
+        # The gateway writes the access log (request id, key name, duration, no query string;
+        # SERVING__ACCESS_LOG); BentoML's own line would be a second, slower copy of it.
         "logging": {"access": {"enabled": False}},
+        # BentoML opens a request span of its own (unsampled unless its tracing is configured)
+        # for every request: not for the direct endpoints, whose work is traced per batch.
+        "tracing": {"excluded_urls": [_url_pattern(path) for _, path in _direct_endpoints()]},
     }
+
+
+def _direct_endpoints() -> list[tuple[str, str]]:
+    return [key for contribution in CONTRIBUTIONS for key in contribution.endpoints]
+
+
+def _url_pattern(path: str) -> str:
+    """A regular expression matching request URLs of exactly ``path`` (any host, any query)."""
+    return f"^[^?]*//[^/?]*{re.escape(path)}(\\?.*)?$"
 
 
 _MIXINS = tuple(c.mixin for c in CONTRIBUTIONS if c.mixin is not None)
@@ -190,6 +208,9 @@ def install(
         max_body_bytes=settings.max_request_body_bytes,
         body_timeout_s=settings.body_timeout_s,
     )
+    endpoints = {key: app for c in contributions for key, app in c.endpoints.items()}
+    if endpoints:
+        service.add_asgi_middleware(DirectEndpoints, endpoints=endpoints)
     service.add_asgi_middleware(ValidationStatusMiddleware)
     for contribution in contributions:
         for path, app in contribution.mounts:

@@ -123,6 +123,11 @@ class ServingSettings(BaseModel):
     hsts: bool = Field(
         default=False, description="Send Strict-Transport-Security (behind HTTPS only)."
     )
+    access_log: Literal["all", "errors", "off"] = Field(
+        default="errors",
+        description="Access-log lines: errors (4xx/5xx answers and requests slower than 1 s), "
+        "all (every request: one JSON line each, which costs throughput) or off.",
+    )
 
     @field_validator("api_keys")
     @classmethod

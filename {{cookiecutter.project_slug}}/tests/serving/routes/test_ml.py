@@ -20,6 +20,7 @@ from {{ cookiecutter.package_name }}.ml._data import normalise_label
 from {{ cookiecutter.package_name }}.ml._inference import Predictor
 from {{ cookiecutter.package_name }}.monitoring.settings import MonitoringSettings
 from {{ cookiecutter.package_name }}.monitoring.tracing import setup_tracing, shutdown_tracing
+from {{ cookiecutter.package_name }}.serving._adapters import discover
 from {{ cookiecutter.package_name }}.serving._records import normalise_category
 from {{ cookiecutter.package_name }}.serving.routes import ml as endpoints
 from {{ cookiecutter.package_name }}.serving.settings import RouteSettingsError, ServingSettings
@@ -192,6 +193,23 @@ def test_values_outside_the_contract_are_refused_naming_each(
     fraction = client.post("/predict", json={"records": [RECORD, {**RECORD, "tenure_months": 2.5}]})
     assert fraction.status_code == 422
     assert fraction.json()["detail"][0]["loc"] == ["records", 1, "tenure_months"]
+
+
+def test_http_predict_is_answered_by_the_direct_endpoint(
+    model: Predictor, client: TestClient
+) -> None:
+    """Same answers as the BentoML API (in-process), errors with the request id."""
+    [contribution] = [c for c in discover() if c.pillar == "ml"]
+    assert contribution.endpoints == {("POST", "/predict"): endpoints.predict_endpoint}
+    records = [RECORD, {**RECORD, "region": None}]
+    answer = client.post("/predict", json={"records": records})
+    assert answer.status_code == 200, answer.text
+    in_process = asyncio.run(endpoints.predict_records(records))
+    assert answer.json() == [p.model_dump() for p in in_process]
+    wrong = client.post("/predict", json={"records": [{**RECORD, "age": "old"}]})
+    assert wrong.status_code == 422
+    assert wrong.json()["request_id"] == wrong.headers["x-request-id"]
+    assert wrong.json()["detail"][0]["loc"] == ["records", 0, "age"]
 
 
 def test_missing_required_columns_are_listed(model: Predictor, client: TestClient) -> None:
