@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ._models import get_embedder
     from ._prompts import PromptRegistry, RenderedPrompt
     from ._tools import ToolRegistry, default_tools
-    from ._usage import price
+    from ._usage import metered, price
 
 _LAZY = {
     "BudgetExceededError": "._client",
@@ -49,6 +49,7 @@ _LAZY = {
     "RenderedPrompt": "._prompts",
     "ToolRegistry": "._tools",
     "default_tools": "._tools",
+    "metered": "._usage",
     "price": "._usage",
     "safe_eval": "._arithmetic",
 }
@@ -71,6 +72,7 @@ __all__ = [
     "default_tools",
     "get_embedder",
     "grounded_answer",
+    "metered",
     "model_settings",
     "price",
     "safe_eval",

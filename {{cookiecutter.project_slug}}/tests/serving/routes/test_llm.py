@@ -12,6 +12,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
+from {{ cookiecutter.package_name }}.serving import _budgets as budgets
 from {{ cookiecutter.package_name }}.serving._budgets import estimate_tokens
 from {{ cookiecutter.package_name }}.serving.routes import llm as endpoints
 from {{ cookiecutter.package_name }}.serving.service import asgi_app
@@ -129,13 +130,13 @@ USER = [{"role": "user", "content": "hello"}]
 @pytest.fixture
 def chat_budget(monkeypatch: pytest.MonkeyPatch, fake_llm: str) -> Iterator[None]:
     monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", fake_llm)
-    monkeypatch.setenv(f"{ENV_PREFIX}SERVING__LLM_DAILY_TOKENS_PER_KEY", "1500")
+    monkeypatch.setenv(f"{ENV_PREFIX}SERVING__DAILY_TOKENS_PER_KEY", "1500")
     monkeypatch.setenv(f"{ENV_PREFIX}SERVING__LLM_CACHE_SIZE", "0")
     get_settings.cache_clear()
-    endpoints._budgets.cache_clear()
+    budgets._budgets.cache_clear()
     endpoints._base_client.cache_clear()
     yield
-    endpoints._budgets.cache_clear()
+    budgets._budgets.cache_clear()
     endpoints._base_client.cache_clear()
 
 
