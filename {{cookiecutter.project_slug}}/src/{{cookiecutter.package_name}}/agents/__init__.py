@@ -1,12 +1,12 @@
 """Agents pillar: planner, researcher, executor and critic roles in an explicit, resumable workflow.
 
 The model comes from the LLM pillar. Public interface: :class:`AgentRunner` (run, resume), the
-background API of :mod:`._runs` (:func:`start_run`, :func:`iter_steps`, :func:`get_run`,
-:func:`approvals`, :func:`decide`), the typed records (:class:`RunRecord`, :class:`StepRecord`,
-:class:`RunState`, :class:`Plan`...), the single tool agent (:func:`build_agent`,
-:func:`run_agent`), :class:`AgentsSettings` and :class:`ToolSettings` (one of your own tools in
-its ``tools``). Names that need pydantic-ai are imported on first use, since it takes seconds to
-import.
+background API of :mod:`._runs` (:func:`start_run`, optionally under tighter :class:`RunLimits`,
+:func:`iter_steps`, :func:`get_run`, :func:`ended`, :func:`approvals`, :func:`decide`), the
+typed records (:class:`RunRecord`, :class:`StepRecord`, :class:`RunState`, :class:`Plan`...),
+the single tool agent (:func:`build_agent`, :func:`run_agent`), :class:`AgentsSettings` and
+:class:`ToolSettings` (one of your own tools in its ``tools``). Names that need pydantic-ai are
+imported on first use, since it takes seconds to import.
 """
 
 from __future__ import annotations

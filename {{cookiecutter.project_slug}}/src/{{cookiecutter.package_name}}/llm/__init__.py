@@ -1,7 +1,8 @@
 """LLM pillar: a provider-agnostic pydantic-ai client, prompts, tools, grounding, embeddings, evals.
 
 Public interface (the serving, RAG and agents pillars use it): :class:`LLMClient` (``run``,
-``run_sync``, ``stream``) returning :class:`LLMResult` with :class:`TokenUsage`;
+``run_sync``, ``stream``) returning :class:`LLMResult` with :class:`TokenUsage`; :func:`metered`
+(what the calls made in one context spent, e.g. one service request);
 :func:`grounded_answer` with :class:`Passage` and :class:`GroundedAnswer`; :class:`PromptRegistry`;
 :class:`ToolRegistry`; :func:`get_embedder` (the shared embeddings, configured by the ``llm``
 settings); :class:`FakeOpenAIServer`. Names are imported on first use: pydantic-ai takes seconds to

@@ -83,7 +83,11 @@ async def start(request: Request) -> Response:
             answer = {"error": str(refused), **refused.details()}
             return JSONResponse(answer, status_code=429, headers=refused.headers())
         limits = _capped(reservation.spend, budgets)
-        run_id = await run_in_threadpool(agents.start_run, body.task, None, limits)
+        try:
+            run_id = await run_in_threadpool(agents.start_run, body.task, None, limits)
+        except BaseException:  # no run: nothing was spent
+            await budgets.settle(reservation, Spend(0))
+            raise
         settling = asyncio.create_task(_settle_when_ended(run_id, budgets, reservation))
         _settling.add(settling)
         settling.add_done_callback(_settling.discard)
