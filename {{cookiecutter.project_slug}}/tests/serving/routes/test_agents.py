@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settin
 from {{ cookiecutter.package_name }}.llm import FakeOpenAIServer, Scripted
 from {{ cookiecutter.package_name }}.serving import _budgets as budgets
 
-from ..conftest import AUTH, OTHER_KEY
+from ..conftest import AUTH, OTHER_KEY, _server_environment, free_port, serve
 from ..hostile import RAW_BODIES, Case, as_json
 
 JSON = {"content-type": "application/json"}
@@ -279,6 +280,50 @@ def test_a_failing_tools_details_stay_in_the_log_not_in_the_run(
     assert failed[0]["run_id"] == run_id
     assert "hunter2" in str(failed[0]["exc_info"])
     sys.modules.pop("shop_tools", None)
+
+
+@pytest.fixture(scope="module")
+def tool_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """A real ``bentoml serve`` whose agents may call a tool of yours that fails; its URL, log."""
+    root = tmp_path_factory.mktemp("tool-server")
+    (root / "code").mkdir()
+    (root / "code" / "shop_tools.py").write_text(TOOLS_MODULE, encoding="utf-8")
+    port = free_port()
+    env = _server_environment(request, root, port)
+    env["PYTHONPATH"] = os.pathsep.join([str(root / "code"), env.get("PYTHONPATH", "")])
+    env[f"{ENV_PREFIX}AGENTS__TOOLS"] = json.dumps(["shop_tools:stock_level"])
+    with serve(env, root, port) as url:
+        yield url, root / "server.log"
+
+
+@pytest.mark.slow
+def test_a_failing_tools_details_stay_in_the_server_log(tool_server: tuple[str, Path]) -> None:
+    """Through the served process: users read the category, the log has the exception."""
+    url, log = tool_server
+    task = 'As the executor, check the stock: call:stock_level {"sku": "A-1"}'
+    with httpx.Client(base_url=url, headers=AUTH, timeout=60) as client:
+        started = client.post("/agent/runs", json={"task": task})
+        assert started.status_code == 202, started.text
+        run_id = started.json()["run_id"]
+        with client.stream("GET", f"/agent/runs/{run_id}/steps") as stream:
+            events = [line[6:] for line in stream.iter_lines() if line.startswith("data: ")]
+        record = client.get(f"/agent/runs/{run_id}").json()
+
+    calls = [call for event in events[:-1] for call in json.loads(event)["tool_calls"]]
+    assert calls[0]["tool"] == "stock_level"
+    assert calls[0]["result"] == "tool 'stock_level' failed: unavailable (connection error)"
+    seen_by_users = json.dumps(events) + json.dumps(record)
+    for secret in ("hunter2", "10.1.2.3", "postgres://", "ConnectionError"):
+        assert secret not in seen_by_users
+    logged = [
+        line
+        for line in log.read_text(encoding="utf-8").splitlines()
+        if "agent tool failed" in line and run_id in line
+    ]
+    assert logged, "the failure is logged with the run id"
+    assert "hunter2" in logged[0]  # the whole exception, for whoever runs the service
 
 
 def agent_run_cases() -> list[Case]:
