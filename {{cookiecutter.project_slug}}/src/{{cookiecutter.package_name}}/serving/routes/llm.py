@@ -24,6 +24,8 @@ from functools import lru_cache, partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_ai.messages import ModelResponse
+from pydantic_ai.usage import RequestUsage
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -321,7 +323,8 @@ def preflight(chat: ChatRequest, client: LLMClient) -> tuple[Spend, JSONResponse
     """What the request may spend at most, or the 413 answer when it exceeds one call's limit."""
     prompt = estimate_tokens(chat.prompt_chars())
     most = prompt + client.settings.max_tokens
-    cost = price(client.settings, prompt, client.settings.max_tokens) or 0.0
+    model = client.resolved_model
+    cost = call_price(client.settings, model.model_name, model.system, prompt, most - prompt) or 0.0
     spend = Spend.of(most, cost)
     limit = client.settings.max_tokens_per_call
     if limit is not None and most > limit:
@@ -414,6 +417,22 @@ async def ready() -> str | None:
     return None
 
 
+def call_price(
+    settings: LLMSettings, model: str, provider: str, input_tokens: int, output_tokens: int
+) -> float | None:
+    """USD of a call, priced as the client charges it (``None``: unknown).
+
+    The provider's price list (pydantic-ai's ``genai-prices``) when it knows the model, else the
+    llm settings' ``INPUT_PRICE_PER_MTOK`` / ``OUTPUT_PRICE_PER_MTOK``.
+    """
+    usage = RequestUsage(input_tokens=input_tokens, output_tokens=output_tokens)
+    call = ModelResponse(parts=[], usage=usage, model_name=model, provider_name=provider)
+    try:
+        return float(call.cost().total_price)
+    except LookupError:
+        return price(settings, input_tokens, output_tokens)
+
+
 def pricing() -> ModelPricing:
     """The served model's limits and prices (the llm settings in force), for every budget.
 
@@ -421,6 +440,11 @@ def pricing() -> ModelPricing:
     """
     settings = get_settings().section("llm", LLMSettings)
     calls = settings.self_consistency_samples + (1 if settings.judge_enabled else 0)
+    try:
+        model = base_client().resolved_model
+        name, provider = model.model_name, model.system
+    except Exception:  # no model can be built (its calls will fail): the settings' prices
+        name, provider = settings.model, ""
 
     @contextmanager
     def meter() -> Iterator[Callable[[], Spend]]:
@@ -429,7 +453,7 @@ def pricing() -> ModelPricing:
 
     return ModelPricing(
         max_output_tokens=settings.max_tokens,
-        price=partial(price, settings),
+        price=partial(call_price, settings, name, provider),
         grounded_calls=calls,
         meter=meter,
     )
