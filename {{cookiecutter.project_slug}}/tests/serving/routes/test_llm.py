@@ -174,6 +174,7 @@ def test_reservations_are_priced_as_the_client_charges() -> None:
     unlisted = endpoints.call_price(settings, "fake-echo", "openai", 1_000_000, 1_000_000)
     assert unlisted == pytest.approx(3.0)
     assert endpoints.call_price(LLMSettings(), "fake-echo", "openai", 10, 10) is None
+    assert endpoints.call_price(settings, "", "", 1_000_000, 0) == pytest.approx(1.0)
 
 
 def test_an_oversized_prompt_is_refused_before_the_model_is_called(

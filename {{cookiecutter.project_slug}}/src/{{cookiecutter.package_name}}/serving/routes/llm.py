@@ -429,7 +429,7 @@ def call_price(
     call = ModelResponse(parts=[], usage=usage, model_name=model, provider_name=provider)
     try:
         return float(call.cost().total_price)
-    except LookupError:
+    except (LookupError, ValueError):  # a model the list does not know, or no model name
         return price(settings, input_tokens, output_tokens)
 
 
