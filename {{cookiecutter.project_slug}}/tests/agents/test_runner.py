@@ -15,7 +15,7 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import AgentInfo
 
-from {{ cookiecutter.package_name }}.agents._schemas import Plan, StepRecord
+from {{ cookiecutter.package_name }}.agents._schemas import Plan, RunLimits, StepRecord
 from {{ cookiecutter.package_name }}.agents.settings import DEFAULT_ROLE_TOOLS
 
 from .conftest import RunnerFactory, Script, respond
@@ -101,6 +101,31 @@ def test_step_budget_exhausted(make_runner: RunnerFactory) -> None:
     assert len([s for s in steps if s.role != "runner"]) == 3
     assert steps[-1].output["failure"]["kind"] == "step_budget"
     assert record.answer is None
+
+
+def test_a_runs_own_limits_cap_the_settings_and_survive_a_resume(
+    make_runner: RunnerFactory,
+) -> None:
+    """What its caller may still spend (e.g. an API key's day) stops a run below the settings."""
+    runner = make_runner(max_total_tokens=100_000, max_cost_usd=100.0)
+    state = runner.create(TASK, RunLimits(max_total_tokens=1))
+    record = asyncio.run(runner.adrive(state))
+    assert record.failure is not None
+    assert record.failure.kind == "token_budget"
+    assert "total_tokens_limit of 1" in record.failure.message
+    assert record.steps == 1  # the planner's call went over the run's own limit
+    # The call that went over still counts (what the caller is charged for).
+    step = runner.store.steps(record.run_id)[0]
+    assert step.usage.requests == 1
+    assert record.usage.total_tokens == step.usage.total_tokens > 1
+    resumed = asyncio.run(runner.aresume(record.run_id))  # the run's limits are stored with it
+    assert resumed.failure is not None
+    assert resumed.failure.kind == "token_budget"
+
+    cost_capped = runner.create(TASK, RunLimits(max_cost_usd=0.0))
+    stopped = asyncio.run(runner.adrive(cost_capped))
+    assert stopped.failure is not None
+    assert (stopped.failure.kind, stopped.usage.requests) == ("cost_budget", 0)
 
 
 def test_cost_budget_exhausted(make_runner: RunnerFactory) -> None:

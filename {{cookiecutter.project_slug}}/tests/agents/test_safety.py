@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pydantic import BaseModel, ValidationError
 from pydantic_ai import Tool
 from pydantic_ai.messages import (
     ModelMessage,
@@ -14,8 +15,9 @@ from pydantic_ai.messages import (
     ToolReturnPart,
 )
 from pydantic_ai.models.function import AgentInfo
+from structlog.testing import capture_logs
 
-from {{ cookiecutter.package_name }}.agents._guard import ToolRequest, as_data
+from {{ cookiecutter.package_name }}.agents._guard import ToolRequest, as_data, failure_text
 from {{ cookiecutter.package_name }}.agents._memory import NotesMemory
 from {{ cookiecutter.package_name }}.agents._roles import instructions
 from {{ cookiecutter.package_name }}.agents.settings import DEFAULT_ROLE_TOOLS
@@ -82,7 +84,7 @@ def test_tool_error_goes_back_to_the_model_which_recovers(make_runner: RunnerFac
         """Units of ``sku`` in stock (an upstream API that fails once)."""
         attempts.append(sku)
         if len(attempts) == 1:
-            raise ConnectionError("inventory API unreachable")
+            raise ConnectionError("inventory API at 10.0.0.5 unreachable (token=s3cr3t)")
         return 7
 
     def researcher(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
@@ -94,11 +96,49 @@ def test_tool_error_goes_back_to_the_model_which_recovers(make_runner: RunnerFac
     runner = make_runner(
         Script({"researcher": researcher}), tools=[lookup_stock], role_tools=role_tools
     )
-    record = asyncio.run(runner.arun("How many units of A-1 are in stock?"))
+    with capture_logs() as logs:
+        record = asyncio.run(runner.arun("How many units of A-1 are in stock?"))
     step = runner.store.steps(record.run_id)[1]
     assert [c.outcome for c in step.tool_calls] == ["error", "ok"]
-    assert "inventory API unreachable" in step.tool_calls[0].result
+    assert step.tool_calls[0].result == "tool 'lookup_stock' failed: unavailable (connection error)"
     assert record.status == "succeeded"
+    # Users (and the model) read the category; the exception stays in the log with the run id.
+    stored = step.model_dump_json()
+    assert "s3cr3t" not in stored
+    assert "10.0.0.5" not in stored
+    assert "ConnectionError" not in stored
+    failed = [entry for entry in logs if entry["event"] == "agent tool failed"]
+    assert [(entry["run_id"], entry["tool"]) for entry in failed] == [
+        (record.run_id, "lookup_stock")
+    ]
+    assert "s3cr3t" in str(failed[0]["exc_info"])
+
+
+@pytest.mark.parametrize(
+    ("error", "category"),
+    [
+        (TimeoutError("upstream took 31 s at db-7"), "timeout"),
+        (PermissionError("/etc/shadow"), "not permitted"),
+        (FileNotFoundError("/srv/secret/path"), "unavailable (I/O error)"),
+        (ValueError("bad value 'hunter2'"), "invalid input"),
+        (KeyError("internal_key"), "internal error"),
+        (RuntimeError("<object at 0x7f00>"), "internal error"),
+    ],
+)
+def test_a_tool_failure_is_told_by_category_only(error: Exception, category: str) -> None:
+    text = failure_text("lookup", error)
+    assert text == f"tool 'lookup' failed: {category}"
+
+
+def test_a_tool_failing_validation_names_the_fields_not_the_values() -> None:
+    class Query(BaseModel):
+        sku: int
+        warehouse: str
+
+    with pytest.raises(ValidationError) as invalid:
+        Query.model_validate({"sku": "secret-sku", "warehouse": 3})
+    text = failure_text("lookup", invalid.value)
+    assert text == "tool 'lookup' failed: invalid arguments: sku, warehouse"
 
 
 INJECTION = (

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from {{ cookiecutter.package_name }}.llm import (
     LLMSettings,
     StructuredOutputError,
     TokenUsage,
+    metered,
 )
 from {{ cookiecutter.package_name }}.llm._prompts import RenderedPrompt
 from {{ cookiecutter.package_name }}.llm._usage import Budget
@@ -153,6 +157,25 @@ def test_cost_budget_counts_priced_usage() -> None:
     client.run_sync("costly")
     with pytest.raises(BudgetExceededError, match="cost budget"):
         client.run_sync("again")
+
+
+def test_a_meter_counts_the_calls_of_its_context_only() -> None:
+    """What a service charges one request: its calls, in threads it starts too, not others'."""
+    client = LLMClient(model=TestModel(custom_output_text="ok"))
+    with metered() as spent:
+        first = client.run_sync("one")
+        with ThreadPoolExecutor(1) as pool:  # a worker thread running in a copy of the context
+            second = pool.submit(contextvars.copy_context().run, client.run_sync, "two").result()
+        outside = threading.Thread(target=client.run_sync, args=("not mine",))
+        outside.start()  # a plain thread starts in an empty context: not counted
+        outside.join()
+        with metered() as inner:
+            third = client.run_sync("three")
+    assert spent() == first.usage + second.usage + third.usage
+    assert inner() == third.usage
+    assert spent().requests == 3
+    client.run_sync("after the block")
+    assert spent().requests == 3
 
 
 def test_deterministic_calls_are_served_from_the_disk_cache(tmp_path: Path) -> None:

@@ -1,12 +1,12 @@
 """Agents pillar: planner, researcher, executor and critic roles in an explicit, resumable workflow.
 
 The model comes from the LLM pillar. Public interface: :class:`AgentRunner` (run, resume), the
-background API of :mod:`._runs` (:func:`start_run`, :func:`iter_steps`, :func:`get_run`,
-:func:`approvals`, :func:`decide`), the typed records (:class:`RunRecord`, :class:`StepRecord`,
-:class:`RunState`, :class:`Plan`...), the single tool agent (:func:`build_agent`,
-:func:`run_agent`), :class:`AgentsSettings` and :class:`ToolSettings` (one of your own tools in
-its ``tools``). Names that need pydantic-ai are imported on first use, since it takes seconds to
-import.
+background API of :mod:`._runs` (:func:`start_run`, optionally under tighter :class:`RunLimits`,
+:func:`iter_steps`, :func:`get_run`, :func:`ended`, :func:`approvals`, :func:`decide`), the
+typed records (:class:`RunRecord`, :class:`StepRecord`, :class:`RunState`, :class:`Plan`...),
+the single tool agent (:func:`build_agent`, :func:`run_agent`), :class:`AgentsSettings` and
+:class:`ToolSettings` (one of your own tools in its ``tools``). Names that need pydantic-ai are
+imported on first use, since it takes seconds to import.
 """
 
 from __future__ import annotations
@@ -16,7 +16,17 @@ from typing import TYPE_CHECKING
 from ..core.lazy import lazy_exports
 from ._extensions import PILLAR_TOOLS
 from ._memory import NotesMemory, ShortTermMemory
-from ._schemas import Critique, Failure, Plan, PlanStep, RunRecord, RunState, StepRecord, StepResult
+from ._schemas import (
+    Critique,
+    Failure,
+    Plan,
+    PlanStep,
+    RunLimits,
+    RunRecord,
+    RunState,
+    StepRecord,
+    StepResult,
+)
 from .settings import AgentsSettings, MCPServerSettings, ToolSettings
 
 if TYPE_CHECKING:
@@ -30,7 +40,7 @@ if TYPE_CHECKING:
     )
     from ._guard import RoleDeps, ToolRequest
     from ._runner import AgentRunner
-    from ._runs import approvals, decide, get_run, iter_steps, start_run
+    from ._runs import approvals, decide, ended, get_run, iter_steps, start_run
     from ._store import RunNotFoundError
     from ._tools import AgentDeps
 
@@ -47,6 +57,7 @@ _LAZY = {
     "arun_agent": "._agent",
     "build_agent": "._agent",
     "decide": "._runs",
+    "ended": "._runs",
     "get_run": "._runs",
     "iter_steps": "._runs",
     "run_agent": "._agent",
@@ -67,6 +78,7 @@ __all__ = [
     "Plan",
     "PlanStep",
     "RoleDeps",
+    "RunLimits",
     "RunNotFoundError",
     "RunRecord",
     "RunState",
@@ -80,6 +92,7 @@ __all__ = [
     "arun_agent",
     "build_agent",
     "decide",
+    "ended",
     "get_run",
     "iter_steps",
     "run_agent",

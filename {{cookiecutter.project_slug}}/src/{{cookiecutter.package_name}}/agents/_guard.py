@@ -6,6 +6,12 @@ than ``max_identical_calls`` times), asks the approver before a tool marked ``si
 turns a crashing tool into a message the model can recover from, and hands the result back as
 delimited *data*: text inside ``<tool-output>`` never becomes instructions (role prompts say so,
 and nothing from a tool result is ever copied into a role's instructions).
+
+A tool that raises is reported by category only (:func:`failure_text`: timeout, unavailable,
+invalid arguments with the field names...): that text is what the model reads and what the step
+record keeps for users. The exception itself, which may hold hosts, paths or secrets, goes to the
+service log with the run id. A tool that raises ``ModelRetry`` speaks to the model on purpose:
+its message is passed on as written.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
+from pydantic import ValidationError
 from pydantic_ai import ModelRetry, RunContext
 from pydantic_ai.toolsets import AbstractToolset, ToolsetTool, WrapperToolset
 
@@ -30,6 +38,26 @@ from ._tools import AgentDeps
 from .settings import AgentsSettings
 
 MAX_RESULT_CHARS = 4_000
+log = structlog.get_logger(__name__)
+
+
+def failure_text(tool: str, exc: Exception) -> str:
+    """What users and the model read about ``tool`` raising ``exc``: a category, never its text."""
+    if isinstance(exc, ValidationError):
+        fields = sorted({".".join(map(str, error["loc"])) or "input" for error in exc.errors()})
+        return f"tool '{tool}' failed: invalid arguments: {', '.join(fields)}"
+    categories: tuple[tuple[type[BaseException], str], ...] = (
+        (TimeoutError, "timeout"),
+        (PermissionError, "not permitted"),
+        (ConnectionError, "unavailable (connection error)"),
+        (OSError, "unavailable (I/O error)"),
+        (ValueError, "invalid input"),
+        (TypeError, "invalid input"),
+    )
+    for kinds, category in categories:
+        if isinstance(exc, kinds):
+            return f"tool '{tool}' failed: {category}"
+    return f"tool '{tool}' failed: internal error"
 
 
 class RunStoppedError(Exception):
@@ -232,9 +260,12 @@ class GuardedToolset(WrapperToolset[Any]):
             guard.calls.append(ToolCall(tool=name, args=args, outcome="error", result=str(exc)))
             raise
         except Exception as exc:  # a broken tool must not crash the run: the model adapts
-            message = f"tool {name} failed: {type(exc).__name__}: {exc}"
+            message = failure_text(name, exc)
+            log.warning(
+                "agent tool failed", run_id=guard.state.run_id, role=role, tool=name, exc_info=exc
+            )
             guard.calls.append(ToolCall(tool=name, args=args, outcome="error", result=message))
-            raise ModelRetry(message) from exc
+            raise ModelRetry(f"{message}; try other arguments or go on without it") from exc
         text = as_data(name, result)
         guard.calls.append(ToolCall(tool=name, args=args, outcome="ok", result=text))
         return "ok", text

@@ -20,7 +20,7 @@ from typing import Any
 import structlog
 from pydantic_ai import Tool, capture_run_messages
 from pydantic_ai.exceptions import UnexpectedModelBehavior, UsageLimitExceeded
-from pydantic_ai.messages import ModelMessagesTypeAdapter
+from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter, ModelResponse
 from pydantic_ai.models import Model
 from pydantic_ai.toolsets import AbstractToolset
 from pydantic_ai.usage import RunUsage, UsageLimits
@@ -35,7 +35,7 @@ from ._guard import Approver, GuardedToolset, RoleDeps, RunGuard, RunStoppedErro
 from ._mcp_client import MCPToolset, connect_mcp
 from ._memory import NotesMemory
 from ._roles import Roles, build_roles
-from ._schemas import TERMINAL, Failure, RunRecord, RunState, StepRecord, Usage
+from ._schemas import TERMINAL, Failure, RunLimits, RunRecord, RunState, StepRecord, Usage
 from ._store import RunStore
 from ._toolbox import build_toolset, builtin_tools, role_toolsets
 from ._user_tools import allow_user_tools, user_tools
@@ -73,6 +73,16 @@ def _failure(exc: BaseException) -> Failure:
         return Failure(kind="invalid_output", message=str(exc))
     log.error("agent run failed", exc_info=exc)
     return Failure(kind="error", message=INTERNAL_FAILURE)
+
+
+def _spent_in(messages: list[ModelMessage]) -> RunUsage:
+    """What the model responses among ``messages`` spent (a turn that failed part-way)."""
+    spent = RunUsage()
+    for message in messages:
+        if isinstance(message, ModelResponse):
+            spent.incr(message.usage)
+            spent.requests += 1
+    return spent
 
 
 class AgentRunner:
@@ -118,9 +128,9 @@ class AgentRunner:
         self.notes = notes or NotesMemory.with_defaults()
         self.clock = clock or (lambda: datetime.now(UTC))
 
-    def create(self, task: str) -> RunState:
-        """Store a new, not yet started run."""
-        state = RunState(run_id=uuid.uuid4().hex[:16], task=task)
+    def create(self, task: str, limits: RunLimits | None = None) -> RunState:
+        """Store a new, not yet started run (``limits``: tighter than the settings' for it)."""
+        state = RunState(run_id=uuid.uuid4().hex[:16], task=task, limits=limits or RunLimits())
         self.store.create_run(state)
         return state
 
@@ -178,18 +188,24 @@ class AgentRunner:
             saved.status = "interrupted"
             self.store.save_state(saved)
 
+    def _token_limit(self, state: RunState) -> int:
+        own, limit = state.limits.max_total_tokens, self.settings.max_total_tokens
+        return limit if own is None else min(own, limit)
+
+    def _cost_limit(self, state: RunState) -> float:
+        own = state.limits.max_cost_usd
+        return self.settings.max_cost_usd if own is None else min(own, self.settings.max_cost_usd)
+
     def _check_limits(self, state: RunState) -> None:
         usage, limits = state.usage, self.settings
         if state.seq >= limits.max_steps:
             raise RunStoppedError("step_budget", f"step budget of {limits.max_steps} spent")
-        if usage.total_tokens >= limits.max_total_tokens:
+        tokens, cost = self._token_limit(state), self._cost_limit(state)
+        if usage.total_tokens >= tokens:
+            raise RunStoppedError("token_budget", f"token budget of {tokens} spent")
+        if usage.cost_usd >= cost:
             raise RunStoppedError(
-                "token_budget", f"token budget of {limits.max_total_tokens} spent"
-            )
-        if usage.cost_usd >= limits.max_cost_usd:
-            raise RunStoppedError(
-                "cost_budget",
-                f"cost budget of ${limits.max_cost_usd:g} spent (${usage.cost_usd:.4f})",
+                "cost_budget", f"cost budget of ${cost:g} spent (${usage.cost_usd:.4f})"
             )
         if usage.seconds >= limits.max_seconds:
             raise RunStoppedError("timeout", f"wall-clock limit of {limits.max_seconds:g} s spent")
@@ -212,6 +228,7 @@ class AgentRunner:
                 advance(state, result, self.settings)
                 output = result.model_dump()
             except Exception as exc:  # limits, invalid output, provider errors: typed failures
+                usage = turn_usage(_spent_in(messages), self.settings)  # the calls made count
                 state.status, state.failure = "failed", _failure(exc)
                 output = {"failure": state.failure.model_dump()}
                 span.set_attribute("agent.failure", state.failure.kind)
@@ -266,7 +283,7 @@ class AgentRunner:
         deps = RoleDeps(memory=self.notes, clock=self.clock, role=turn.role, guard=guard)
         limits = UsageLimits(
             request_limit=self.settings.max_requests_per_step,
-            total_tokens_limit=self.settings.max_total_tokens - state.usage.total_tokens,
+            total_tokens_limit=self._token_limit(state) - state.usage.total_tokens,
         )
         agent: Any = {"planner": self.roles.planner, "critic": self.roles.critic}.get(
             turn.role

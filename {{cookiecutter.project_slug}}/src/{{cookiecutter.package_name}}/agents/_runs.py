@@ -23,7 +23,7 @@ from concurrent.futures import TimeoutError as FuturesTimeout
 from typing import cast
 
 from ._runner import AgentRunner
-from ._schemas import TERMINAL, Approval, RunRecord, StepRecord
+from ._schemas import TERMINAL, Approval, RunLimits, RunRecord, StepRecord
 
 POLL_SECONDS = 0.1
 _runs: dict[str, Future[object]] = {}
@@ -74,16 +74,28 @@ async def _drive(runner: AgentRunner, run_id: str) -> None:
         return
 
 
-def start_run(task: str, runner: AgentRunner | None = None) -> str:
-    """Store a run of ``task``, start it in the background and return its id."""
+def start_run(task: str, runner: AgentRunner | None = None, limits: RunLimits | None = None) -> str:
+    """Store a run of ``task``, start it in the background and return its id.
+
+    ``limits`` are tighter than the settings' for this run only (kept when it resumes), e.g.
+    what the caller's API key may still spend today.
+    """
     runner = runner or get_runner()
-    state = runner.create(task)
+    state = runner.create(task, limits)
     future = asyncio.run_coroutine_threadsafe(_drive(runner, state.run_id), _background_loop())
     with _runs_lock:  # request threads start runs at the same time
         for finished in [key for key, run in _runs.items() if run.done()]:
             del _runs[finished]
         _runs[state.run_id] = cast("Future[object]", future)
     return state.run_id
+
+
+async def ended(run_id: str, runner: AgentRunner | None = None) -> RunRecord:
+    """Wait on the caller's event loop until the background run ends; its record then."""
+    run = _runs.get(run_id)
+    if run is not None:
+        await asyncio.wrap_future(run)
+    return get_run(run_id, runner)
 
 
 def get_run(run_id: str, runner: AgentRunner | None = None) -> RunRecord:

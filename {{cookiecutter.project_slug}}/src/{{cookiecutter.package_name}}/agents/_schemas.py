@@ -85,6 +85,13 @@ class Usage(BaseModel):
         return self.input_tokens + self.output_tokens
 
 
+class RunLimits(BaseModel):
+    """Tighter limits for one run than the settings' (e.g. what its caller may still spend)."""
+
+    max_total_tokens: int | None = Field(default=None, ge=0)
+    max_cost_usd: float | None = Field(default=None, ge=0)
+
+
 class ToolCall(BaseModel):
     """One tool call as the guard saw it."""
 
@@ -112,6 +119,7 @@ class RunState(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     scratchpad: dict[str, str] = Field(default_factory=dict)
     failure: Failure | None = None
+    limits: RunLimits = Field(default_factory=RunLimits)
 
 
 class StepRecord(BaseModel):

@@ -1,7 +1,8 @@
 """LLM pillar: a provider-agnostic pydantic-ai client, prompts, tools, grounding, embeddings, evals.
 
 Public interface (the serving, RAG and agents pillars use it): :class:`LLMClient` (``run``,
-``run_sync``, ``stream``) returning :class:`LLMResult` with :class:`TokenUsage`;
+``run_sync``, ``stream``) returning :class:`LLMResult` with :class:`TokenUsage`; :func:`metered`
+(what the calls made in one context spent, e.g. one service request);
 :func:`grounded_answer` with :class:`Passage` and :class:`GroundedAnswer`; :class:`PromptRegistry`;
 :class:`ToolRegistry`; :func:`get_embedder` (the shared embeddings, configured by the ``llm``
 settings); :class:`FakeOpenAIServer`. Names are imported on first use: pydantic-ai takes seconds to
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from ._models import get_embedder
     from ._prompts import PromptRegistry, RenderedPrompt
     from ._tools import ToolRegistry, default_tools
-    from ._usage import price
+    from ._usage import metered, price
 
 _LAZY = {
     "BudgetExceededError": "._client",
@@ -49,6 +50,7 @@ _LAZY = {
     "RenderedPrompt": "._prompts",
     "ToolRegistry": "._tools",
     "default_tools": "._tools",
+    "metered": "._usage",
     "price": "._usage",
     "safe_eval": "._arithmetic",
 }
@@ -71,6 +73,7 @@ __all__ = [
     "default_tools",
     "get_embedder",
     "grounded_answer",
+    "metered",
     "model_settings",
     "price",
     "safe_eval",

@@ -31,7 +31,14 @@ from ._messages import Prompt, PromptParts, split_prompt
 from ._models import build_model, model_settings
 from ._result import LLMResult, StructuredOutputError, jsonable, sync_loop
 from ._telemetry import CallRecord, observe_call
-from ._usage import Budget, BudgetExceededError, TokenUsage, call_limits, process_budget
+from ._usage import (
+    Budget,
+    BudgetExceededError,
+    TokenUsage,
+    call_limits,
+    meter,
+    process_budget,
+)
 from .settings import LLMSettings
 
 OutputT = TypeVar("OutputT")
@@ -251,6 +258,7 @@ class LLMClient:
     def _charge(self, usage: RunUsage) -> TokenUsage:
         spent = TokenUsage.from_run(usage, self.settings)
         self.total_usage = self.total_usage + spent
+        meter(spent)
         if self.budget is not None:
             self.budget.charge(spent)
         return spent

@@ -8,6 +8,9 @@ private deployment); otherwise it is unknown (``None``), never a made-up zero.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -125,6 +128,32 @@ class Budget:
         """Add what a call spent."""
         with self._lock:
             self.spent = self.spent + usage
+
+
+# The meters open in this context (see :func:`metered`); each is the list of usages it saw.
+_METERS: ContextVar[tuple[list[TokenUsage], ...]] = ContextVar("llm_usage_meters", default=())
+
+
+@contextmanager
+def metered() -> Iterator[Callable[[], TokenUsage]]:
+    """Count what every model call made inside the ``with`` block spends.
+
+    Yields a function returning the sum so far. Calls in threads and tasks started inside the
+    block count too (they inherit the context), so a service can charge one request's calls to
+    its caller while other requests run beside it.
+    """
+    seen: list[TokenUsage] = []
+    token = _METERS.set((*_METERS.get(), seen))
+    try:
+        yield lambda: sum(list(seen), TokenUsage())
+    finally:
+        _METERS.reset(token)
+
+
+def meter(usage: TokenUsage) -> None:
+    """Add ``usage`` to every meter open in this context (the client calls it per charge)."""
+    for seen in _METERS.get():
+        seen.append(usage)
 
 
 _PROCESS_BUDGETS: dict[tuple[int | None, float | None], Budget] = {}

@@ -108,7 +108,19 @@ class ServingSettings(BaseModel):
     )
     redis_url: SecretStr = Field(
         default=SecretStr("redis://localhost:6379/0"),
-        description="Redis URL of the rate-limit backend (may hold a password).",
+        description="Redis URL of the rate-limit and budget backend (may hold a password).",
+    )
+    daily_tokens_per_key: int | None = Field(
+        default=None,
+        gt=0,
+        description="Most model tokens one API key may spend per UTC day over every endpoint "
+        "that calls a model (chat, /ask, agent runs); None = no limit. In Redis when "
+        "RATE_LIMIT_BACKEND=redis (shared by every replica), else per process.",
+    )
+    daily_cost_usd_per_key: float | None = Field(
+        default=None,
+        gt=0,
+        description="Most USD one API key may spend per UTC day on model calls (None = no limit).",
     )
     cors_origins: list[str] = Field(
         default_factory=list,

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
+from structlog.testing import capture_logs
 
 from {{ cookiecutter.package_name }}.agents import _runs as runs
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
+from {{ cookiecutter.package_name }}.llm import FakeOpenAIServer, Scripted
+from {{ cookiecutter.package_name }}.serving import _budgets as budgets
 
-from ..conftest import AUTH
+from ..conftest import AUTH, OTHER_KEY, _server_environment, free_port, serve
 from ..hostile import RAW_BODIES, Case, as_json
 
 JSON = {"content-type": "application/json"}
@@ -163,6 +170,160 @@ def test_twenty_concurrent_runs_through_the_live_service_all_succeed(live_server
     records = asyncio.run(run())
     failures = [(r["status"], r["failure"]) for r in records if r["status"] != "succeeded"]
     assert failures == []
+
+
+@pytest.fixture
+def slow_llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAIServer]:
+    """A fake model of this test's own (to script delays), with a 6,000-token day per key."""
+    with FakeOpenAIServer() as server:
+        monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", server.base_url)
+        monkeypatch.setenv(f"{ENV_PREFIX}SERVING__DAILY_TOKENS_PER_KEY", "6000")
+        get_settings.cache_clear()
+        budgets._budgets.cache_clear()
+        runs.reset_runner()
+        yield server
+        runs.reset_runner()
+        budgets._budgets.cache_clear()
+
+
+def _ended(client: TestClient, run_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    record: dict[str, Any] = client.get(f"/agent/runs/{run_id}").json()
+    while record["status"] in {"pending", "running"} and time.monotonic() < deadline:
+        time.sleep(0.1)
+        record = client.get(f"/agent/runs/{run_id}").json()
+    return record
+
+
+def test_a_run_reserves_the_keys_day_and_keeps_only_what_it_spent(
+    slow_llm: FakeOpenAIServer, client: TestClient
+) -> None:
+    slow_llm.script(Scripted(delay=2.0))  # the run's first model call takes 2 s
+    first = client.post("/agent/runs", json={"task": "Summarise the on-call policy."})
+    assert first.status_code == 202, first.text
+    run_id = first.json()["run_id"]
+    # The run's limit (100,000 tokens) is capped at what the key had left: all 6,000.
+    assert runs.get_runner().store.load_state(run_id).limits.max_total_tokens == 6000
+
+    while_running = client.post("/agent/runs", json={"task": "Another task."})
+    elsewhere = client.post(
+        "/v1/chat/completions",
+        json={"model": "fake-echo", "messages": [{"role": "user", "content": "hi"}]},
+    )
+    other_key = client.post(
+        "/agent/runs",
+        json={"task": "Another task."},
+        headers={"authorization": f"Bearer {OTHER_KEY}"},
+    )
+
+    assert while_running.status_code == 429, while_running.text
+    body = while_running.json()
+    assert body["budget"] == "daily_tokens"
+    assert body["resets_at"].endswith("T00:00:00Z")
+    assert body["request_id"] == while_running.headers["x-request-id"]
+    assert int(while_running.headers["retry-after"]) > 0
+    assert elsewhere.status_code == 429  # one budget per key, whichever endpoint spends it
+    assert other_key.status_code == 202  # another key's day is its own
+    record = _ended(client, run_id)
+    assert record["status"] == "succeeded", record
+    spent = record["usage"]["input_tokens"] + record["usage"]["output_tokens"]
+    assert 0 < spent < 6000
+    _ended(client, other_key.json()["run_id"])
+
+    after = client.post("/agent/runs", json={"task": "A third task."})
+    assert after.status_code == 202, after.text  # the run settled: the unspent tokens are back
+    capped = runs.get_runner().store.load_state(after.json()["run_id"]).limits
+    assert capped.max_total_tokens == 6000 - spent
+    _ended(client, after.json()["run_id"])
+
+
+TOOLS_MODULE = '''
+def stock_level(sku: str) -> int:
+    """Units of ``sku`` in stock.
+
+    Args:
+        sku: the article number, e.g. `A-1`.
+    """
+    raise ConnectionError(f"inventory DB postgres://admin:hunter2@10.1.2.3/stock has no {sku}")
+'''
+
+
+def test_a_failing_tools_details_stay_in_the_log_not_in_the_run(
+    agent_backend: None,
+    client: TestClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "shop_tools.py").write_text(TOOLS_MODULE, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv(f"{ENV_PREFIX}AGENTS__TOOLS", json.dumps(["shop_tools:stock_level"]))
+    get_settings.cache_clear()
+    runs.reset_runner()
+    task = 'As the executor, check the stock: call:stock_level {"sku": "A-1"}'
+
+    with capture_logs() as logs:
+        started = client.post("/agent/runs", json={"task": task})
+        assert started.status_code == 202, started.text
+        run_id = started.json()["run_id"]
+        record = _ended(client, run_id)
+        with client.stream("GET", f"/agent/runs/{run_id}/steps") as stream:
+            events = [line[6:] for line in stream.iter_lines() if line.startswith("data: ")]
+
+    calls = [call for event in events[:-1] for call in json.loads(event)["tool_calls"]]
+    assert [(c["tool"], c["outcome"]) for c in calls][:1] == [("stock_level", "error")]
+    assert calls[0]["result"] == "tool 'stock_level' failed: unavailable (connection error)"
+    seen_by_users = json.dumps(events) + json.dumps(record)
+    for secret in ("hunter2", "10.1.2.3", "postgres://", "ConnectionError"):
+        assert secret not in seen_by_users
+    failed = [entry for entry in logs if entry["event"] == "agent tool failed"]
+    assert failed
+    assert failed[0]["run_id"] == run_id
+    assert "hunter2" in str(failed[0]["exc_info"])
+    sys.modules.pop("shop_tools", None)
+
+
+@pytest.fixture(scope="module")
+def tool_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """A real ``bentoml serve`` whose agents may call a tool of yours that fails; its URL, log."""
+    root = tmp_path_factory.mktemp("tool-server")
+    (root / "code").mkdir()
+    (root / "code" / "shop_tools.py").write_text(TOOLS_MODULE, encoding="utf-8")
+    port = free_port()
+    env = _server_environment(request, root, port)
+    env["PYTHONPATH"] = os.pathsep.join([str(root / "code"), env.get("PYTHONPATH", "")])
+    env[f"{ENV_PREFIX}AGENTS__TOOLS"] = json.dumps(["shop_tools:stock_level"])
+    with serve(env, root, port) as url:
+        yield url, root / "server.log"
+
+
+@pytest.mark.slow
+def test_a_failing_tools_details_stay_in_the_server_log(tool_server: tuple[str, Path]) -> None:
+    """Through the served process: users read the category, the log has the exception."""
+    url, log = tool_server
+    task = 'As the executor, check the stock: call:stock_level {"sku": "A-1"}'
+    with httpx.Client(base_url=url, headers=AUTH, timeout=60) as client:
+        started = client.post("/agent/runs", json={"task": task})
+        assert started.status_code == 202, started.text
+        run_id = started.json()["run_id"]
+        with client.stream("GET", f"/agent/runs/{run_id}/steps") as stream:
+            events = [line[6:] for line in stream.iter_lines() if line.startswith("data: ")]
+        record = client.get(f"/agent/runs/{run_id}").json()
+
+    calls = [call for event in events[:-1] for call in json.loads(event)["tool_calls"]]
+    assert calls[0]["tool"] == "stock_level"
+    assert calls[0]["result"] == "tool 'stock_level' failed: unavailable (connection error)"
+    seen_by_users = json.dumps(events) + json.dumps(record)
+    for secret in ("hunter2", "10.1.2.3", "postgres://", "ConnectionError"):
+        assert secret not in seen_by_users
+    logged = [
+        line
+        for line in log.read_text(encoding="utf-8").splitlines()
+        if "agent tool failed" in line and run_id in line
+    ]
+    assert logged, "the failure is logged with the run id"
+    assert "hunter2" in logged[0]  # the whole exception, for whoever runs the service
 
 
 def agent_run_cases() -> list[Case]:

@@ -12,6 +12,8 @@ from openai.types.chat import ChatCompletionMessageParam
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
+from {{ cookiecutter.package_name }}.llm import LLMSettings
+from {{ cookiecutter.package_name }}.serving import _budgets as budgets
 from {{ cookiecutter.package_name }}.serving._budgets import estimate_tokens
 from {{ cookiecutter.package_name }}.serving.routes import llm as endpoints
 from {{ cookiecutter.package_name }}.serving.service import asgi_app
@@ -129,13 +131,13 @@ USER = [{"role": "user", "content": "hello"}]
 @pytest.fixture
 def chat_budget(monkeypatch: pytest.MonkeyPatch, fake_llm: str) -> Iterator[None]:
     monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", fake_llm)
-    monkeypatch.setenv(f"{ENV_PREFIX}SERVING__LLM_DAILY_TOKENS_PER_KEY", "1500")
+    monkeypatch.setenv(f"{ENV_PREFIX}SERVING__DAILY_TOKENS_PER_KEY", "1500")
     monkeypatch.setenv(f"{ENV_PREFIX}SERVING__LLM_CACHE_SIZE", "0")
     get_settings.cache_clear()
-    endpoints._budgets.cache_clear()
+    budgets._budgets.cache_clear()
     endpoints._base_client.cache_clear()
     yield
-    endpoints._budgets.cache_clear()
+    budgets._budgets.cache_clear()
     endpoints._base_client.cache_clear()
 
 
@@ -161,6 +163,18 @@ def test_chat_refuses_with_429_once_the_key_spent_its_day(
         "/v1/chat/completions", json=body, headers={"authorization": f"Bearer {OTHER_KEY}"}
     )
     assert other.status_code == 200, other.text  # another key's budget is untouched
+
+
+def test_reservations_are_priced_as_the_client_charges() -> None:
+    """The provider's price list when it knows the model, else the llm settings' prices."""
+    settings = LLMSettings(input_price_per_mtok=1.0, output_price_per_mtok=2.0)
+    listed = endpoints.call_price(settings, "gpt-4o-mini", "openai", 1_000_000, 1_000_000)
+    assert listed is not None  # OpenAI's list price (0.75 in 2025), not the settings' 3.0
+    assert 0 < listed != pytest.approx(3.0)
+    unlisted = endpoints.call_price(settings, "fake-echo", "openai", 1_000_000, 1_000_000)
+    assert unlisted == pytest.approx(3.0)
+    assert endpoints.call_price(LLMSettings(), "fake-echo", "openai", 10, 10) is None
+    assert endpoints.call_price(settings, "", "", 1_000_000, 0) == pytest.approx(1.0)
 
 
 def test_an_oversized_prompt_is_refused_before_the_model_is_called(

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+import importlib.util
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from {{ cookiecutter.package_name }} import rag
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 from {{ cookiecutter.package_name }}.rag._pipeline import index_sources
+from {{ cookiecutter.package_name }}.serving import _budgets as budgets
+from {{ cookiecutter.package_name }}.serving import routes
+from {{ cookiecutter.package_name }}.serving._budgets import estimate_tokens
 from {{ cookiecutter.package_name }}.serving.routes import rag as endpoints
 from {{ cookiecutter.package_name }}.serving.service import AIService
 
+from ..conftest import _server_environment, free_port, serve
 from ..hostile import RAW_BODIES, Case, as_json
 
 
@@ -66,6 +81,192 @@ def test_without_an_index_search_is_503_and_not_ready(client: TestClient) -> Non
     assert client.post("/search", json={"query": "anything"}).status_code == 503
     assert client.post("/ask", json={"question": "anything"}).status_code == 503
     assert client.get("/readyz").status_code == 503
+
+
+@pytest.fixture
+def one_token_a_day(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv(f"{ENV_PREFIX}SERVING__DAILY_TOKENS_PER_KEY", "1")
+    get_settings.cache_clear()
+    budgets._budgets.cache_clear()
+    yield
+    budgets._budgets.cache_clear()
+
+
+@pytest.mark.usefixtures("indexed", "one_token_a_day")
+def test_ask_is_budgeted_only_when_it_calls_a_model(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if budgets.model_pricing() is not None:  # the llm pillar answers: it would spend tokens
+        refused = client.post("/ask", json={"question": QUESTION})
+        assert refused.status_code == 429, refused.text
+        assert refused.json()["budget"] == "daily_tokens"
+    monkeypatch.setenv(f"{ENV_PREFIX}RAG__ANSWER_MODE", "extractive")
+    get_settings.cache_clear()
+    for _ in range(2):  # extractive answers call no model: nothing to refuse
+        answer = client.post("/ask", json={"question": QUESTION})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["mode"] == "extractive"
+
+
+def _route(pillar: str) -> ModuleType | None:
+    """The service's route module of ``pillar``, or ``None`` when the project has none."""
+    name = f"{routes.__name__}.{pillar}"
+    return importlib.import_module(name) if importlib.util.find_spec(name) else None
+
+
+BUDGET_KEYS = {
+    name: f"{name}-key-0123456789abcdef"
+    for name in ("spender", "racer", "fresh-ask", "fresh-chat", "fresh-agents")
+}
+QUESTION = "How long is data retained?"
+
+
+@dataclass
+class BudgetServer:
+    """A real ``bentoml serve`` whose keys have a daily budget of one grounded ``/ask``."""
+
+    url: str
+    llm: Any  # the llm pillar (imported only when the project has it)
+    model: Any  # its FakeOpenAIServer, behind the service
+    tokens: int  # the daily budget per key: the worst case of asking QUESTION
+
+    def post(self, key: str, path: str, body: dict[str, Any]) -> httpx.Response:
+        headers = {"authorization": f"Bearer {BUDGET_KEYS[key]}"}
+        return httpx.post(f"{self.url}{path}", json=body, headers=headers, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def budget_server(
+    request: pytest.FixtureRequest,
+    index_root: Path,
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[BudgetServer]:
+    """The service over the indexed corpus, a fake model of its own and budgets in Redis."""
+    llm = pytest.importorskip(f"{rag.__name__.rsplit('.', 1)[0]}.llm", reason="/ask calls no model")
+    pricing = budgets.model_pricing()
+    assert pricing is not None  # the llm route provides it when the service is built
+    tokens = endpoints.ask_worst_case(QUESTION, pricing).tokens
+    root = tmp_path_factory.mktemp("budget-server")
+    port = free_port()
+    with llm.FakeOpenAIServer() as model:
+        env = _server_environment(request, root, port)
+        env.update(
+            {
+                f"{ENV_PREFIX}ARTIFACTS_DIR": str(index_root),
+                f"{ENV_PREFIX}LLM__BASE_URL": model.base_url,
+                f"{ENV_PREFIX}SERVING__API_KEYS": json.dumps(BUDGET_KEYS),
+                f"{ENV_PREFIX}SERVING__DAILY_TOKENS_PER_KEY": str(tokens),
+                f"{ENV_PREFIX}SERVING__RATE_LIMIT_BACKEND": "redis",
+                f"{ENV_PREFIX}SERVING__REDIS_URL": redis_url,
+                f"{ENV_PREFIX}SERVING__LLM_CACHE_SIZE": "0",
+            }
+        )
+        with serve(env, root, port) as url:
+            yield BudgetServer(url, llm, model, tokens)
+
+
+def _chat(server: BudgetServer, key: str, worst_case: int, text: str = "hello") -> httpx.Response:
+    """A chat request whose worst case (prompt estimate + max_tokens) is ``worst_case`` tokens."""
+    messages = [{"role": "user", "content": text}]
+    prompt = estimate_tokens(len(text) + len("user") + 4)
+    body = {"model": "fake-echo", "messages": messages, "max_tokens": worst_case - prompt}
+    return server.post(key, "/v1/chat/completions", body)
+
+
+def _spenders() -> list[str]:
+    """The model-spending endpoints of this project."""
+    return ["ask", "chat"] + (["agents"] if _route("agents") is not None else [])
+
+
+def _whole_day(server: BudgetServer, key: str, endpoint: str) -> httpx.Response:
+    """A request to ``endpoint`` that needs exactly the key's whole day."""
+    if endpoint == "ask":
+        return server.post(key, "/ask", {"question": QUESTION})
+    if endpoint == "chat":
+        return _chat(server, key, server.tokens)
+    agents = _route("agents")
+    assert agents is not None
+    # A run needs at least its first model call: the task's estimate, the role's prompt around
+    # it and the most the model may generate (the llm setting max_tokens, 1024 by default).
+    least = estimate_tokens(0) + agents.PROMPT_OVERHEAD_TOKENS + 1024
+    return server.post(key, "/agent/runs", {"task": "t" * (3 * (server.tokens - least))})
+
+
+@pytest.mark.slow
+def test_a_key_that_spent_its_day_on_ask_is_refused_everywhere(budget_server: BudgetServer) -> None:
+    """One budget per key and day, whichever endpoint spends it; other keys are untouched."""
+    server = budget_server
+    first = server.post("spender", "/ask", {"question": QUESTION})
+    assert first.status_code == 200, first.text
+    assert first.json()["mode"] == "grounded"  # the model answered: real tokens were spent
+    calls = len(server.model.requests)
+
+    refused = {endpoint: _whole_day(server, "spender", endpoint) for endpoint in _spenders()}
+
+    assert {name: answer.status_code for name, answer in refused.items()} == dict.fromkeys(
+        refused, 429
+    )
+    assert len(server.model.requests) == calls  # refused before the model was called
+    for answer in refused.values():
+        body = answer.json()
+        assert body["budget"] == "daily_tokens"
+        assert body["resets_at"].endswith("T00:00:00Z")  # the next UTC midnight
+        assert body["request_id"] == answer.headers["x-request-id"]
+        assert 0 < int(answer.headers["retry-after"]) <= 86_400
+    assert "daily token budget" in refused["ask"].json()["error"]
+    # The same requests, each on a key of its own that spent nothing today, go through.
+    for endpoint in refused:
+        answer = _whole_day(server, f"fresh-{endpoint}", endpoint)
+        assert answer.status_code in {200, 202}, (endpoint, answer.text)
+        if endpoint == "agents":  # let the run end: its model calls would mix with later tests'
+            _wait_for_run(server, f"fresh-{endpoint}", answer.json()["status_url"])
+
+
+def _wait_for_run(server: BudgetServer, key: str, url: str) -> None:
+    headers = {"authorization": f"Bearer {BUDGET_KEYS[key]}"}
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        record = httpx.get(f"{server.url}{url}", headers=headers, timeout=30).json()
+        if record["status"] not in {"pending", "running"}:
+            return
+        time.sleep(0.2)
+
+
+def _racing(request: dict[str, Any]) -> bool:
+    return any(str(m.get("content", "")).startswith("race ") for m in request["messages"])
+
+
+@pytest.mark.slow
+def test_concurrent_requests_cannot_reserve_more_than_the_day(budget_server: BudgetServer) -> None:
+    """Twelve chat requests at once, each a quarter of the day, on a slow model: four get in."""
+    server = budget_server
+    quarter = server.tokens // 4
+    server.model.script(*[server.llm.Scripted(delay=3.0) for _ in range(4)])
+    calls = len(server.model.requests)
+
+    async def race() -> list[int]:
+        headers = {"authorization": f"Bearer {BUDGET_KEYS['racer']}"}
+        async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=60) as client:
+            bodies = []
+            for n in range(12):
+                text = f"race {n}"
+                prompt = estimate_tokens(len(text) + len("user") + 4)
+                messages = [{"role": "user", "content": text}]
+                bodies.append(
+                    {"model": "fake-echo", "messages": messages, "max_tokens": quarter - prompt}
+                )
+            answers = await asyncio.gather(
+                *(client.post("/v1/chat/completions", json=body) for body in bodies)
+            )
+        return sorted(answer.status_code for answer in answers)
+
+    if _route("llm") is None:
+        pytest.skip("no chat route")
+    statuses = asyncio.run(race())
+    assert statuses == [200] * 4 + [429] * 8
+    raced = [r for r in server.model.requests[calls:] if _racing(r)]
+    assert len(raced) == 4  # the refused ones never reached the model
 
 
 def search_cases() -> list[Case]:

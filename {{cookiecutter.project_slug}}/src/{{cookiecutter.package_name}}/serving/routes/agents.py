@@ -14,10 +14,18 @@ an integration). Uses the agents pillar's :mod:`.runs` only: runs execute in the
   decided approval; the waiting run continues at once. Only API keys named in the agents setting
   ``approver_keys`` may decide (403 otherwise).
 * ``GET /agent/approver`` -> ``{"may_decide": bool}``: whether the calling key may decide.
+
+Runs call the model, so with a daily budget per API key (``SERVING__DAILY_TOKENS_PER_KEY`` /
+``SERVING__DAILY_COST_USD_PER_KEY``, shared with chat and ``/ask``) ``POST /agent/runs`` reserves
+the run's limits (agents settings ``max_total_tokens`` / ``max_cost_usd``), or as much of them as
+the key has left, and caps the run at what it got: the run stops with ``token_budget`` or
+``cost_budget`` there. When not even one model call fits it answers 429 with the budget and its
+reset time. When the run ends, the key keeps only what the run really spent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -31,8 +39,23 @@ from starlette.routing import Route
 from ... import agents
 from ...core.settings import get_settings
 from .._adapters import Contribution
+from .._budgets import (
+    MICRO,
+    BudgetRefusedError,
+    DailyBudgets,
+    Reservation,
+    Spend,
+    daily_budgets,
+    estimate_tokens,
+    key_name,
+    model_pricing,
+)
 
 STEP_STREAM_TIMEOUT_S = 600.0
+# Tokens of a role's prompt besides the task (instructions, tool and output schemas).
+PROMPT_OVERHEAD_TOKENS = 1_500
+# Settlements of runs still going (kept referenced until they finish).
+_settling: set[asyncio.Task[None]] = set()
 
 
 class StartRun(BaseModel):
@@ -50,11 +73,54 @@ async def start(request: Request) -> Response:
     except ValidationError as invalid:
         detail = invalid.errors(include_url=False, include_context=False, include_input=False)
         return JSONResponse({"error": "invalid request", "detail": detail}, status_code=422)
-    run_id = await run_in_threadpool(agents.start_run, body.task)
+    budgets = daily_budgets()
+    if budgets is None:
+        run_id = await run_in_threadpool(agents.start_run, body.task)
+    else:
+        try:
+            reservation = await budgets.reserve(key_name(request.state), *_run_spend(body.task))
+        except BudgetRefusedError as refused:
+            answer = {"error": str(refused), **refused.details()}
+            return JSONResponse(answer, status_code=429, headers=refused.headers())
+        limits = _capped(reservation.spend, budgets)
+        try:
+            run_id = await run_in_threadpool(agents.start_run, body.task, None, limits)
+        except BaseException:  # no run: nothing was spent
+            await budgets.settle(reservation, Spend(0))
+            raise
+        settling = asyncio.create_task(_settle_when_ended(run_id, budgets, reservation))
+        _settling.add(settling)
+        settling.add_done_callback(_settling.discard)
     base = f"/agent/runs/{run_id}"
     return JSONResponse(
         {"run_id": run_id, "status_url": base, "steps_url": f"{base}/steps"}, status_code=202
     )
+
+
+def _run_spend(task: str) -> tuple[Spend, Spend]:
+    """What a run may spend (its limits), and the least it needs: one model call."""
+    settings = get_settings().section("agents", agents.AgentsSettings)
+    most = Spend.of(settings.max_total_tokens, settings.max_cost_usd)
+    pricing = model_pricing()
+    if pricing is None:
+        return most, Spend(min(most.tokens, 1), 0)
+    first = pricing.worst_case(estimate_tokens(len(task)) + PROMPT_OVERHEAD_TOKENS)
+    return most, Spend(min(most.tokens, first.tokens), min(most.micro_usd, first.micro_usd))
+
+
+def _capped(granted: Spend, budgets: DailyBudgets) -> agents.RunLimits:
+    """The run's limits: what its key's reservation granted (for the budgets that are set)."""
+    return agents.RunLimits(
+        max_total_tokens=granted.tokens if budgets.max_tokens is not None else None,
+        max_cost_usd=granted.micro_usd / MICRO if budgets.max_micro_usd is not None else None,
+    )
+
+
+async def _settle_when_ended(run_id: str, budgets: DailyBudgets, reservation: Reservation) -> None:
+    """Once the run ends, charge the key what it spent instead of its reservation."""
+    record = await agents.ended(run_id)
+    usage = record.usage
+    await budgets.settle(reservation, Spend.of(usage.total_tokens, usage.cost_usd))
 
 
 async def get(request: Request) -> Response:

@@ -17,12 +17,15 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_ai.messages import ModelResponse
+from pydantic_ai.usage import RequestUsage
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -31,18 +34,20 @@ from starlette.routing import Route
 from ...core import cache_key
 from ...core.logging import get_logger
 from ...core.settings import get_settings
-from ...llm import BudgetExceededError, LLMClient, LLMSettings, TokenUsage, price
+from ...llm import BudgetExceededError, LLMClient, LLMSettings, TokenUsage, metered, price
 from ...monitoring.metrics import counter
 from ...monitoring.tracing import get_tracer
 from .._adapters import Contribution
 from .._budgets import (
-    MICRO,
     BudgetRefusedError,
     DailyBudgets,
-    MemoryCounters,
-    RedisCounters,
+    ModelPricing,
+    Reservation,
     Spend,
+    daily_budgets,
     estimate_tokens,
+    key_name,
+    provide_pricing,
 )
 from .._cache import TTLCache
 from ..settings import ServingSettings
@@ -138,17 +143,6 @@ class ChatRouteSettings(BaseModel):
     )
     cache_ttl_s: float = Field(
         default=600.0, gt=0, description="Seconds a cached LLM answer stays valid."
-    )
-    daily_tokens_per_key: int | None = Field(
-        default=None,
-        gt=0,
-        description="Most tokens one API key may spend per UTC day (None = no limit); in "
-        "Redis when SERVING__RATE_LIMIT_BACKEND=redis, else per process.",
-    )
-    daily_cost_usd_per_key: float | None = Field(
-        default=None,
-        gt=0,
-        description="Most USD one API key may spend per UTC day (None = no limit).",
     )
 
 
@@ -257,23 +251,20 @@ def _chunk(ident: str, model: str, delta: dict[str, str], finish: str | None) ->
     return f"data: {json.dumps(body)}\n\n"
 
 
-# Where a request's spend is settled: the daily budgets (None: no limit), key name, reservation.
-Settle = tuple[DailyBudgets | None, str, Spend]
-NO_BUDGET: Settle = (None, "", Spend(0))
+# Where a request's spend is settled: the daily budgets and the reservation (None: no limit).
+Settle = tuple[DailyBudgets, Reservation] | None
 
 
-async def stream_events(
-    chat: ChatRequest, model: str, settle: Settle = NO_BUDGET
-) -> AsyncIterator[str]:
+async def stream_events(chat: ChatRequest, model: str, settle: Settle = None) -> AsyncIterator[str]:
     """Server-sent events in OpenAI's chunk format, ending with ``data: [DONE]``."""
-    budgets, key, reserved = settle
     spent: list[TokenUsage] = []
     try:
         async for event in _events(chat, model, spent):
             yield event
     finally:
-        if budgets is not None:
-            await budgets.settle(key, reserved, _spent(sum(spent, TokenUsage())))
+        if settle is not None:
+            budgets, reservation = settle
+            await budgets.settle(reservation, _spent(sum(spent, TokenUsage())))
 
 
 async def _events(chat: ChatRequest, model: str, spent: list[TokenUsage]) -> AsyncIterator[str]:
@@ -328,28 +319,13 @@ def route_settings() -> ChatRouteSettings:
     return get_settings().section("serving", ServingSettings).route("llm", ChatRouteSettings)
 
 
-@lru_cache(maxsize=4)
-def _budgets(redis_url: str | None, tokens: int | None, cost_usd: float | None) -> DailyBudgets:
-    counters = MemoryCounters() if redis_url is None else RedisCounters(redis_url)
-    return DailyBudgets(counters, tokens, cost_usd)
-
-
-def daily_budgets() -> DailyBudgets | None:
-    """The per-key daily budgets in force, or ``None`` when no limit is set."""
-    route = route_settings()
-    if route.daily_tokens_per_key is None and route.daily_cost_usd_per_key is None:
-        return None
-    serving = get_settings().section("serving", ServingSettings)
-    url = serving.redis_url.get_secret_value() if serving.rate_limit_backend == "redis" else None
-    return _budgets(url, route.daily_tokens_per_key, route.daily_cost_usd_per_key)
-
-
 def preflight(chat: ChatRequest, client: LLMClient) -> tuple[Spend, JSONResponse | None]:
     """What the request may spend at most, or the 413 answer when it exceeds one call's limit."""
     prompt = estimate_tokens(chat.prompt_chars())
     most = prompt + client.settings.max_tokens
-    cost = price(client.settings, prompt, client.settings.max_tokens) or 0.0
-    spend = Spend(tokens=most, micro_usd=round(cost * MICRO))
+    model = client.resolved_model
+    cost = call_price(client.settings, model.model_name, model.system, prompt, most - prompt) or 0.0
+    spend = Spend.of(most, cost)
     limit = client.settings.max_tokens_per_call
     if limit is not None and most > limit:
         message = (
@@ -366,21 +342,25 @@ def preflight(chat: ChatRequest, client: LLMClient) -> tuple[Spend, JSONResponse
 
 async def reserve(request: Request, chat: ChatRequest) -> tuple[Settle, JSONResponse | None]:
     """Check the request's most possible spend against one call's and its key's daily limits."""
-    reserved, refused = preflight(chat, request_client(chat))
+    most, refused = preflight(chat, request_client(chat))
     if refused is not None:
-        return NO_BUDGET, refused
+        return None, refused
     budgets = daily_budgets()
-    key = str(getattr(request.state, "api_key_name", "anonymous"))
-    if budgets is not None:
-        try:
-            await budgets.reserve(key, reserved)
-        except BudgetRefusedError as spent:
-            return NO_BUDGET, error(429, str(spent), "insufficient_quota", code="daily_budget")
-    return (budgets, key, reserved), None
+    if budgets is None:
+        return None, None
+    try:
+        reservation = await budgets.reserve(key_name(request.state), most)
+    except BudgetRefusedError as spent:
+        answer = error(
+            429, str(spent), "insufficient_quota", code="daily_budget", **spent.details()
+        )
+        answer.headers.update(spent.headers())
+        return None, answer
+    return (budgets, reservation), None
 
 
 def _spent(usage: TokenUsage) -> Spend:
-    return Spend(tokens=usage.total_tokens, micro_usd=round((usage.cost_usd or 0.0) * MICRO))
+    return Spend.of(usage.total_tokens, usage.cost_usd)
 
 
 async def chat_completions(request: Request) -> Response:
@@ -392,7 +372,6 @@ async def chat_completions(request: Request) -> Response:
     settle, refused = await reserve(request, chat)
     if refused is not None:
         return refused
-    budgets, key, reserved = settle
     if chat.stream:
         events = stream_events(chat, model, settle=settle)
         return StreamingResponse(events, media_type="text/event-stream")
@@ -406,8 +385,9 @@ async def chat_completions(request: Request) -> Response:
         _log.exception("model call failed")
         return error(502, "the model provider failed; see the service log", "server_error")
     finally:
-        if budgets is not None:
-            await budgets.settle(key, reserved, _spent(usage))
+        if settle is not None:
+            budgets, reservation = settle
+            await budgets.settle(reservation, _spent(usage))
     return JSONResponse(_completion(answer, model))
 
 
@@ -437,8 +417,51 @@ async def ready() -> str | None:
     return None
 
 
+def call_price(
+    settings: LLMSettings, model: str, provider: str, input_tokens: int, output_tokens: int
+) -> float | None:
+    """USD of a call, priced as the client charges it (``None``: unknown).
+
+    The provider's price list (pydantic-ai's ``genai-prices``) when it knows the model, else the
+    llm settings' ``INPUT_PRICE_PER_MTOK`` / ``OUTPUT_PRICE_PER_MTOK``.
+    """
+    usage = RequestUsage(input_tokens=input_tokens, output_tokens=output_tokens)
+    call = ModelResponse(parts=[], usage=usage, model_name=model, provider_name=provider)
+    try:
+        return float(call.cost().total_price)
+    except (LookupError, ValueError):  # a model the list does not know, or no model name
+        return price(settings, input_tokens, output_tokens)
+
+
+def pricing() -> ModelPricing:
+    """The served model's limits and prices (the llm settings in force), for every budget.
+
+    ``/ask`` and agent runs call this model too.
+    """
+    settings = get_settings().section("llm", LLMSettings)
+    calls = settings.self_consistency_samples + (1 if settings.judge_enabled else 0)
+    try:
+        model = base_client().resolved_model
+        name, provider = model.model_name, model.system
+    except Exception:  # no model can be built (its calls will fail): the settings' prices
+        name, provider = settings.model, ""
+
+    @contextmanager
+    def meter() -> Iterator[Callable[[], Spend]]:
+        with metered() as spent:
+            yield lambda: _spent(spent())
+
+    return ModelPricing(
+        max_output_tokens=settings.max_tokens,
+        price=partial(call_price, settings, name, provider),
+        grounded_calls=calls,
+        meter=meter,
+    )
+
+
 def contribute() -> Contribution:
     """The OpenAI-compatible API for the service (see :mod:`..serving.adapters`)."""
+    provide_pricing(pricing)
     return Contribution(
         pillar="llm",
         mounts=[("/v1", app())],

@@ -4,26 +4,53 @@ Present only when both the rag and serving pillars are (the template's manifest 
 integration). Uses the rag pillar's public :mod:`.api` only: ``search`` and ``answer`` (grounded
 by the LLM pillar when it is present, extractive otherwise). Retrieval latency is exported as
 ``serving_retrieval_seconds``; ``/readyz`` answers 503 until an index exists.
+
+A grounded ``/ask`` calls the model, so it draws on the caller's daily budget
+(``SERVING__DAILY_TOKENS_PER_KEY`` / ``SERVING__DAILY_COST_USD_PER_KEY``, shared with chat and
+agent runs): before retrieval it reserves its worst case (the question and a full context per
+model call, each call generating its most), answers 429 with the budget and its reset time when
+that does not fit, and afterwards keeps only what its model calls really spent.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar, cast
 
 import bentoml
 from bentoml.exceptions import InvalidArgument, ServiceUnavailable
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import JSONResponse
 
 from ... import rag
+from ...core.settings import get_settings
 from ...monitoring.metrics import histogram
 from ...monitoring.tracing import get_tracer
 from ...rag.settings import SearchMode
 from .._adapters import Contribution
+from .._budgets import (
+    BudgetRefusedError,
+    DailyBudgets,
+    ModelPricing,
+    Spend,
+    daily_budgets,
+    estimate_tokens,
+    key_name,
+    model_pricing,
+)
 
 ResultT = TypeVar("ResultT")
 MAX_QUERY_CHARS = 2_000
+# Tokens of a grounded-answer prompt besides the question and passages (instructions, schema).
+PROMPT_OVERHEAD_TOKENS = 600
+# /ask answers one question at a time per worker, on a thread of its own (as BentoML's one
+# thread for sync APIs did), while its budget is reserved and settled on the event loop.
+_ANSWERING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-ask")
 
 
 class SearchRequest(BaseModel):
@@ -72,8 +99,60 @@ def _timed(endpoint: str, work: Callable[[], ResultT]) -> ResultT:  # noqa: UP04
             ).labels(endpoint).observe(time.perf_counter() - started)
 
 
-def _api(route: str) -> Callable[[Callable[..., Any]], Any]:
-    return cast(Callable[[Callable[..., Any]], Any], bentoml.api(route=route))
+def _api(route: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+    return cast(Callable[[Callable[..., Any]], Any], bentoml.api(route=route, **options))
+
+
+def ask_worst_case(question: str, pricing: ModelPricing) -> Spend:
+    """The most an answer to ``question`` may spend.
+
+    Every grounded call with a full context, plus the query rewrite when it is on.
+    """
+    settings = get_settings().section("rag", rag.RAGSettings)
+    prompt = estimate_tokens(len(question)) + settings.context_max_tokens + PROMPT_OVERHEAD_TOKENS
+    most = pricing.worst_case(prompt, pricing.grounded_calls)
+    if settings.rewrite_query:
+        rewrite = pricing.worst_case(estimate_tokens(len(question)) + PROMPT_OVERHEAD_TOKENS)
+        most = Spend(most.tokens + rewrite.tokens, most.micro_usd + rewrite.micro_usd)
+    return most
+
+
+def _spends_model() -> bool:
+    settings = get_settings().section("rag", rag.RAGSettings)
+    return settings.answer_mode != "extractive" and rag.GROUNDER.get() is not None
+
+
+def refusal(refused: BudgetRefusedError, context: bentoml.Context) -> JSONResponse:
+    """The 429 answer of a request over its key's daily budget.
+
+    BentoML takes the status and headers of an API's response from the request's context.
+    """
+    context.response.status_code = 429
+    context.response.metadata.update(refused.headers())
+    body = {"error": str(refused), **refused.details()}
+    return JSONResponse(body, status_code=429, headers=refused.headers())
+
+
+async def _answer(question: str) -> rag.RagAnswer:
+    """``rag.answer`` on the answering thread, in a copy of this request's context."""
+    work = contextvars.copy_context().run
+    answer = partial(_timed, "ask", partial(rag.answer, question))
+    return await asyncio.get_running_loop().run_in_executor(_ANSWERING, work, answer)
+
+
+async def _budgeted_answer(
+    question: str, budgets: DailyBudgets, pricing: ModelPricing, context: bentoml.Context
+) -> rag.RagAnswer | JSONResponse:
+    key = key_name(context.request.state)
+    try:
+        reservation = await budgets.reserve(key, ask_worst_case(question, pricing))
+    except BudgetRefusedError as refused:
+        return refusal(refused, context)
+    with pricing.meter() as spent:  # counts the model calls of this request's thread
+        try:
+            return await _answer(question)
+        finally:  # what the model calls really spent replaces the reservation
+            await budgets.settle(reservation, spent())
 
 
 class RagAPI:
@@ -87,10 +166,15 @@ class RagAPI:
         )
         return SearchResponse(hits=hits)
 
-    @_api("/ask")
-    def ask(self, request: AskRequest, /) -> rag.RagAnswer:
+    @_api("/ask", output_spec=rag.RagAnswer)
+    async def ask(
+        self, request: AskRequest, /, context: bentoml.Context
+    ) -> rag.RagAnswer | JSONResponse:
         """An answer to ``question`` with numbered citations of the chunks it used."""
-        return _timed("ask", lambda: rag.answer(request.question))
+        budgets, pricing = daily_budgets(), model_pricing()
+        if budgets is None or pricing is None or not _spends_model():
+            return await _answer(request.question)
+        return await _budgeted_answer(request.question, budgets, pricing, context)
 
 
 async def ready() -> str | None:
