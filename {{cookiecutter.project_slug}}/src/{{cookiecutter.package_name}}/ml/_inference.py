@@ -2,8 +2,11 @@
 
 ``Predictor.load()`` opens the production model (the ``ml.production_tag`` setting, else the
 ``production`` alias of ``ml.model_name`` in the BentoML store); ``Predictor.load("name:version")``
-opens any version. ``load_reference()`` and ``reference_scores()`` return what drift monitoring
-compares live traffic with.
+opens any version. It scores with the model's ``scorer.json`` (NumPy, :mod:`._scorer`) when the
+version has one, so scoring imports neither scikit-learn nor XGBoost; the pickled pipeline is
+loaded on first use of :attr:`Predictor.pipeline` (evaluation) or when there is no scorer.
+``load_reference()`` and ``reference_scores()`` return what drift monitoring compares live
+traffic with.
 """
 
 from __future__ import annotations
@@ -14,20 +17,22 @@ import re
 import time
 from collections.abc import Iterable
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, create_model
-from sklearn.pipeline import Pipeline
 
 from ..core.settings import get_settings
 from . import _registry as registry
 from . import _schema as schema
 from ._errors import MissingColumnsError, ModelNotFoundError
 from ._ingest import read_parquet
-from ._train import load_pipeline
+from ._scorer import Scorer
 from .settings import MLSettings
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 __all__ = [
     "MissingColumnsError",
@@ -74,9 +79,15 @@ def _field_name(column: str) -> str:
 class Predictor:
     """A registered model pipeline with its frozen schema, threshold and class labels."""
 
-    def __init__(self, record: registry.ModelRecord, pipeline: Pipeline) -> None:
+    def __init__(
+        self,
+        record: registry.ModelRecord,
+        pipeline: Pipeline | None = None,
+        scorer: Scorer | None = None,
+    ) -> None:
         self.record = record
-        self.pipeline = pipeline
+        self._pipeline = pipeline
+        self.scorer = scorer
         contract = schema.load(record.path / registry.SCHEMA_FILE)
         if contract is None:
             raise ModelNotFoundError(f"model {record.tag} has no {registry.SCHEMA_FILE}")
@@ -92,7 +103,23 @@ class Predictor:
             ModelNotFoundError: no such model, or no production model yet.
         """
         record = resolve(tag)
-        return cls(record, load_pipeline(record.path / registry.PIPELINE_FILE))
+        scorer_path = record.path / registry.SCORER_FILE
+        if scorer_path.is_file():
+            return cls(record, scorer=Scorer.load(scorer_path))
+        return cls(record, _load_pipeline(record))
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The fitted scikit-learn pipeline (unpickled on first use: it imports scikit-learn)."""
+        if self._pipeline is None:
+            self._pipeline = _load_pipeline(self.record)
+        return self._pipeline
+
+    def predict_proba(self, rows: pd.DataFrame) -> np.ndarray:
+        """Probability of the positive class per row (the scorer, else the pipeline)."""
+        if self.scorer is not None:
+            return self.scorer.predict_proba(rows)
+        return np.asarray(self.pipeline.predict_proba(rows))[:, 1]
 
     @property
     def version(self) -> str:
@@ -169,7 +196,7 @@ class Predictor:
         # Records dumped from input_model() without by_alias carry field names, not columns.
         renames = {_field_name(c): c for c in self.feature_names if _field_name(c) != c}
         rows = frame.rename(columns=renames).reindex(columns=self.feature_names)
-        probability = self.pipeline.predict_proba(rows)[:, 1] if len(rows) else np.array([])
+        probability = self.predict_proba(rows) if len(rows) else np.array([])
         positive = probability >= self.threshold
         labels = [self.classes[1] if p else self.classes[0] for p in positive]
         _observe(self.version, len(rows), time.perf_counter() - started)
@@ -185,6 +212,12 @@ class Predictor:
             Prediction(probability=float(p), label=label, model_version=self.version)
             for p, label in zip(scored["probability"], scored["label"], strict=True)
         ]
+
+
+def _load_pipeline(record: registry.ModelRecord) -> Pipeline:
+    from ._train import load_pipeline  # noqa: PLC0415  (imports scikit-learn and XGBoost)
+
+    return load_pipeline(record.path / registry.PIPELINE_FILE)
 
 
 def _observe(version: str, rows: int, seconds: float) -> None:
