@@ -142,3 +142,31 @@ def test_predict_in_a_fresh_process_imports_neither_scikit_learn_nor_xgboost(
     assert "heavy: []" in done.stdout
     assert "predictions: 6 rows" in done.stdout
     assert list((tmp_path / "artifacts" / "predictions").glob("*.jsonl"))
+
+
+def test_xgboost_trees_send_missing_values_where_xgboost_does() -> None:
+    """The tree walk follows each split's default branch for NaN, as the booster does."""
+    x, y = _training_rows()
+    pipeline = train.fit_pipeline(_split(x, y), ROLES, xgboost_model({"n_estimators": 20}, 0))
+    forest = scorer.Scorer(scorer.compile_pipeline(pipeline))
+    matrix = forest.transform(x)
+    matrix[::3, 0] = np.nan
+    matrix[1::4, 1] = np.nan
+    booster = pipeline.named_steps["model"].get_booster()
+    expected = booster.inplace_predict(matrix)
+    assert np.abs(forest._trees.predict(matrix) - expected).max() <= scorer.TOLERANCE
+
+
+def test_large_batches_go_to_the_pipeline(use_trained: TrainedRun) -> None:
+    """Past SCORER_MAX_ROWS the pipeline (faster per row once imported) answers, the same."""
+    from {{ cookiecutter.package_name }}.ml import _inference  # noqa: PLC0415
+
+    predictor = Predictor.load()
+    rows = load_reference()
+    assert predictor._pipeline is None
+    small = predictor.predict_proba(rows)
+    assert predictor._pipeline is None, "a small batch needs no pickle"
+    rows_many = pd.concat([rows] * (_inference.SCORER_MAX_ROWS // len(rows) + 1))
+    many = predictor.predict_proba(rows_many)
+    assert predictor._pipeline is not None
+    assert np.abs(many[: len(rows)] - small).max() <= scorer.TOLERANCE

@@ -1,15 +1,17 @@
 """The scoring form of a trained pipeline: its fitted numbers in JSON, applied with NumPy.
 
-Unpickling the scikit-learn pipeline imports scikit-learn, SciPy and XGBoost (1.5 CPU seconds,
-most of a fresh ``ml predict``), only to run a few array operations. Training therefore also
-writes ``scorer.json`` beside ``pipeline.joblib``: the statistics of each preprocessing step
-(medians, clipping bounds, means and scales, most frequent categories, one-hot categories) and the
-model itself (the logistic regression's coefficients, or XGBoost's trees). :class:`Scorer`
-applies them with NumPy after the pipeline's own first step (:func:`._data.model_inputs`), so the
-answers are the pipeline's: :func:`compile_pipeline` writes the file only when the scorer
-reproduces ``pipeline.predict_proba`` on the training reference rows, an empty row and unseen
-values (within :data:`TOLERANCE`). A pipeline it cannot express (your own ``ML__ESTIMATOR``, a
-changed preprocessing) gets no file, and :class:`._inference.Predictor` loads the pickle.
+Unpickling the scikit-learn pipeline imports scikit-learn, SciPy and XGBoost (1.5 CPU seconds, most
+of a fresh ``ml predict``), only to run a few array operations. Training therefore also writes
+``scorer.json`` beside ``pipeline.joblib``: the statistics of each preprocessing step (medians,
+clipping bounds, means and scales, most frequent categories, one-hot categories) and the model
+itself (the logistic regression's coefficients, or XGBoost's trees). :class:`Scorer` applies them
+with NumPy after the pipeline's own first step (:func:`._data.model_inputs`), so the answers are
+the pipeline's (to float32 rounding for XGBoost): :func:`verified_document` keeps the file only
+when the scorer reproduces ``pipeline.predict_proba`` on the training reference rows, an empty row
+and unseen values (within :data:`TOLERANCE`). A pipeline it cannot express (your own
+``ML__ESTIMATOR``, a changed preprocessing) gets no file, and :class:`._inference.Predictor` loads
+the pickle. It is made for small batches (a command, a request): its tree walk costs more per row
+than XGBoost's compiled one, so ``Predictor`` hands large batches to the pipeline.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ._data import model_inputs
 FORMAT = 1
 TOLERANCE = 1e-6
 _F32 = np.float32
+_BLOCK = 4096
 
 
 class NotCompilable(ValueError):  # noqa: N818  (a reason, not a failure: the pickle is used)
@@ -114,35 +117,46 @@ class _Forest:
         trees = model["trees"]
         sizes = [len(t["left"]) for t in trees]
         offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        self._roots = offsets
-        self._left = np.concatenate([np.asarray(t["left"], np.int64) for t in trees])
-        self._right = np.concatenate([np.asarray(t["right"], np.int64) for t in trees])
-        leaf = self._left < 0
+        left = np.concatenate([np.asarray(t["left"], np.int64) for t in trees])
+        right = np.concatenate([np.asarray(t["right"], np.int64) for t in trees])
         shift = np.repeat(offsets, sizes)
-        self._left = np.where(leaf, -1, self._left + shift)
-        self._right = np.where(leaf, -1, self._right + shift)
-        self._leaf = leaf
-        self._feature = np.concatenate([np.asarray(t["feature"], np.int64) for t in trees])
+        self._leaf = left < 0
+        own = np.arange(len(left))
+        # A leaf points at itself, so walking past it (a shallower branch) stays there.
+        self._left = np.where(self._leaf, own, left + shift)
+        self._right = np.where(self._leaf, own, right + shift)
+        self._roots = offsets
+        feature = np.concatenate([np.asarray(t["feature"], np.int64) for t in trees])
+        self._feature = np.where(self._leaf, 0, feature)
         self._value = np.concatenate([np.asarray(t["value"], _F32) for t in trees])
         self._default_left = np.concatenate([np.asarray(t["default_left"], bool) for t in trees])
         self._base_margin = _F32(model["base_margin"])
         self._depth = int(model["max_depth"])
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
-        """Sigmoid of the base margin plus every tree's leaf, summed in XGBoost's order."""
-        values = matrix.astype(_F32)
-        rows = np.arange(len(values))[:, None]
-        node = np.broadcast_to(self._roots, (len(values), len(self._roots))).copy()
+        """Sigmoid of the base margin plus every tree's leaf, summed in XGBoost's order.
+
+        Rows go through in blocks: the walk holds a (rows x trees) array of node numbers.
+        """
+        blocks = [
+            self._predict_block(matrix[start : start + _BLOCK])
+            for start in range(0, len(matrix), _BLOCK)
+        ]
+        return np.concatenate(blocks) if blocks else np.zeros(0, dtype=_F32)
+
+    def _predict_block(self, matrix: np.ndarray) -> np.ndarray:
+        values = np.ascontiguousarray(matrix, dtype=_F32)
+        flat, width = values.ravel(), values.shape[1]
+        base = (np.arange(len(values)) * width)[:, None]
+        missing = bool(np.isnan(flat).any())  # never after the imputers; XGBoost's rule if so
+        node = np.broadcast_to(self._roots, (len(values), len(self._roots)))
         for _ in range(self._depth):
-            inner = ~self._leaf[node]
-            if not inner.any():
-                break
-            feature = np.where(inner, self._feature[node], 0)
-            x = values[rows, feature]
-            go_left = np.where(np.isnan(x), self._default_left[node], x < self._value[node])
-            step = np.where(go_left, self._left[node], self._right[node])
-            node = np.where(inner, step, node)
-        leaves = self._value[node]
+            x = np.take(flat, base + np.take(self._feature, node))
+            go_left = x < np.take(self._value, node)
+            if missing:
+                go_left = np.where(np.isnan(x), np.take(self._default_left, node), go_left)
+            node = np.where(go_left, np.take(self._left, node), np.take(self._right, node))
+        leaves = np.take(self._value, node)
         margin = np.full(len(values), self._base_margin, dtype=_F32)
         for tree in range(leaves.shape[1]):  # float32, tree by tree, as XGBoost adds them
             margin += leaves[:, tree]
