@@ -54,7 +54,7 @@ demo: install  ## Generate the all-pillars project into build/demo/ and run its 
 	$(UV) run cookiecutter --no-input --output-dir $(DEMO_DIR) .
 	$(MAKE) -C $(DEMO_PROJECT) install test demo
 
-BENCHMARKS := run ml_train llm_bench rag_bench agents_bench serving_bench
+BENCHMARKS := run ml_train ml_defaults llm_bench rag_bench agents_bench serving_bench
 
 bench: install  ## Every benchmark (template + one per pillar), each writing its section of docs/performance.md
 	@for script in $(BENCHMARKS); do echo "== benchmarks/$$script.py"; $(UV) run python benchmarks/$$script.py || exit 1; done

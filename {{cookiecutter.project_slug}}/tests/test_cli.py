@@ -24,6 +24,20 @@ def test_every_installed_pillar_registers_a_command_group() -> None:
     assert groups == set(installed_pillars())
 
 
+def test_a_pillar_command_builds_only_that_pillars_group() -> None:
+    """`<cli> ml predict ...` imports the ml CLI alone; help and core commands get every group."""
+    assert cli.invoked_pillar(["--help"]) is None
+    assert cli.invoked_pillar(["info"]) is None
+    assert cli.invoked_pillar(["no-such-command", "ml"]) is None
+    for pillar in installed_pillars():
+        assert cli.invoked_pillar([pillar, "--help"]) == pillar
+        assert cli.invoked_pillar(["--debug", pillar]) == pillar
+        app = cli.build_app(pillar)
+        assert [g.name for g in app.registered_groups if not g.hidden] == [pillar]
+        result = runner.invoke(app, [pillar, "--help"])
+        assert result.exit_code == 0, result.output
+
+
 def test_info_lists_installed_pillars() -> None:
     result = runner.invoke(cli.build_app(), ["info"])
     assert result.exit_code == 0, result.output

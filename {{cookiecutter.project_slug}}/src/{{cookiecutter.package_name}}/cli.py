@@ -6,7 +6,8 @@ discovery), so it never names a pillar and removing one removes its commands.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from typing import cast
 
 import typer
@@ -21,8 +22,8 @@ from .core.settings import get_settings
 console = Console(stderr=True)
 
 
-def build_app() -> typer.Typer:
-    """Create the Typer app and register the group of every installed pillar."""
+def build_app(only: str | None = None) -> typer.Typer:
+    """Create the Typer app and register the group of every installed pillar (or of ``only``)."""
     app = typer.Typer(
         name=ROOT_PACKAGE, help=__doc__, no_args_is_help=True, pretty_exceptions_show_locals=False
     )
@@ -30,7 +31,7 @@ def build_app() -> typer.Typer:
     app.command("info")(info)
     app.command("settings")(show_settings)
     app.command("demo")(demo)
-    for pillar in installed_pillars():
+    for pillar in [only] if only else installed_pillars():
         module = pillar_module(pillar, "cli")
         group = getattr(module, "app", None)
         if isinstance(group, typer.Typer):
@@ -92,6 +93,17 @@ def demo() -> None:
     console.print(f"demo finished: {', '.join(name for name, _ in steps)}")
 
 
+def invoked_pillar(arguments: Sequence[str]) -> str | None:
+    """The pillar whose group the command line names (``ml predict ...`` -> ``ml``), if any.
+
+    Only that pillar's ``cli`` module is then imported: another pillar's imports (pydantic-ai,
+    LanceDB...) would slow every command down. Top-level help, core commands and aliases
+    get every group.
+    """
+    first = next((a for a in arguments if not a.startswith("-")), None)
+    return first if first in installed_pillars() else None
+
+
 def main() -> None:
     """Console-script entry point."""
-    build_app()()
+    build_app(invoked_pillar(sys.argv[1:]))()

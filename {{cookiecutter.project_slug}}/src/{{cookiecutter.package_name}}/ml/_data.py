@@ -163,8 +163,24 @@ def normalise_categories(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Data
     """Return a copy of ``frame`` with the spelling and case of ``columns`` made consistent."""
     result = frame.copy()
     for column in columns:
-        result[column] = result[column].map(normalise_label).astype(object)
+        values = result[column]
+        seen: dict[tuple[type, object], object] = {}
+        spelled = [_spell(v, seen) for v in values.astype(object)]
+        result[column] = pd.Series(spelled, index=values.index, dtype=object)
     return result
+
+
+def _spell(value: object, seen: dict[tuple[type, object], object]) -> object:
+    """:func:`normalise_label`, computed once per distinct text of a column.
+
+    Training calls this on every fold and scoring on every batch; a column holds few texts.
+    """
+    if not isinstance(value, str):
+        return normalise_label(value)
+    key = (str, value)
+    if key not in seen:
+        seen[key] = normalise_label(value)
+    return seen[key]
 
 
 def prepare_features(

@@ -2,8 +2,11 @@
 
 ``Predictor.load()`` opens the production model (the ``ml.production_tag`` setting, else the
 ``production`` alias of ``ml.model_name`` in the BentoML store); ``Predictor.load("name:version")``
-opens any version. ``load_reference()`` and ``reference_scores()`` return what drift monitoring
-compares live traffic with.
+opens any version. It scores with the model's ``scorer.json`` (NumPy, :mod:`._scorer`) when the
+version has one, so scoring imports neither scikit-learn nor XGBoost; the pickled pipeline is
+loaded on first use of :attr:`Predictor.pipeline` (evaluation) or when there is no scorer.
+``load_reference()`` and ``reference_scores()`` return what drift monitoring compares live
+traffic with.
 """
 
 from __future__ import annotations
@@ -14,21 +17,22 @@ import re
 import time
 from collections.abc import Iterable
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, create_model
-from sklearn.pipeline import Pipeline
 
 from ..core.settings import get_settings
 from . import _registry as registry
 from . import _schema as schema
-from ._compiled import CompiledPipeline, UnsupportedValueError, compile_pipeline
 from ._errors import MissingColumnsError, ModelNotFoundError
 from ._ingest import read_parquet
-from ._train import load_pipeline
+from ._scorer import Scorer, UnsupportedValueError
 from .settings import MLSettings
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 __all__ = [
     "MissingColumnsError",
@@ -38,6 +42,10 @@ __all__ = [
     "load_reference",
     "reference_scores",
 ]
+
+
+# Rows per batch up to which the NumPy scorer answers (see Predictor.predict_proba).
+SCORER_MAX_ROWS = 20_000
 
 
 class Prediction(BaseModel):
@@ -72,15 +80,18 @@ def _field_name(column: str) -> str:
     return name
 
 
-REFERENCE_CHECK_ROWS = 500
-
-
 class Predictor:
     """A registered model pipeline with its frozen schema, threshold and class labels."""
 
-    def __init__(self, record: registry.ModelRecord, pipeline: Pipeline) -> None:
+    def __init__(
+        self,
+        record: registry.ModelRecord,
+        pipeline: Pipeline | None = None,
+        scorer: Scorer | None = None,
+    ) -> None:
         self.record = record
-        self.pipeline = pipeline
+        self._pipeline = pipeline
+        self.scorer = scorer
         contract = schema.load(record.path / registry.SCHEMA_FILE)
         if contract is None:
             raise ModelNotFoundError(f"model {record.tag} has no {registry.SCHEMA_FILE}")
@@ -96,7 +107,28 @@ class Predictor:
             ModelNotFoundError: no such model, or no production model yet.
         """
         record = resolve(tag)
-        return cls(record, load_pipeline(record.path / registry.PIPELINE_FILE))
+        scorer_path = record.path / registry.SCORER_FILE
+        if scorer_path.is_file():
+            return cls(record, scorer=Scorer.load(scorer_path))
+        return cls(record, _load_pipeline(record))
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The fitted scikit-learn pipeline (unpickled on first use: it imports scikit-learn)."""
+        if self._pipeline is None:
+            self._pipeline = _load_pipeline(self.record)
+        return self._pipeline
+
+    def predict_proba(self, rows: pd.DataFrame) -> np.ndarray:
+        """Probability of the positive class per row.
+
+        Batches up to :data:`SCORER_MAX_ROWS` rows go to the scorer (no scikit-learn import);
+        larger ones to the pipeline, whose compiled code is faster per row once imported (for
+        the shipped sample's model: 0.72 s against 0.16 s on 31,560 rows, the import 1.5 s).
+        """
+        if self.scorer is not None and len(rows) <= SCORER_MAX_ROWS:
+            return self.scorer.predict_proba(rows)
+        return np.asarray(self.pipeline.predict_proba(rows))[:, 1]
 
     @property
     def version(self) -> str:
@@ -173,7 +205,7 @@ class Predictor:
         # Records dumped from input_model() without by_alias carry field names, not columns.
         renames = {_field_name(c): c for c in self.feature_names if _field_name(c) != c}
         rows = frame.rename(columns=renames).reindex(columns=self.feature_names)
-        probability = self.pipeline.predict_proba(rows)[:, 1] if len(rows) else np.array([])
+        probability = self.predict_proba(rows) if len(rows) else np.array([])
         positive = probability >= self.threshold
         labels = [self.classes[1] if p else self.classes[0] for p in positive]
         _observe(self.version, len(rows), time.perf_counter() - started)
@@ -182,36 +214,31 @@ class Predictor:
             index=frame.index,
         )
 
-    @cached_property
-    def compiled(self) -> CompiledPipeline | None:
-        """The pipeline as numpy operations (:mod:`._compiled`), or ``None``.
-
-        ``None`` unless it scores the training reference rows exactly as the pipeline does.
-        """
-        compiled = compile_pipeline(self.pipeline)
-        path = self.record.path / registry.REFERENCE_FILE
-        if compiled is None or not path.exists():
-            return None
-        sample = read_parquet(path).reindex(columns=self.feature_names).head(REFERENCE_CHECK_ROWS)
-        return compiled if compiled.agrees(self.pipeline, sample) else None
-
     def predict(self, records: list[dict[str, object]]) -> list[Prediction]:
         """Score raw records (input column -> value; unknown keys ignored, missing ones empty).
 
-        Records of numbers and text go through :attr:`compiled` when there is one (the same
-        scores, a fraction of the time for small batches); others through the pipeline.
+        Records of numbers and text go straight to the scorer when the model has one (the same
+        scores, without building a DataFrame: a fraction of a small batch's time); others, and
+        models without a scorer, as a frame. A missing value (absent, ``None`` or NaN) is imputed
+        either way, so a record scores the same whatever it is batched with.
         """
-        compiled = self.compiled
-        if compiled is not None and not any(key in self._field_names for r in records for key in r):
+        scorer = self.scorer
+        if (
+            scorer is not None
+            and len(records) <= SCORER_MAX_ROWS
+            and not any(key in self._field_names for r in records for key in r)
+        ):
             started = time.perf_counter()
             try:
-                probability = compiled.predict_proba(records)
+                probability = scorer.predict_records(records)
             except UnsupportedValueError:
                 pass
             else:
                 _observe(self.version, len(records), time.perf_counter() - started)
                 return self._predictions(probability)
-        scored = self.predict_frame(pd.DataFrame.from_records(records))
+        frame = pd.DataFrame.from_records(records)
+        # None in a text column is not missing to scikit-learn's imputer: make it NaN.
+        scored = self.predict_frame(frame.where(frame.notna(), np.nan))
         return self._predictions(scored["probability"])
 
     @cached_property
@@ -229,6 +256,12 @@ class Predictor:
             )
             for p in probability
         ]
+
+
+def _load_pipeline(record: registry.ModelRecord) -> Pipeline:
+    from ._train import load_pipeline  # noqa: PLC0415  (imports scikit-learn and XGBoost)
+
+    return load_pipeline(record.path / registry.PIPELINE_FILE)
 
 
 def _observe(version: str, rows: int, seconds: float) -> None:

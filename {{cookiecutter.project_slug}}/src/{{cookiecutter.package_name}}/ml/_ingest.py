@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -173,6 +172,8 @@ def load_query(query: str, url: str = "") -> pd.DataFrame:
     Raises:
         DataSourceError: the query fails or returns no rows.
     """
+    import duckdb  # noqa: PLC0415  (DuckDB is imported by the paths that use it: CSV needs none)
+
     try:
         frame = _duckdb_query(query) if not url else _sqlalchemy_query(query, url)
     except duckdb.Error as error:
@@ -184,6 +185,8 @@ def load_query(query: str, url: str = "") -> pd.DataFrame:
 
 
 def _duckdb_query(query: str) -> pd.DataFrame:
+    import duckdb  # noqa: PLC0415
+
     with duckdb.connect() as connection:
         return connection.sql(query).df()
 
@@ -245,6 +248,8 @@ def read_parquet(path: Path) -> pd.DataFrame:
     Raises:
         DataSourceError: the file is not a Parquet file.
     """
+    import duckdb  # noqa: PLC0415
+
     try:
         with duckdb.connect() as connection:
             frame = connection.read_parquet(str(path)).df()
@@ -256,6 +261,8 @@ def read_parquet(path: Path) -> pd.DataFrame:
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     """Write ``frame`` to a Parquet file with DuckDB."""
+    import duckdb  # noqa: PLC0415
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect() as connection:
         connection.from_df(frame).write_parquet(str(path))

@@ -1,7 +1,8 @@
 """The model registry: the BentoML model store, plus a ``production`` alias per model name.
 
 Each trained pipeline becomes a store entry ``<model_name>:<version>`` holding the whole fitted
-scikit-learn pipeline (``pipeline.joblib``), the frozen data schema, the drift reference sample
+scikit-learn pipeline (``pipeline.joblib``) and its scoring form (``scorer.json``, when the
+pipeline has one), the frozen data schema, the drift reference sample
 (``reference.parquet``, ``reference_scores.json``), the report and plots, with labels (holdout
 ROC AUC, data hash, schema version, git commit). BentoML labels are immutable once saved, so which
 version serves is an alias kept beside the store: ``<home>/aliases/<model_name>.json``, written
@@ -28,6 +29,7 @@ PIPELINE_FILE = "pipeline.joblib"
 REFERENCE_FILE = "reference.parquet"
 REFERENCE_SCORES_FILE = "reference_scores.json"
 SCHEMA_FILE = "schema.json"
+SCORER_FILE = "scorer.json"
 
 
 @dataclass(frozen=True)

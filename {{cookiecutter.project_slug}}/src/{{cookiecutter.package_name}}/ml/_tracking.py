@@ -10,6 +10,7 @@ tracking server URL to share runs. The model itself lives in the BentoML store (
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ def log_run(
     """
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     import mlflow  # noqa: PLC0415  (a few seconds to import; only when a run is logged)
+    from mlflow.entities import Metric, Param  # noqa: PLC0415
 
     client = mlflow.MlflowClient(tracking_uri=uri)
     found = client.get_experiment_by_name(experiment)
@@ -50,10 +52,13 @@ def log_run(
         experiment_id = client.create_experiment(experiment, artifact_location=location)
     run = client.create_run(experiment_id, tags=dict(tags), run_name=run_name)
     run_id: str = run.info.run_id
-    for key, value in params.items():
-        client.log_param(run_id, key, value)
-    for key, number in metrics.items():
-        client.log_metric(run_id, key, float(number))
+    # One batch: each log_param/log_metric call is its own store transaction.
+    now = int(time.time() * 1000)
+    client.log_batch(
+        run_id,
+        metrics=[Metric(key, float(value), now, 0) for key, value in metrics.items()],
+        params=[Param(key, str(value)) for key, value in params.items()],
+    )
     for path in artifacts:
         if path.is_file():
             client.log_artifact(run_id, str(path))

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,11 +22,19 @@ from sklearn.pipeline import Pipeline
 
 from . import _data as data
 from . import _schema as schema
+from . import _scorer as scorer
 from ._evaluation import Metrics
 from ._features import build_pipeline
 from ._ingest import write_parquet
-from ._registry import PIPELINE_FILE, REFERENCE_FILE, REFERENCE_SCORES_FILE, SCHEMA_FILE
+from ._registry import (
+    PIPELINE_FILE,
+    REFERENCE_FILE,
+    REFERENCE_SCORES_FILE,
+    SCHEMA_FILE,
+    SCORER_FILE,
+)
 
+logger = logging.getLogger(__name__)
 ARTIFACT_SUBDIR = "ml"
 REFERENCE_ROWS = 5000
 
@@ -203,7 +212,9 @@ def write_model_files(
 
     ``reference.parquet``: up to 5 000 training rows, raw input columns after cleaning (numbers
     parsed, categories normalised); ``reference_scores.json``: the model's probabilities on them.
-    Drift monitoring compares live inputs and scores with these.
+    Drift monitoring compares live inputs and scores with these. ``scorer.json``: the pipeline's
+    fitted numbers for scoring without scikit-learn (:mod:`._scorer`), when it reproduces the
+    pipeline's answers; without it the pickle is loaded.
     """
     run_dir.mkdir(parents=True, exist_ok=True)
     reference = x_train.sample(min(len(x_train), REFERENCE_ROWS), random_state=seed)
@@ -221,6 +232,13 @@ def write_model_files(
     files[REFERENCE_SCORES_FILE].write_text(
         json.dumps(np.round(scores, 6).tolist()) + "\n", encoding="utf-8"
     )
+    try:
+        document = scorer.verified_document(pipeline, reference)
+    except scorer.NotCompilable as reason:
+        logger.info("no %s (the pickle serves): %s", SCORER_FILE, reason)
+    else:
+        files[SCORER_FILE] = run_dir / SCORER_FILE
+        files[SCORER_FILE].write_text(json.dumps(document), encoding="utf-8")
     return files
 
 

@@ -75,13 +75,13 @@ class MLSettings(BaseModel):
     test_size: float = Field(
         default=0.2, gt=0.0, lt=1.0, description="Fraction of rows held out for evaluation."
     )
-    cv_folds: int = Field(default=5, ge=2, description="Stratified cross-validation folds.")
+    cv_folds: int = Field(default=3, ge=2, description="Stratified cross-validation folds.")
     random_seed: int = Field(default=42, description="Seed for splits, tuning and models.")
     n_estimators: int = Field(default=200, ge=1, description="XGBoost trees (untuned default).")
     max_depth: int = Field(default=4, ge=1, description="XGBoost maximum depth (untuned default).")
     learning_rate: float = Field(default=0.05, gt=0.0, description="XGBoost shrinkage (default).")
     tuning_trials: int = Field(
-        default=15, ge=0, description="Optuna trials (0: no tuning, use the defaults above)."
+        default=10, ge=0, description="Optuna trials (0: no tuning, use the defaults above)."
     )
     tuning_timeout_s: float = Field(
         default=600.0,

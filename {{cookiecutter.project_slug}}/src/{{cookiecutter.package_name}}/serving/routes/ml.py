@@ -127,8 +127,9 @@ def predictor() -> Predictor:
             gauge("serving_model_info", "Model served by /predict", ["version"]).labels(
                 model.version
             ).set(1)
-            # The compiled feature pipeline is checked now, not in the first request.
-            _log.info("model loaded", tag=model.tag, compiled=model.compiled is not None)
+            # scorer=False: a model without scorer.json (your own estimator, or trained before
+            # the scorer existed) is scored by its scikit-learn pipeline, more slowly.
+            _log.info("model loaded", tag=model.tag, scorer=model.scorer is not None)
             _loaded["model"] = model
         return _loaded["model"]
 
