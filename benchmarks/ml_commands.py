@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import report
-from benchmarks.ml_train import _free_port, _wide_csv
+from benchmarks.ml_train import _start_prefect, _wide_csv
 
 Result = dict[str, Any]
 _LINE = re.compile(r"^(\d\d:\d\d:\d\d\.\d{3}) \| \w+\s+\| (Task run '([a-z_]+)-\w+'|Flow run)")
@@ -72,25 +71,9 @@ def _run(command: list[str], env: dict[str, str], cwd: Path) -> Result:
 
 def _start_server(python: str, work: Path) -> tuple[subprocess.Popen[bytes], str, float]:
     """A local Prefect server (the project's), as `make prefect-up` runs it."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/api"
     env = {**os.environ, "PREFECT_HOME": str(work / "prefect")}
     env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    started = time.perf_counter()
-    server = subprocess.Popen(
-        [python, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    while time.perf_counter() - started < 300:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2):  # noqa: S310
-                return server, url, time.perf_counter() - started
-        except OSError:
-            time.sleep(0.5)
-    server.kill()
-    raise RuntimeError("the Prefect server did not start within 300 s")
+    return _start_prefect(env, work, python)
 
 
 def _breakdown(result: Result) -> dict[str, float]:

@@ -86,13 +86,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_prefect(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen[bytes], str, float]:
+def _start_prefect(
+    env: dict[str, str], cwd: Path, python: str = sys.executable
+) -> tuple[subprocess.Popen[bytes], str, float]:
+    """A local Prefect server run by ``python`` (a project's), as `make prefect-up` runs it:
+    the process, its API URL and the seconds it took to answer ``/health``."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
-    prefect = str(Path(sys.executable).parent / "prefect")
     started = time.perf_counter()
     server = subprocess.Popen(
-        [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        [python, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
