@@ -174,6 +174,52 @@ def test_reranker_and_query_rewriter_hooks(shipped_retriever: Retriever) -> None
     assert rewritten.search("xyzzy plugh", k=1)[0].source == "data-retention.md"
 
 
+class _CountingStore:
+    """The real store, counting the searches that reach it."""
+
+    def __init__(self, store: object) -> None:
+        self.store = store
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> object:
+        attribute = getattr(self.store, name)
+        if name in {"text_search", "vector_search"}:
+
+            def counted(*args: object, **kwargs: object) -> object:
+                self.calls.append(name)
+                return attribute(*args, **kwargs)
+
+            return counted
+        return attribute
+
+
+def test_warm_searches_each_retriever_once_and_records_no_search(
+    shipped_retriever: Retriever,
+) -> None:
+    """What a server calls before it reports ready: the first real search then pays nothing."""
+    store = _CountingStore(shipped_retriever.store)
+    rewrites: list[str] = []
+
+    def rewriter(query: str) -> list[str]:
+        rewrites.append(query)
+        return []
+
+    retriever = Retriever(
+        store,  # type: ignore[arg-type]
+        shipped_retriever.embedder,
+        RAGSettings(),
+        rewriter=rewriter,
+    )
+    searches = REGISTRY.get_sample_value("rag_search_seconds_count", {"mode": "hybrid"}) or 0.0
+    retriever.warm()
+    retriever.warm()
+    assert sorted(store.calls) == ["text_search", "vector_search"]
+    assert rewrites == []
+    after = REGISTRY.get_sample_value("rag_search_seconds_count", {"mode": "hybrid"}) or 0.0
+    assert after == searches
+    assert retriever.search("how long are backups kept", k=1)[0].source == "data-retention.md"
+
+
 def test_live_api_context_is_merged_at_query_time(
     shipped_retriever: Retriever, http_server: LocalServer, embedder: WordLlamaEmbedder
 ) -> None:

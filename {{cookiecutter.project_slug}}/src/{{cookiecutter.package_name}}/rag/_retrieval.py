@@ -90,6 +90,7 @@ class Retriever:
     _updated_at: datetime = field(init=False, repr=False)
     _meta_read: float = field(init=False, repr=False, default=0.0)
     _executor: ThreadPoolExecutor | None = field(init=False, repr=False, default=None)
+    _warm: bool = field(init=False, repr=False, default=False)
 
     def __post_init__(self) -> None:
         meta = self.store.meta()
@@ -126,6 +127,23 @@ class Retriever:
             meta = self.store.meta()
             if meta is not None:
                 self._note_meta(meta)
+
+    def warm(self) -> None:
+        """Load what the first search would load, so that it answers in milliseconds.
+
+        That is the embedder and the store's library and tables (``import lancedb`` alone takes
+        about half a second). Runs the retrievers once for a fixed text and drops what they
+        find (no rewriting, reranking, metrics or spans); later calls do nothing. A server
+        calls it before it reports ready.
+        """
+        if not self._warm:
+            mode = self.settings.search_mode
+            search_text, depth = self.store.text_search, self.settings.candidates
+            if mode != "text":
+                self.store.vector_search(self.embedder.embed(["warm up"])[0], depth, None)
+            if mode != "vector":
+                search_text("warm up", depth, None)
+            self._warm = True
 
     def _rankings(
         self, query: str, mode: SearchMode, filters: Filters | None

@@ -3,7 +3,8 @@
 Present only when both the rag and serving pillars are (the template's manifest lists it as an
 integration). Uses the rag pillar's public :mod:`.api` only: ``search`` and ``answer`` (grounded
 by the LLM pillar when it is present, extractive otherwise). Retrieval latency is exported as
-``serving_retrieval_seconds``; ``/readyz`` answers 503 until an index exists.
+``serving_retrieval_seconds``. ``/readyz`` answers 503 until an index exists, and warms the
+retriever first (its first search would import LanceDB and load the embedder: about 0.5 s).
 
 A grounded ``/ask`` calls the model, so it draws on the caller's daily budget
 (``SERVING__DAILY_TOKENS_PER_KEY`` / ``SERVING__DAILY_COST_USD_PER_KEY``, shared with chat and
@@ -178,11 +179,18 @@ class RagAPI:
 
 
 async def ready() -> str | None:
-    """``None`` once the index opens, else why not."""
+    """``None`` once the index opens and the retriever is warm, else why not.
+
+    Warm: the first search would otherwise import the store's library and load the embedder.
+    """
     try:
-        rag.retriever()
+        retriever = rag.retriever()
     except (rag.IndexNotFoundError, rag.EmbedderMismatchError) as problem:
         return str(problem)
+    try:
+        await asyncio.to_thread(retriever.warm)
+    except Exception as problem:  # a probe answers 503 with the reason, never 500
+        return f"the RAG index does not answer a search ({type(problem).__name__})"
     return None
 
 
