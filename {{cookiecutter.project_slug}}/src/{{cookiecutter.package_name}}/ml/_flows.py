@@ -50,20 +50,19 @@ def retry_unless_ours(_task: Any, _task_run: Any, state: Any) -> bool:
     return not isinstance(state.result(raise_on_failure=False), MLError)
 
 
-load_data = task(
-    name="load_data",
-    retries=2,
-    retry_delay_seconds=1,
-    retry_condition_fn=retry_unless_ours,
-    cache_policy=NONE,
-)(ingest.load_table)
-load_query = task(
-    name="load_query",
-    retries=2,
-    retry_delay_seconds=1,
-    retry_condition_fn=retry_unless_ours,
-    cache_policy=NONE,
-)(ingest.load_query)
+def _io_task(name: str) -> Any:
+    """A reading task: two retries of I/O failures, none of the pillar's own errors."""
+    return task(
+        name=name,
+        retries=2,
+        retry_delay_seconds=1,
+        retry_condition_fn=retry_unless_ours,
+        cache_policy=NONE,
+    )
+
+
+load_data = _io_task("load_data")(ingest.load_table)
+load_query = _io_task("load_query")(ingest.load_query)
 validate_data = task(name="validate_data", cache_policy=NONE)(train.prepare)
 split_data = task(name="split_data", cache_policy=NONE)(train.split_data)
 tune_model = task(name="tune_xgboost", cache_policy=NONE)(tuning.tune_xgboost)
