@@ -154,8 +154,8 @@ def show_or_infer_schema(
 
 def model_rows() -> list[tuple[str, str, str, str, str]]:
     """``(tag, roc_auc, contract hash, data_hash, production mark)`` of ``ml.model_name``."""
-    settings, _, _ = _settings()
-    root = registry.home(settings.bentoml_home)
+    settings, _, artifacts_dir = _settings()
+    root = registry.home(settings.bentoml_home, artifacts_dir)
     production = registry.alias(settings.model_name, root)
     return [
         (

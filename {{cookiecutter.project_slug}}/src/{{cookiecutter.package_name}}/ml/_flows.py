@@ -284,7 +284,7 @@ def train_flow(
     contract = data.prepared.contract
     candidates = fit_candidates(data.split, contract.roles, settings)
     scores = score_candidates(candidates, data.split, settings.random_seed)
-    root = registry.home(settings.bentoml_home)
+    root = registry.home(settings.bentoml_home, artifacts)
     winner = select_candidate(candidates, scores)
     decision = publish.challenge(winner.roc_auc, settings, root, data.split, contract)
     run_dir = artifacts / train.ARTIFACT_SUBDIR / "runs" / data.version

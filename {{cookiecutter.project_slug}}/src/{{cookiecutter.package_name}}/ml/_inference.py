@@ -62,8 +62,9 @@ def resolve(tag: str | None = None) -> registry.ModelRecord:
     Raises:
         ModelNotFoundError: no such model, or no production model yet.
     """
-    settings = get_settings().section("ml", MLSettings)
-    root = registry.home(settings.bentoml_home)
+    core = get_settings()
+    settings = core.section("ml", MLSettings)
+    root = registry.home(settings.bentoml_home, core.artifacts_dir)
     chosen = tag or settings.production_tag or registry.alias(settings.model_name, root)
     if not chosen:
         raise ModelNotFoundError(

@@ -8,7 +8,9 @@ ROC AUC, data hash, schema version, git commit). BentoML labels are immutable on
 version serves is an alias kept beside the store: ``<home>/aliases/<model_name>.json``, written
 atomically, with the history of every promotion decision.
 
-The store lives under the ``ml.bentoml_home`` setting, else ``BENTOML_HOME``, else ``~/bentoml``.
+The store lives under the ``ml.bentoml_home`` setting, else ``BENTOML_HOME``, else
+``<artifacts_dir>/bentoml``: by default a project's own folder, not BentoML's machine-wide
+``~/bentoml``, where every project on a machine would share (and serve) one ``tabular-classifier``.
 """
 
 from __future__ import annotations
@@ -59,11 +61,12 @@ class Decision:
     contract_mismatch: bool = False
 
 
-def home(configured: Path | None = None) -> Path:
-    """The BentoML home in use: the setting, else ``BENTOML_HOME``, else ``~/bentoml``."""
+def home(configured: Path | None, artifacts_dir: Path) -> Path:
+    """The BentoML home: the setting, else ``BENTOML_HOME``, else ``<artifacts_dir>/bentoml``."""
     if configured is not None:
         return configured
-    return Path(os.environ.get("BENTOML_HOME", Path.home() / "bentoml"))
+    from_env = os.environ.get("BENTOML_HOME", "")
+    return Path(from_env) if from_env else (artifacts_dir / "bentoml").absolute()
 
 
 def _store(root: Path) -> Any:

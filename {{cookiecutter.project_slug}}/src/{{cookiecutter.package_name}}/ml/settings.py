@@ -101,7 +101,7 @@ class MLSettings(BaseModel):
     )
     bentoml_home: Path | None = Field(
         default=None,
-        description="BentoML home holding the model store; empty: BENTOML_HOME or ~/bentoml.",
+        description="Model store home; empty: BENTOML_HOME, else <artifacts_dir>/bentoml.",
     )
     production_tag: str = Field(
         default="",
