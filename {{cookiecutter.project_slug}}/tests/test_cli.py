@@ -5,8 +5,10 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -36,6 +38,27 @@ def test_a_pillar_command_builds_only_that_pillars_group() -> None:
         assert [g.name for g in app.registered_groups if not g.hidden] == [pillar]
         result = runner.invoke(app, [pillar, "--help"])
         assert result.exit_code == 0, result.output
+
+
+def test_help_texts_read_as_help_not_as_source() -> None:
+    """Every command's help and option help is plain text for the terminal (no reST markup)."""
+    root = typer.main.get_command(cli.build_app())
+    assert root.help == cli.HELP
+
+    # Typer vendors its own click: walk by attributes, not by click's classes.
+    def walk(command: Any, path: str) -> Iterator[tuple[str, str]]:
+        yield path, command.help or ""
+        for param in command.params:
+            yield f"{path} {param.name}", getattr(param, "help", None) or ""
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, f"{path} {name}")
+
+    texts = list(walk(root, ROOT_PACKAGE))
+    assert len(texts) > 20  # every group's commands were walked
+    for where, text in texts:
+        assert "``" not in text, f"{where}: {text}"
+        assert ":func:" not in text, f"{where}: {text}"
+        assert ":class:" not in text, f"{where}: {text}"
 
 
 def test_info_lists_installed_pillars() -> None:

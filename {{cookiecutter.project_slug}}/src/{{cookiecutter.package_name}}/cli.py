@@ -20,12 +20,18 @@ from .core.pillars import ROOT_PACKAGE, installed_pillars, pillar_module
 from .core.settings import get_settings
 
 console = Console(stderr=True)
+# What `--help` says first: for the person at the terminal, not the module's reader.
+HELP = (
+    "Run this service's jobs. New here? `demo` runs every pillar on the shipped sample data; "
+    "`info` shows where it reads and writes; `<group> --help` lists a group's commands. "
+    "Settings come from environment variables and `.env` (every one is in `.env.example`)."
+)
 
 
 def build_app(only: str | None = None) -> typer.Typer:
     """Create the Typer app and register the group of every installed pillar (or of ``only``)."""
     app = typer.Typer(
-        name=ROOT_PACKAGE, help=__doc__, no_args_is_help=True, pretty_exceptions_show_locals=False
+        name=ROOT_PACKAGE, help=HELP, no_args_is_help=True, pretty_exceptions_show_locals=False
     )
     app.callback()(_startup)
     app.command("info")(info)

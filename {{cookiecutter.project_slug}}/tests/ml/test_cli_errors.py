@@ -61,6 +61,7 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
         ("<html><head><title>x</title></head></html>\n", "is an HTML/XML page, not a CSV"),
         ("a;b;y\n1;2;yes\n3;4;no\n", "error: target column 'churned' not found"),
         ("a,churned\n1,x\n2,y\n3,z\n4,x\n5,y\n6,z\n", "is not binary: 3 classes"),
+        ("a,churned\n1,yes\n2,no\n3,yes\n4,no\n", "too few rows to train on"),
     ],
 )
 def test_bad_sources_fail_in_the_source_check(tmp_path: Path, content: str, expected: str) -> None:

@@ -169,6 +169,26 @@ def test_a_three_class_target_is_not_binary(
         _check(monkeypatch, path, "y")
 
 
+def test_classes_too_small_to_hold_out_and_cross_validate_are_named() -> None:
+    # 20 % holdout and 3 folds: each class needs a holdout row plus one row per fold.
+    assert data.min_class_rows(0.2, 3) == 5
+    assert data.min_class_rows(0.5, 2) == 5
+    enough = pd.Series({"no": 40, "yes": 5})
+    data.check_class_sizes(enough, "y", 0.2, 3)
+    with pytest.raises(errors.TargetError) as caught:
+        data.check_class_sizes(pd.Series({"no": 40, "yes": 4, "typo": 1}), "y", 0.2, 3)
+    assert "target 'y' has 'yes': 4" in caught.value.message
+    assert "at least 5" in caught.value.message
+    assert "ML__CV_FOLDS" in caught.value.hint
+    # The smallest set the check lets through does split for the holdout and every fold.
+    frame = _rows(10)
+    frame["y"] = np.tile([0.0, 1.0], 5)
+    roles = data.ColumnRoles(numeric=["age", "balance"], categorical=["job"])
+    split = train.split_data(frame, roles, "y", 0.2, 42)
+    assert split.y_train.value_counts().min() >= 3  # the folds
+    assert split.y_test.nunique() == 2  # both classes held out
+
+
 def test_a_stray_target_value_is_quarantined_not_fatal() -> None:
     values = pd.Series(["yes"] * 150 + ["no"] * 149 + ["maybe"], name="y")
     encoded, classes = data.encode_target(values)

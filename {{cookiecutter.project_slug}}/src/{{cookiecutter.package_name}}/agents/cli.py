@@ -163,7 +163,7 @@ def list_runs(limit: Annotated[int, typer.Option(help="How many runs.")] = 20) -
 
 @app.command("approvals")
 def list_approvals(run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
-    """Side-effect tool calls of RUN_ID waiting for a decision (``APPROVAL=queue``)."""
+    """Side-effect tool calls of RUN_ID waiting for a decision (`AGENTS__APPROVAL=queue`)."""
     from ._runner import agents_settings, default_store  # noqa: PLC0415
 
     for item in default_store(agents_settings()).approvals(run_id, "pending"):
@@ -175,7 +175,7 @@ def approve(
     approval_id: Annotated[int, typer.Argument(help="The id shown by `approvals`.")],
     deny: Annotated[bool, typer.Option("--deny", help="Refuse the call instead.")] = False,
 ) -> None:
-    """Approve (or ``--deny``) a queued side-effect tool call; the waiting run continues."""
+    """Approve (or `--deny`) a queued side-effect tool call; the waiting run continues."""
     from ._runner import agents_settings, default_store  # noqa: PLC0415
 
     try:

@@ -187,7 +187,8 @@ def check_source(data_path: Path | None = None) -> SourceCheck:
 
     Raises:
         DataSourceError: missing, unreadable, empty or unparseable source.
-        TargetError: no target column, or a target that is not binary.
+        TargetError: no target column, a target that is not binary, or a class too small to
+            hold out and cross-validate.
     """
     settings, data_dir, _ = _settings()
     raw = read_source(settings, data_dir, data_path)
@@ -197,4 +198,5 @@ def check_source(data_path: Path | None = None) -> SourceCheck:
     data.check_target_column(raw.columns, settings.target, source)
     counts = raw[settings.target].map(data.target_key).value_counts()
     data.check_binary(counts, settings.target)
+    data.check_class_sizes(counts, settings.target, settings.test_size, settings.cv_folds)
     return SourceCheck(source, len(raw), raw.shape[1], [str(c) for c in counts.index[:2]])

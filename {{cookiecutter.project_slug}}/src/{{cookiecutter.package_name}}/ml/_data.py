@@ -6,6 +6,7 @@ model pipeline, so serving cleans raw rows exactly the way training did.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -262,6 +263,29 @@ def check_binary(counts: pd.Series, target: str) -> None:
             f"target {target!r} is not binary: {len(counts)} classes ({shown})",
             "this template trains binary classifiers: map the classes to two in SQL "
             "(ML__SQL_QUERY) or pick another ML__TARGET",
+        )
+
+
+def min_class_rows(test_size: float, cv_folds: int) -> int:
+    """Rows of each class that a stratified holdout plus ``cv_folds``-fold CV can split."""
+    # The holdout takes at least one row of each class, and each CV fold of the rest needs one.
+    return max(cv_folds + 1, math.ceil(cv_folds / (1.0 - test_size)) + 1)
+
+
+def check_class_sizes(counts: pd.Series, target: str, test_size: float, cv_folds: int) -> None:
+    """Raise :class:`TargetError` when a class has too few rows to hold out and cross-validate.
+
+    ``counts`` are the rows per (normalised) target value, most frequent first.
+    """
+    needed = min_class_rows(test_size, cv_folds)
+    rare = [(str(key), int(n)) for key, n in counts.iloc[:2].items() if int(n) < needed]
+    if rare:
+        shown = ", ".join(f"{key!r}: {n}" for key, n in rare)
+        raise TargetError(
+            f"too few rows to train on: target {target!r} has {shown} "
+            f"(each class needs at least {needed} for a {test_size:.0%} holdout "
+            f"and {cv_folds}-fold cross-validation)",
+            "add labelled rows, or lower ML__CV_FOLDS (at least 2) or ML__TEST_SIZE",
         )
 
 

@@ -30,7 +30,7 @@ from . import _registry as registry
 from . import _schema as schema
 from . import _train as train
 from . import _tuning as tuning
-from ._data import ColumnRoles
+from ._data import ColumnRoles, check_class_sizes
 from ._errors import MLError
 from ._features import baseline_model, xgboost_model, xgboost_params
 from ._run import (
@@ -155,6 +155,9 @@ def prepare_data(
         max_quarantine_fraction=settings.max_quarantine_fraction,
         quarantine_path=quarantine_file(settings, data_dir, artifacts, data_path),
     )
+    # Quarantined rows may have left a class smaller than the source check saw (or none of it).
+    counts = prepared.frame[settings.target].value_counts().reindex([0.0, 1.0], fill_value=0)
+    check_class_sizes(counts, settings.target, settings.test_size, settings.cv_folds)
     split = split_data(
         prepared.frame,
         prepared.contract.roles,

@@ -255,7 +255,7 @@ def schema(
     data_path: Annotated[Path | None, typer.Option(help="Data file (default: settings).")] = None,
     infer: Annotated[bool, typer.Option("--infer", help="(Re)infer and write the schema.")] = False,
 ) -> None:
-    """Show the frozen data schema, or infer it from the data (``--infer``) for review."""
+    """Show the frozen data schema, or infer it from the data (`--infer`) for review."""
     from ._batch import show_or_infer_schema  # noqa: PLC0415
 
     path, document = show_or_infer_schema(data_path, infer=infer)
@@ -312,7 +312,7 @@ def drift(
 @app.command()
 @boundary
 def deploy() -> None:
-    """Serve the training (on ``ml.retrain_cron``) and batch-scoring deployments (blocks)."""
+    """Serve the training (on `ML__RETRAIN_CRON`) and batch-scoring deployments (blocks)."""
     _prefect_env()
     from ._deploy import serve_deployments  # noqa: PLC0415
 
