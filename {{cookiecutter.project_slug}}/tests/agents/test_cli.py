@@ -80,7 +80,11 @@ def test_run_without_a_model_key_fails_clearly(monkeypatch: pytest.MonkeyPatch) 
     get_settings.cache_clear()
     result = runner.invoke(app, ["run", "hi"])
     assert result.exit_code == 2
-    assert "OPENAI_API_KEY" in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(
+        "error: no API key for the 'openai' model provider: set OPENAI_API_KEY"
+    )
+    assert lines[1] == "hint: `--scripted` runs the same workflow offline with scripted roles"
 
 
 def test_ask_runs_the_single_agent() -> None:

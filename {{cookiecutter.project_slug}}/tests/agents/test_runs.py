@@ -163,6 +163,27 @@ def test_undecided_approval_expires_as_a_denial(make_runner: RunnerFactory) -> N
     assert runner.store.steps(record.run_id)[1].tool_calls[0].outcome == "denied"
 
 
+def test_a_provider_refusing_the_key_fails_the_run_with_the_category(
+    fake_server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch, store: RunStore
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MODEL", "fake-echo")
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", fake_server.base_url)
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MAX_RETRIES", "0")
+    fake_server.script(Scripted(status=401))
+    runner = AgentRunner(AgentsSettings(embedder="hashing"), store=store)
+    with capture_logs() as logs:
+        record = asyncio.run(runner.arun("What is 6 * 7?"))
+    assert record.status == "failed"
+    assert record.failure is not None
+    assert record.failure.kind == "model_error"
+    assert record.failure.message == (
+        "the model provider refused the API key (fake-echo, HTTP 401)"
+    )
+    # The provider's own words stay in the log, out of the stored run.
+    assert "scripted 401" not in runner.store.load_state(record.run_id).model_dump_json()
+    assert any("scripted 401" in str(entry.get("error", "")) for entry in logs)
+
+
 def test_scripted_run_over_the_wire_with_a_tool_call_and_a_retry(
     fake_server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch, store: RunStore
 ) -> None:

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from pydantic_ai import models
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
 from {{ cookiecutter.package_name }}.llm.cli import app, demo
-from {{ cookiecutter.package_name }}.llm.testing.fake_server import FakeOpenAIServer
+from {{ cookiecutter.package_name }}.llm.testing.fake_server import FakeOpenAIServer, Scripted
 
 from .conftest import PROJECT_ROOT
 
@@ -51,11 +52,56 @@ def test_ask_can_stream(fake_server: FakeOpenAIServer, monkeypatch: pytest.Monke
     assert fake_server.requests[-1]["stream"] is True
 
 
-def test_ask_without_a_key_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(f"{ENV_PREFIX}LLM__PROVIDER", "openai")
+@pytest.mark.parametrize(
+    "case",
+    [
+        (401, "the model provider refused the API key (fake-echo, HTTP 401)", "API_KEY"),
+        (404, "the model provider does not know this model (fake-echo, HTTP 404)", "LLM__MODEL"),
+        (429, "the model provider is rate limiting this key (fake-echo, HTTP 429)", "retry"),
+        (500, "the model provider failed with a server error (fake-echo, HTTP 500)", "retry"),
+    ],
+)
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_failing_provider_is_one_line_and_a_hint(
+    fake_server: FakeOpenAIServer,
+    monkeypatch: pytest.MonkeyPatch,
+    case: tuple[int, str, str],
+    stream: bool,
+) -> None:
+    status, message, hint = case
+    _point_at(fake_server, monkeypatch)
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MAX_RETRIES", "0")
+    fake_server.script(Scripted(status=status))
+    result = CliRunner().invoke(app, ["ask", "ping", *(["--stream"] if stream else [])])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert f"error: {message}" in lines
+    assert any(line.startswith("hint: ") and hint in line for line in lines)
+    assert "Traceback" not in result.output
+    assert f"scripted {status}" not in result.output, "the provider's body is not repeated"
+
+
+def test_an_unreachable_provider_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MODEL", "fake-echo")
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MAX_RETRIES", "0")
+    monkeypatch.setattr(models, "ALLOW_MODEL_REQUESTS", True)
     result = CliRunner().invoke(app, ["ask", "ping"])
     assert result.exit_code == 1
-    assert "OPENAI_API_KEY" in result.stderr
+    assert "error: the model provider could not be reached (fake-echo)" in result.stderr
+    assert f"{ENV_PREFIX}LLM__BASE_URL" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_ask_without_a_key_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__PROVIDER", "openai")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    result = CliRunner().invoke(app, ["ask", "ping"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "error: no API key for the 'openai' model provider: set OPENAI_API_KEY"
+    )
+    assert "Traceback" not in result.output
 
 
 def test_prompts_lists_the_four_styles() -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -8,9 +9,12 @@ from pydantic_ai.exceptions import UserError
 from pydantic_ai.models.fallback import FallbackModel
 from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
 
+from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
 from {{ cookiecutter.package_name }}.llm._models import (
+    MissingProviderKeyError,
     ProviderNotInstalledError,
     build_model,
+    endpoint_api_key,
     model_settings,
     qualified_name,
 )
@@ -59,9 +63,33 @@ def test_openai_behind_a_base_url_reads_openai_api_key(monkeypatch: pytest.Monke
     assert keyed.client.api_key == "sk-local"
 
 
-def test_provider_without_a_key_fails_with_the_fix() -> None:
-    with pytest.raises(UserError, match="OPENAI_API_KEY"):
+def test_a_provider_key_written_in_dotenv_is_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The SDK reads only the process environment; `.env` (as .env.example suggests) works too."""
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("OPENAI_API_KEY=sk-from-dotenv\n", encoding="utf-8")
+    model = build_model(LLMSettings(provider="openai"))
+    assert isinstance(model, OpenAIResponsesModel | OpenAIChatModel)
+    assert model.client.api_key == "sk-from-dotenv"
+    proxied = LLMSettings(provider="openai", base_url="http://127.0.0.1:9/v1")
+    assert endpoint_api_key(proxied) == "sk-from-dotenv"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")  # the environment wins, as for settings
+    assert endpoint_api_key(proxied) == "sk-from-env"
+
+
+def test_provider_without_a_key_fails_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(MissingProviderKeyError) as caught:
         build_model(LLMSettings(provider="openai"))
+    assert isinstance(caught.value, UserError)  # callers that catch pydantic-ai's error still do
+    assert caught.value.variable == "OPENAI_API_KEY"
+    message = str(caught.value)
+    assert message.startswith("no API key for the 'openai' model provider: set OPENAI_API_KEY")
+    assert f"{ENV_PREFIX}LLM__API_KEY" in message
+    assert f"{ENV_PREFIX}LLM__PROVIDER=ollama" in message
+    assert "api_key=" not in message, "a programmer's fix, not the user's"
 
 
 @pytest.mark.parametrize(

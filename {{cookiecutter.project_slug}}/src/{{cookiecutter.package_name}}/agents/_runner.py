@@ -27,6 +27,7 @@ from pydantic_ai.usage import RunUsage, UsageLimits
 
 from ..core.settings import get_settings
 from ..embeddings import Embedder
+from ..llm import explain_model_error
 from ..monitoring.metrics import counter, histogram
 from ..monitoring.tracing import get_tracer
 from ._costs import turn_usage
@@ -71,6 +72,11 @@ def _failure(exc: BaseException) -> Failure:
         return Failure(kind="timeout", message="wall-clock limit reached during a step")
     if isinstance(exc, UnexpectedModelBehavior):
         return Failure(kind="invalid_output", message=str(exc))
+    if explained := explain_model_error(exc):
+        # The provider failed (unreachable, key refused, rate limited...): the category is the
+        # record's message; the provider's own text goes to the log only.
+        log.warning("agent model request failed", category=explained.category, error=str(exc))
+        return Failure(kind="model_error", message=explained.message)
     log.error("agent run failed", exc_info=exc)
     return Failure(kind="error", message=INTERNAL_FAILURE)
 

@@ -25,6 +25,7 @@ FailureKind = Literal[
     "loop",
     "critic_rejected",
     "invalid_output",
+    "model_error",
     "error",
 ]
 TERMINAL: frozenset[str] = frozenset({"succeeded", "failed"})

@@ -85,7 +85,13 @@ def _finish(run: RunRecord) -> None:
 
 
 def _fail_clearly(exc: Exception) -> NoReturn:
+    from ..llm import MissingProviderKeyError  # noqa: PLC0415  (pydantic-ai is slow to import)
+
     typer.echo(f"error: {exc}", err=True)
+    if isinstance(exc, MissingProviderKeyError):
+        typer.echo(
+            "hint: `--scripted` runs the same workflow offline with scripted roles", err=True
+        )
     raise typer.Exit(2) from exc
 
 
@@ -195,6 +201,7 @@ def ask(
     """Run TASK with the single tool-using agent (no plan, no critic) and show its tool calls."""
     from pydantic_ai.exceptions import UserError  # noqa: PLC0415
 
+    from ..llm import explain_model_error  # noqa: PLC0415
     from ._agent import AgentLimitExceededError, build_agent, run_agent  # noqa: PLC0415
     from .testing.scripted import scripted_model  # noqa: PLC0415
 
@@ -204,6 +211,12 @@ def ask(
         result = run_agent(task, agent=agent, settings=settings)
     except (UserError, AgentLimitExceededError) as exc:  # no API key, or a limit hit
         typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    except Exception as exc:  # the provider failed: one line and a hint, not a traceback
+        failure = explain_model_error(exc)
+        if failure is None:
+            raise
+        typer.echo(f"error: {failure.message}\nhint: {failure.hint}", err=True)
         raise typer.Exit(1) from exc
     for number, call in enumerate(result.tool_calls, start=1):
         status = "ok" if call.ok else "retry"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -125,3 +126,24 @@ def get_settings() -> CoreSettings:
     pillar folders exist, not on the environment.
     """
     return load_settings()
+
+
+def external_variable(name: str) -> str:
+    """A variable another library reads (``OPENAI_API_KEY``): the environment, else ``.env``.
+
+    Settings read ``.env`` themselves, but a provider SDK looks only at the process environment,
+    so a key written in ``.env`` (as ``.env.example`` suggests) would be ignored. Empty when unset.
+    """
+    value = os.environ.get(name, "")
+    if value:
+        return value
+    from dotenv import dotenv_values  # noqa: PLC0415  (pydantic-settings' own reader)
+
+    env_file = CoreSettings.model_config.get("env_file")
+    files = [env_file] if isinstance(env_file, str | Path) else list(env_file or ())
+    for path in reversed(files):  # later files win, as in pydantic-settings
+        if Path(path).is_file():
+            found = dotenv_values(path, encoding="utf-8").get(name)
+            if found:
+                return found
+    return ""

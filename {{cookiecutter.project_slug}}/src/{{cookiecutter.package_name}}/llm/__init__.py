@@ -5,8 +5,10 @@ Public interface (the serving, RAG and agents pillars use it): :class:`LLMClient
 (what the calls made in one context spent, e.g. one service request);
 :func:`grounded_answer` with :class:`Passage` and :class:`GroundedAnswer`; :class:`PromptRegistry`;
 :class:`ToolRegistry`; :func:`get_embedder` (the shared embeddings, configured by the ``llm``
-settings); :class:`FakeOpenAIServer`. Names are imported on first use: pydantic-ai takes seconds to
-import and CLI commands that call no model should not pay for it.
+settings); :class:`FakeOpenAIServer`; :class:`MissingProviderKeyError` (no key for the configured
+provider: the message names the variable to set); :func:`explain_model_error` (a failed model
+request as one line and a hint, for commands and run records). Names are imported on first use:
+pydantic-ai takes seconds to import and CLI commands that call no model should not pay for it.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ if TYPE_CHECKING:
         build_model,
         model_settings,
     )
+    from ._failures import ModelFailure, explain_model_error
     from ._grounding import GroundedAnswer, Passage, grounded_answer
-    from ._models import get_embedder
+    from ._models import MissingProviderKeyError, get_embedder
     from ._prompts import PromptRegistry, RenderedPrompt
     from ._tools import ToolRegistry, default_tools
     from ._usage import metered, price
@@ -43,6 +46,9 @@ _LAZY = {
     "build_model": "._client",
     "model_settings": "._client",
     "get_embedder": "._models",
+    "ModelFailure": "._failures",
+    "explain_model_error": "._failures",
+    "MissingProviderKeyError": "._models",
     "GroundedAnswer": "._grounding",
     "Passage": "._grounding",
     "grounded_answer": "._grounding",
@@ -62,6 +68,8 @@ __all__ = [
     "LLMClient",
     "LLMResult",
     "LLMSettings",
+    "MissingProviderKeyError",
+    "ModelFailure",
     "Passage",
     "PromptRegistry",
     "RenderedPrompt",
@@ -71,6 +79,7 @@ __all__ = [
     "ToolRegistry",
     "build_model",
     "default_tools",
+    "explain_model_error",
     "get_embedder",
     "grounded_answer",
     "metered",

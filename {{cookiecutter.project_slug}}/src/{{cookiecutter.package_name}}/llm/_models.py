@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-import os
+import re
 from typing import Any
 
 from pydantic_ai.exceptions import UserError
@@ -25,7 +25,7 @@ from pydantic_ai.providers import Provider, infer_provider_class
 from pydantic_ai.providers.openai import OpenAIProvider
 from pydantic_ai.settings import ModelSettings
 
-from ..core.settings import get_settings
+from ..core.settings import ENV_PREFIX, external_variable, get_settings
 from ..embeddings import Embedder, build_embedder
 from .settings import LLMSettings
 
@@ -34,10 +34,25 @@ PREFIXES = {"openai": "openai", "anthropic": "anthropic", "google": "google-gla"
 # The extra that brings each provider's SDK (OpenAI's comes with the pillar).
 EXTRAS = {"anthropic": "anthropic", "google-gla": "google", "google-vertex": "google"}
 PROTOCOL_PREFIX = "openai:"
+# How pydantic-ai names the variable a provider reads its key from, in its "no key" error.
+_KEY_VARIABLE = re.compile(r"`([A-Z][A-Z0-9_]*_API_KEY)`")
 
 
 class ProviderNotInstalledError(UserError):
     """The provider's SDK is an optional extra that is not installed."""
+
+
+class MissingProviderKeyError(UserError):
+    """The configured provider needs an API key and none is set (the message says where)."""
+
+    def __init__(self, provider: str, variable: str) -> None:
+        self.provider = provider
+        self.variable = variable
+        super().__init__(
+            f"no API key for the {provider!r} model provider: set {variable} "
+            f"(or {ENV_PREFIX}LLM__API_KEY) in the environment or `.env`, "
+            f"or use a local model with {ENV_PREFIX}LLM__PROVIDER=ollama"
+        )
 
 
 def qualified_name(settings: LLMSettings, model: str | None = None) -> str:
@@ -59,8 +74,15 @@ def endpoint_api_key(settings: LLMSettings) -> str:
     """
     key = settings.api_key.get_secret_value()
     if not key and settings.provider == "openai":
-        key = os.environ.get("OPENAI_API_KEY", "")
+        key = external_variable("OPENAI_API_KEY")
     return key or "not-needed"
+
+
+def _with_key(api_key: str) -> Any:
+    def factory(provider_name: str) -> Provider[Any]:
+        return infer_provider_class(provider_name)(api_key=api_key)  # type: ignore[call-arg]
+
+    return factory
 
 
 def _single_model(settings: LLMSettings, model: str | None = None) -> Model:
@@ -74,12 +96,8 @@ def _single_model(settings: LLMSettings, model: str | None = None) -> Model:
     prefix = prefixed.split(":", 1)[0]
     try:
         if api_key is None:
-            return infer_model(prefixed)
-
-        def with_key(provider_name: str) -> Provider[Any]:
-            return infer_provider_class(provider_name)(api_key=api_key)  # type: ignore[call-arg]
-
-        return infer_model(prefixed, provider_factory=with_key)
+            return _model_from_environment(prefixed)
+        return infer_model(prefixed, provider_factory=_with_key(api_key))
     except ImportError as exc:
         extra = EXTRAS.get(prefix, prefix)
         raise ProviderNotInstalledError(
@@ -88,11 +106,32 @@ def _single_model(settings: LLMSettings, model: str | None = None) -> Model:
         ) from exc
 
 
+def _model_from_environment(prefixed: str) -> Model:
+    """pydantic-ai's model for ``provider:model``, its key read from the provider's variable.
+
+    The SDK reads the variable from the process environment only; when it is not there, the
+    same variable in ``.env`` is used, else the error names the variable to set.
+    """
+    try:
+        return infer_model(prefixed)
+    except UserError as exc:
+        named = _KEY_VARIABLE.search(str(exc))
+        if named is None or isinstance(exc, ProviderNotInstalledError):
+            raise
+        variable = named.group(1)
+        if key := external_variable(variable):
+            return infer_model(prefixed, provider_factory=_with_key(key))
+        # pydantic-ai tells a programmer to pass ``api_key=`` to a provider class; the person
+        # at the terminal needs the variable (and this project's own setting) instead.
+        raise MissingProviderKeyError(prefixed.split(":", 1)[0], variable) from exc
+
+
 def build_model(settings: LLMSettings) -> Model:
     """The model named by ``settings``, behind a fallback chain when ``fallback_models`` is set.
 
     Raises:
-        pydantic_ai.exceptions.UserError: a provider key is missing, or the model is unknown.
+        MissingProviderKeyError: the provider reads its key from a variable that is not set.
+        pydantic_ai.exceptions.UserError: the model is unknown.
         ProviderNotInstalledError: the provider's extra is not installed (the message says which).
     """
     primary = _single_model(settings)
@@ -128,7 +167,7 @@ def get_embedder(settings: LLMSettings | None = None) -> Embedder:
         base_url=settings.endpoint,
         api_key=endpoint_api_key(settings)
         if settings.endpoint
-        else settings.api_key.get_secret_value(),
+        else settings.api_key.get_secret_value() or external_variable("OPENAI_API_KEY"),
         timeout_seconds=settings.timeout_seconds,
         max_retries=settings.max_retries,
     )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..core.settings import get_settings
+from ..core.settings import external_variable, get_settings
 from .settings import LLMSettings
 from .testing.fake_server import FakeOpenAIServer
 
@@ -46,12 +47,28 @@ def _client(settings: LLMSettings | None = None) -> LLMClient:
         raise typer.Exit(1) from exc
 
 
+@contextmanager
+def _model_failures_said() -> Iterator[None]:
+    """A failed model request ends the command with one line and a hint, not a traceback."""
+    from ._failures import explain_model_error  # noqa: PLC0415 (imports pydantic-ai)
+
+    try:
+        yield
+    except Exception as exc:
+        failure = explain_model_error(exc)
+        if failure is None:
+            raise
+        typer.echo(f"error: {failure.message}", err=True)
+        typer.echo(f"hint: {failure.hint}", err=True)
+        raise typer.Exit(1) from exc
+
+
 def provider_hint(settings: LLMSettings) -> str | None:
     """How to configure the provider when no key is found; ``None`` when one is."""
     variable = KEY_VARIABLES.get(settings.provider)
     if settings.endpoint or variable is None:
         return None
-    if settings.api_key.get_secret_value() or os.environ.get(variable):
+    if settings.api_key.get_secret_value() or external_variable(variable):
         return None
     prefix = get_settings().model_config.get("env_prefix", "")
     return (
@@ -94,12 +111,14 @@ def ask(
                 typer.echo(delta, nl=False)
             typer.echo()
 
-        asyncio.run(show())
+        with _model_failures_said():
+            asyncio.run(show())
         typer.echo(
             f"[{client.resolved_model.model_name}: {client.total_usage.summary()}]", err=True
         )
         return
-    result = client.run_sync(question, instructions=instructions)
+    with _model_failures_said():
+        result = client.run_sync(question, instructions=instructions)
     typer.echo(result.output)
     ref = f" {result.prompt}" if result.prompt else ""
     typer.echo(f"[{result.model_name}{ref}: {result.usage.summary()}]", err=True)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 
 import httpx2
 import pytest
-from openai import AsyncOpenAI, NotFoundError, OpenAI
+from openai import APIError, APIStatusError, AsyncOpenAI, NotFoundError, OpenAI
 from openai.types.chat import ChatCompletionMessageParam
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
-from {{ cookiecutter.package_name }}.llm import LLMSettings
+from {{ cookiecutter.package_name }}.llm import FakeOpenAIServer, LLMSettings, Scripted
 from {{ cookiecutter.package_name }}.serving import _budgets as budgets
 from {{ cookiecutter.package_name }}.serving._budgets import estimate_tokens
 from {{ cookiecutter.package_name }}.serving.routes import llm as endpoints
@@ -85,6 +86,38 @@ def test_sdk_streams_deltas(upstream: str) -> None:
     parts = asyncio.run(stream())
     assert len(parts) >= 2
     assert "".join(parts)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_failing_provider_is_a_502_that_says_which_failure(
+    monkeypatch: pytest.MonkeyPatch, stream: bool
+) -> None:
+    with FakeOpenAIServer() as refusing:
+        refusing.script(Scripted(status=401))
+        monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", refusing.base_url)
+        monkeypatch.setenv(f"{ENV_PREFIX}LLM__MAX_RETRIES", "0")
+        get_settings.cache_clear()
+        endpoints._cache.cache_clear()
+        said = "the model provider refused the API key (fake-echo, HTTP 401)"
+        if stream:
+
+            async def first_error() -> str:
+                chunks = await sdk().chat.completions.create(
+                    model="fake-echo", messages=MESSAGES, stream=True
+                )
+                async for _ in chunks:
+                    pass
+                return ""
+
+            with pytest.raises(APIError, match=re.escape(said)):
+                asyncio.run(first_error())
+        else:
+            with pytest.raises(APIStatusError) as caught:
+                asyncio.run(sdk().chat.completions.create(model="fake-echo", messages=MESSAGES))
+            assert caught.value.status_code == 502
+            assert said in caught.value.message
+            assert "scripted 401" not in str(caught.value.body)
+    endpoints._cache.cache_clear()
 
 
 def test_unknown_model_is_404_in_openai_shape(upstream: str) -> None:

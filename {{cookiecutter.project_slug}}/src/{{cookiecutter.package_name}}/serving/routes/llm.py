@@ -34,7 +34,15 @@ from starlette.routing import Route
 from ...core import cache_key
 from ...core.logging import get_logger
 from ...core.settings import get_settings
-from ...llm import BudgetExceededError, LLMClient, LLMSettings, TokenUsage, metered, price
+from ...llm import (
+    BudgetExceededError,
+    LLMClient,
+    LLMSettings,
+    TokenUsage,
+    explain_model_error,
+    metered,
+    price,
+)
 from ...monitoring.metrics import counter
 from ...monitoring.tracing import get_tracer
 from .._adapters import Contribution
@@ -286,9 +294,11 @@ async def _events(chat: ChatRequest, model: str, spent: list[TokenUsage]) -> Asy
             spent.append(client.total_usage)
             if key is not None:
                 answer_cache().put(key, Answer("".join(parts), client.total_usage))
-    except Exception:
+    except Exception as problem:
         _log.exception("stream failed")
-        failure = {"error": {"message": "the model failed mid-stream", "type": "server_error"}}
+        explained = explain_model_error(problem)
+        said = explained.message if explained else "the model failed mid-stream"
+        failure = {"error": {"message": said, "type": "server_error"}}
         yield f"data: {json.dumps(failure)}\n\n"
         return
     yield _chunk(ident, model, {}, "stop")
@@ -381,9 +391,12 @@ async def chat_completions(request: Request) -> Response:
         usage = answer.usage
     except BudgetExceededError as spent:
         return error(429, str(spent), "insufficient_quota")
-    except Exception:
+    except Exception as problem:
         _log.exception("model call failed")
-        return error(502, "the model provider failed; see the service log", "server_error")
+        # The category (key refused, unreachable, rate limited...), never the provider's body.
+        explained = explain_model_error(problem)
+        said = explained.message if explained else "the model provider failed"
+        return error(502, f"{said}; see the service log", "server_error")
     finally:
         if settle is not None:
             budgets, reservation = settle
