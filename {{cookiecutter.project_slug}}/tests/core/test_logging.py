@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import logging
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +64,29 @@ def test_logs_follow_sys_stderr_when_it_is_swapped(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(sys, "stderr", second)
     get_logger("test").info("two")
     assert json.loads(second.getvalue())["event"] == "two"
+
+
+def test_prefect_keeps_our_handler_so_records_render(tmp_path: Path) -> None:
+    """Prefect's logging setup replaced the root handler; our records then printed as raw dicts."""
+    if importlib.util.find_spec("prefect") is None:
+        pytest.skip("prefect comes with the ml and rag pillars")
+    script = (
+        "from {{ cookiecutter.package_name }}.core.logging import configure_logging, get_logger\n"
+        "from {{ cookiecutter.package_name }}.core.settings import load_settings\n"
+        "configure_logging(load_settings(environment='prod'))\n"
+        "import prefect.main  # runs Prefect's logging setup, as a flow module's import does\n"
+        "get_logger('after.prefect').warning('still ours', rows=3)\n"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")},
+        check=True,
+    )
+    ours = [line for line in done.stderr.splitlines() if "still ours" in line]
+    assert len(ours) == 1, done.stderr
+    record = json.loads(ours[0])
+    assert (record["event"], record["rows"], record["level"]) == ("still ours", 3, "warning")

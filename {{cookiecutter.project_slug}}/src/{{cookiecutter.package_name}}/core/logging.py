@@ -23,8 +23,13 @@ def _use_json(settings: CoreSettings) -> bool:
     return settings.environment not in {Environment.DEV, Environment.TEST}
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Write to whatever ``sys.stderr`` is when a record is emitted.
+
+    Public by name on purpose: Prefect's logging setup (run when a flow module is imported) keeps
+    the root handlers only when one looks like a user's, and it takes a class whose name starts
+    with ``_`` for its own. Replaced, our structlog records reached Prefect's formatter and printed
+    as raw dicts (``{'event': ..., 'level': ...}``).
 
     Test runners and CLI runners swap ``sys.stderr`` and close their stand-in afterwards; a handler
     holding the stream it was created with would then write to a closed file.
@@ -32,6 +37,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     @property
     def stream(self) -> Any:
+        """The current ``sys.stderr``."""
         return sys.stderr
 
     @stream.setter
@@ -67,7 +73,7 @@ def configure_logging(settings: CoreSettings) -> None:
         # The cost is a few microseconds per log call.
         cache_logger_on_first_use=False,
     )
-    handler = _StderrHandler()
+    handler = StderrHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
