@@ -76,6 +76,10 @@ def test_prefect_keeps_our_handler_so_records_render(tmp_path: Path) -> None:
         "configure_logging(load_settings(environment='prod'))\n"
         "import prefect.main  # runs Prefect's logging setup, as a flow module's import does\n"
         "get_logger('after.prefect').warning('still ours', rows=3)\n"
+        "import logging\n"
+        "logging.getLogger('prefect.task_runs').info(\n"
+        "    'Finished', extra={'task_run_name': 'load_data-1', 'task_run_id': 'x'}\n"
+        ")\n"
     )
     done = subprocess.run(  # noqa: S603
         [sys.executable, "-c", script],
@@ -90,3 +94,6 @@ def test_prefect_keeps_our_handler_so_records_render(tmp_path: Path) -> None:
     assert len(ours) == 1, done.stderr
     record = json.loads(ours[0])
     assert (record["event"], record["rows"], record["level"]) == ("still ours", 3, "warning")
+    # Prefect's own records keep naming their run, which its format put in the line.
+    task = json.loads(next(line for line in done.stderr.splitlines() if "Finished" in line))
+    assert task["task_run_name"] == "load_data-1"

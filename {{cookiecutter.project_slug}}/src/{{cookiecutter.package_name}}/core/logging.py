@@ -15,6 +15,7 @@ import structlog
 from .settings import CoreSettings, Environment
 
 NOISY_LOGGERS = ("httpx", "httpcore", "urllib3", "asyncio")
+PREFECT_RUN_FIELDS = ("flow_run_name", "task_run_name")
 
 
 def _use_json(settings: CoreSettings) -> bool:
@@ -76,7 +77,8 @@ def configure_logging(settings: CoreSettings) -> None:
     handler = StderrHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared,
+            # Prefect names the flow or task run of its records in extra fields, not the message.
+            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(allow=PREFECT_RUN_FIELDS)],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 renderer,
