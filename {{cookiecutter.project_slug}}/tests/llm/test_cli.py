@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from pydantic_ai import models
 from typer.testing import CliRunner
@@ -101,6 +104,22 @@ def test_ask_without_a_key_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> Non
     assert result.stderr.startswith(
         "error: no API key for the 'openai' model provider: set OPENAI_API_KEY"
     )
+    assert "Traceback" not in result.output
+
+
+def test_prompts_lists_the_good_files_and_names_the_broken_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = tmp_path / "prompts"
+    folder.mkdir()
+    (folder / "mine.v1.md").write_text("---\nname: mine\nversion: 1\n---\nHi", encoding="utf-8")
+    (folder / "bad.v1.md").write_text("---\nname: [bad\n---\nHi", encoding="utf-8")
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__PROMPT_DIRS", json.dumps([str(folder)]))
+    result = CliRunner().invoke(app, ["prompts"])
+    assert result.exit_code == 1
+    assert "mine " in result.stdout
+    assert "classify_sentiment" in result.stdout
+    assert f"error: {folder / 'bad.v1.md'}: the front-matter is not valid YAML" in result.stderr
     assert "Traceback" not in result.output
 
 

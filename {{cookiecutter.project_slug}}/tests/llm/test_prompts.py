@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -60,11 +61,40 @@ def test_templates_using_undeclared_variables_fail_to_load() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["no front matter", "---\nname: x\n---\nbody", "---\nversion: one\nname: x\n---\nb"]
+    ("text", "problem"),
+    [
+        ("no front matter", "starts with a '---' front-matter"),
+        ("---\nname: x\nversion: 1\n", "starts with a '---' front-matter"),
+        ("---\nname: x\n---\nbody", "needs `name` and an integer `version`"),
+        ("---\nversion: one\nname: x\n---\nb", "needs `name` and an integer `version`"),
+        ("---\nname: [broken\n---\nb", "front-matter is not valid YAML"),
+        ("---\n- a list\n---\nb", "must be `key: value` lines"),
+        ("---\nname: x\nversion: 1\n---\nHi [[ who ]", "template syntax error on line 1"),
+    ],
 )
-def test_malformed_files_name_the_problem(text: str) -> None:
-    with pytest.raises(PromptError):
-        parse_prompt(text)
+def test_malformed_files_name_the_file_and_the_problem(text: str, problem: str) -> None:
+    with pytest.raises(PromptError) as caught:
+        parse_prompt(text, Path("mine/x.v1.md"))
+    assert str(caught.value).startswith("mine/x.v1.md: ")
+    assert problem in str(caught.value)
+
+
+def test_a_broken_file_does_not_stop_the_other_prompts(tmp_path: Path) -> None:
+    _write(tmp_path / "p", "greet.v1.md", PROMPT.replace("VERSION", "1"))
+    broken = _write(tmp_path / "p", "farewell.v1.md", "---\nname: [farewell\n---\nBye")
+    (tmp_path / "p" / "binary.v1.md").write_bytes(b"\xff\xfe\x00 not text")
+    registry = PromptRegistry([tmp_path / "p"])
+    assert registry.render("greet", who="Ada").text.startswith("Hello Ada!")
+    assert "classify_sentiment" in registry.names()  # the built-ins still load
+    assert [problem.path.name for problem in registry.problems] == [
+        "binary.v1.md",
+        "farewell.v1.md",
+    ]
+    loading = re.escape(f"prompt 'farewell' could not be loaded: {broken}: ")
+    with pytest.raises(PromptError, match=loading):
+        registry.get("farewell")
+    with pytest.raises(PromptError, match=re.escape("binary.v1.md: cannot be read as UTF-8")):
+        registry.get("binary")
 
 
 def test_extra_folders_add_versions_and_json_braces_stay_literal(tmp_path: Path) -> None:

@@ -30,10 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import StrictUndefined, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
+from ..core.logging import get_logger
+
 BUILTIN_DIR = Path(__file__).with_name("prompts")
+_log = get_logger(__name__)
 FRONT_MATTER = "---"
 
 
@@ -102,12 +105,23 @@ class PromptTemplate:
 
 
 def parse_prompt(text: str, path: Path | None = None) -> PromptTemplate:
-    """Parse a prompt file's text (front-matter + body) and check its variables."""
+    """Parse a prompt file's text (front-matter + body) and check its variables.
+
+    Raises:
+        PromptError: naming the file and what is wrong (front-matter, YAML, template syntax).
+    """
     where = str(path or "<prompt>")
-    if not text.startswith(FRONT_MATTER):
+    if not text.startswith(FRONT_MATTER) or text.count(FRONT_MATTER) < 2:  # noqa: PLR2004
         raise PromptError(f"{where}: a prompt file starts with a '---' front-matter")
     _, header, body = text.split(FRONT_MATTER, 2)
-    meta_data = yaml.safe_load(header) or {}
+    try:
+        meta_data = yaml.safe_load(header) or {}
+    except yaml.YAMLError as exc:
+        raise PromptError(
+            f"{where}: the front-matter is not valid YAML: {_first_line(exc)}"
+        ) from exc
+    if not isinstance(meta_data, dict):
+        raise PromptError(f"{where}: the front-matter must be `key: value` lines")
     try:
         name, version = str(meta_data.pop("name")), int(meta_data.pop("version"))
     except (KeyError, TypeError, ValueError) as exc:
@@ -125,18 +139,44 @@ def parse_prompt(text: str, path: Path | None = None) -> PromptTemplate:
         metadata=meta_data,
     )
     env = _environment()
-    used = meta.find_undeclared_variables(env.parse(template.body + "\n" + (system or "")))
+    try:
+        parsed = env.parse(template.body + "\n" + (system or ""))
+    except TemplateSyntaxError as exc:
+        raise PromptError(f"{where}: template syntax error on line {exc.lineno}: {exc}") from exc
+    used = meta.find_undeclared_variables(parsed)
     undeclared = sorted(used - set(variables) - set(meta_data))
     if undeclared:
         raise PromptError(f"{where}: template uses undeclared variables {undeclared}")
     return template
 
 
+def _first_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+@dataclass(frozen=True)
+class PromptProblem:
+    """A prompt file that could not be loaded, and why (the message names the file)."""
+
+    path: Path
+    reason: str
+
+    @property
+    def stem(self) -> str:
+        """The prompt name its file name suggests (``name.v2.md`` -> ``name``)."""
+        return self.path.name.split(".", 1)[0]
+
+
 class PromptRegistry:
-    """Every prompt version found in the built-in folder and the extra folders."""
+    """Every prompt version found in the built-in folder and the extra folders.
+
+    A file that cannot be loaded does not stop the others: it is kept in :attr:`problems`, and
+    asking for its prompt raises :class:`PromptError` with the reason.
+    """
 
     def __init__(self, folders: Iterable[Path] = (), *, builtin: bool = True) -> None:
         self._prompts: dict[tuple[str, int], PromptTemplate] = {}
+        self.problems: list[PromptProblem] = []
         if builtin:
             self.add_folder(BUILTIN_DIR)
         for folder in folders:
@@ -147,7 +187,18 @@ class PromptRegistry:
         if not folder.is_dir():
             raise PromptError(f"prompt folder {folder} does not exist")
         for path in sorted(folder.rglob("*.md")):
-            template = parse_prompt(path.read_text(encoding="utf-8"), path)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                self.problems.append(PromptProblem(path, f"{path}: cannot be read as UTF-8 text"))
+                _log.warning("prompt file skipped", path=str(path), error=str(exc))
+                continue
+            try:
+                template = parse_prompt(text, path)
+            except PromptError as exc:
+                self.problems.append(PromptProblem(path, str(exc)))
+                _log.warning("prompt file skipped", path=str(path), error=str(exc))
+                continue
             self._prompts[(template.name, template.version)] = template
         return self
 
@@ -163,6 +214,9 @@ class PromptRegistry:
         """``name`` at ``version`` (default: the newest)."""
         versions = self.versions(name)
         if not versions:
+            broken = [problem.reason for problem in self.problems if problem.stem == name]
+            if broken:
+                raise PromptError(f"prompt {name!r} could not be loaded: {broken[0]}")
             raise PromptError(f"unknown prompt {name!r}; known: {self.names()}")
         chosen = versions[-1] if version is None else version
         if chosen not in versions:

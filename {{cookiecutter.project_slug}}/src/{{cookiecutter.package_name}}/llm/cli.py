@@ -135,6 +135,10 @@ def prompts() -> None:
         style = template.metadata.get("style", "")
         versions = ",".join(map(str, registry.versions(name)))
         typer.echo(f"{name:<22} v{versions:<6} {style:<17} {template.description}")
+    for problem in registry.problems:  # the others still load; CI sees the exit status
+        typer.echo(f"error: {problem.reason}", err=True)
+    if registry.problems:
+        raise typer.Exit(1)
 
 
 @app.command("eval")
