@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.core.pillars import ROOT_PACKAGE, installed_pillars
+from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
 
 runner = CliRunner()
 
@@ -59,6 +60,27 @@ def test_help_texts_read_as_help_not_as_source() -> None:
         assert "``" not in text, f"{where}: {text}"
         assert ":func:" not in text, f"{where}: {text}"
         assert ":class:" not in text, f"{where}: {text}"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("ENVIRONMENT", "staging2", "ENVIRONMENT='staging2': Input should be 'dev', 'test'"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD': Input should be 'DEBUG'"),
+        ("MONITORING__TRACE_SAMPLE_RATIO", "half", "MONITORING__TRACE_SAMPLE_RATIO='half': "),
+        # A whole section as JSON (as for list and mapping settings) that does not parse.
+        ("MONITORING", "{not json", 'error parsing value for field "monitoring"'),
+    ],
+)
+def test_an_invalid_setting_names_its_variable_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, said: str
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}{variable}", value)
+    result = runner.invoke(cli.build_app(), ["info"])
+    assert result.exit_code == 2, result.output
+    assert f"error: {ENV_PREFIX}{said}" in result.output or f"error: {said}" in result.output
+    assert "hint: fix it in the environment or in .env" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_info_lists_installed_pillars() -> None:

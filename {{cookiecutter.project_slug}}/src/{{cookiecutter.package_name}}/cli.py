@@ -17,7 +17,7 @@ from rich.table import Table
 
 from .core.logging import configure_logging
 from .core.pillars import ROOT_PACKAGE, installed_pillars, pillar_module
-from .core.settings import get_settings
+from .core.settings import get_settings, settings_problems
 
 console = Console(stderr=True)
 # What `--help` says first: for the person at the terminal, not the module's reader.
@@ -50,7 +50,19 @@ def build_app(only: str | None = None) -> typer.Typer:
 
 def _startup() -> None:
     """Configure logging and tracing from settings before any command runs."""
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except Exception as exc:  # invalid settings: say which variable, not a traceback
+        problems = settings_problems(exc)
+        if problems is None:
+            raise
+        for line in problems:
+            console.print(f"error: {line}", markup=False, soft_wrap=True)
+        console.print(
+            "hint: fix it in the environment or in .env (.env.example lists every setting)",
+            markup=False,
+        )
+        raise typer.Exit(2) from exc
     configure_logging(settings)
     # Imported here: only a running command configures tracing (``--help`` stays fast).
     from .monitoring.settings import MonitoringSettings  # noqa: PLC0415
