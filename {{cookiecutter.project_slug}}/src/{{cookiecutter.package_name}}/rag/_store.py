@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -140,12 +141,20 @@ def identifier_parts(text: str) -> list[str]:
     their parts (``package module class method``) are what a question names.
     """
     parts: list[str] = []
-    for run in _CANDIDATE.finditer(text):
-        for match in _COMPOUND.finditer(text, run.start(), run.end()):
-            pieces = _PIECES.findall(match.group())
-            if len(pieces) > 1:
-                parts += (piece.lower() for piece in pieces)
+    for run in _CANDIDATE.findall(text):
+        parts += _run_parts(run)
     return parts
+
+
+@lru_cache(maxsize=1 << 16)
+def _run_parts(run: str) -> tuple[str, ...]:
+    """The parts of the compounds in one identifier run (cached: a corpus repeats its names)."""
+    parts: list[str] = []
+    for match in _COMPOUND.finditer(run):
+        pieces = _PIECES.findall(match.group())
+        if len(pieces) > 1:
+            parts += (piece.lower() for piece in pieces)
+    return tuple(parts)
 
 
 def lexical_text(text: str) -> str:
