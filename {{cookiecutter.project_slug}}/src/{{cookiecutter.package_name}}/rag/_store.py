@@ -28,8 +28,13 @@ _COMPOUND = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[._][A-Za-z0-9_]+|[a-z0-9][A-Z
 _PIECES = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 # A whole run of identifier characters holding a dot, an underscore or a case change: the only
 # runs a compound can lie in. Anchored at the run's start, so a plain word is scanned once (the
-# compound pattern alone retries from every letter of every word).
-_CANDIDATE = re.compile(r"(?<![A-Za-z0-9_.])[A-Za-z0-9_.]*?(?:[._]|[a-z0-9][A-Z])[A-Za-z0-9_.]*")
+# compound pattern alone retries from every letter of every word). The lookahead decides with
+# possessive steps, without backtracking: the run's first character that is no letter or digit
+# is a dot or an underscore, or its first lower-case (or digit) block after its leading capitals
+# is followed by a capital.
+_CANDIDATE = re.compile(
+    r"(?<![A-Za-z0-9_.])(?=[A-Za-z0-9]*+[._]|[A-Z]*+[a-z0-9]++[A-Z])[A-Za-z0-9_.]+"
+)
 
 
 class IndexNotFoundError(FileNotFoundError):
