@@ -188,11 +188,13 @@ def _build(
     walls: dict[str, list[float]] = {name: [] for name in sources}
     cpus: dict[str, list[float]] = {name: [] for name in sources}
     loads: dict[str, list[str]] = {name: [] for name in sources}
-    chunks, env = 0, {}
+    chunks, kept = 0, {}  # kept: the environment of the project's last build (index kept)
     for run in range(runs):
         for name, source in sources.items():
             index = Path(tempfile.mkdtemp(prefix="devset-index-"))
             env = _env(pkg, corpus, index, kind, dsn)
+            if source is None:
+                kept = env
             before = _load()
             seconds, output, cpu = _cli(pkg, _variant(env, source), "index", "--no-progress")
             chunks = int(output.split(" documents, ")[1].split(" chunks")[0])
@@ -212,7 +214,7 @@ def _build(
             "cpus": cpus[name],
             "chunks_per_s": chunks / seconds,
             "load": f"{loads[name][0]} ... {loads[name][-1]}" if runs > 1 else loads[name][0],
-            "env": env,
+            "env": kept,
         }
     return result
 

@@ -43,10 +43,9 @@ def _command_process() -> None:
       would import it (0.17 s) only to recognise pandas objects, which no command hands it.
     * The interpreter's last garbage collections are spared: Python collects cyclic garbage
       while it shuts down, traversing every object still alive, and after LanceDB, pyarrow and
-      their pydantic models are imported that took 0.25-0.3 s of a ``rag index`` or
-      ``rag search`` (measured). Freezing the objects at exit (:func:`gc.freeze`) leaves them
-      out; the memory goes back with the process, and exit handlers (log and trace flushing)
-      run as before.
+      their pydantic models are imported that took 0.3-0.4 s of a ``rag index`` (measured).
+      Freezing the objects at exit (:func:`gc.freeze`) leaves them out; the memory goes back
+      with the process, and exit handlers (log and trace flushing) run as before.
 
     Raises:
         ValueError: invalid settings.
