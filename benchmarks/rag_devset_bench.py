@@ -5,6 +5,7 @@ the dev set is built from, see ``benchmarks/rag_devset.py``):
 
     PROJECT/.venv/bin/python benchmarks/rag_devset_bench.py --project PROJECT [--minilm]
         [--no-wordllama] [--no-quality | --no-timings] [--runs N] [--json FILE] [--no-write]
+        [--baseline-src OTHER_PROJECT/src]
 
 * Quality, per store (LanceDB, pgvector): R@1, R@10 and MRR@10 on the held-back queries for BM25
   alone, dense alone, plain reciprocal-rank fusion of the two (k=60, equal weights, no MMR) and
@@ -17,7 +18,10 @@ the dev set is built from, see ``benchmarks/rag_devset.py``):
   each), and in a fresh process the time from importing the pillar to the first ``search``
   result, then a second query.
 
-The load average is recorded before and after each timing: the machine is shared.
+The load average is recorded before and after each timing: the machine is shared. With
+``--baseline-src`` every timing also runs the code of that ``src`` folder (the same project at
+another commit, put ahead on ``PYTHONPATH``), alternating with the project's in each run, for
+before/after ratios taken under the same load.
 """
 
 from __future__ import annotations
@@ -171,31 +175,48 @@ def _env(pkg: str, corpus: Path, index: Path, kind: str, dsn: str | None) -> dic
     return env
 
 
-def _build(pkg: str, corpus: Path, kind: str, dsn: str | None, runs: int) -> dict[str, Any]:
-    """``rag index`` from scratch ``runs`` times (a new index each time): medians."""
-    walls, cpus, loads = [], [], []
+def _variant(env: dict[str, str], source: Path | None) -> dict[str, str]:
+    """``env`` running the project's code, or with ``source`` (a ``src`` folder) ahead of it."""
+    return env if source is None else {**env, "PYTHONPATH": str(source)}
+
+
+def _build(
+    pkg: str, corpus: Path, kind: str, dsn: str | None, runs: int, sources: dict[str, Path | None]
+) -> dict[str, dict[str, Any]]:
+    """``rag index`` from scratch ``runs`` times per code variant, the variants alternating
+    within each run (a new index each time): medians per variant."""
+    walls: dict[str, list[float]] = {name: [] for name in sources}
+    cpus: dict[str, list[float]] = {name: [] for name in sources}
+    loads: dict[str, list[str]] = {name: [] for name in sources}
+    chunks, kept = 0, {}  # kept: the environment of the project's last build (index kept)
     for run in range(runs):
-        index = Path(tempfile.mkdtemp(prefix="devset-index-"))
-        env = _env(pkg, corpus, index, kind, dsn)
-        before = _load()
-        seconds, output, cpu = _cli(pkg, env, "index", "--no-progress")
-        chunks = int(output.split(" documents, ")[1].split(" chunks")[0])
-        walls.append(seconds)
-        cpus.append(cpu)
-        loads.append(f"{before} -> {_load()}")
-        if kind == "lancedb" and run < runs - 1:
-            shutil.rmtree(index, ignore_errors=True)
-    seconds = statistics.median(walls)
-    return {
-        "chunks": chunks,
-        "seconds": seconds,
-        "cpu_seconds": statistics.median(cpus),
-        "walls": walls,
-        "cpus": cpus,
-        "chunks_per_s": chunks / seconds,
-        "load": f"{loads[0]} ... {loads[-1]}" if runs > 1 else loads[0],
-        "env": env,
-    }
+        for name, source in sources.items():
+            index = Path(tempfile.mkdtemp(prefix="devset-index-"))
+            env = _env(pkg, corpus, index, kind, dsn)
+            if source is None:
+                kept = env
+            before = _load()
+            seconds, output, cpu = _cli(pkg, _variant(env, source), "index", "--no-progress")
+            chunks = int(output.split(" documents, ")[1].split(" chunks")[0])
+            walls[name].append(seconds)
+            cpus[name].append(cpu)
+            loads[name].append(f"{before} -> {_load()}")
+            if kind == "lancedb" and (run < runs - 1 or source is not None):
+                shutil.rmtree(index, ignore_errors=True)
+    result = {}
+    for name in sources:
+        seconds = statistics.median(walls[name])
+        result[name] = {
+            "chunks": chunks,
+            "seconds": seconds,
+            "cpu_seconds": statistics.median(cpus[name]),
+            "walls": walls[name],
+            "cpus": cpus[name],
+            "chunks_per_s": chunks / seconds,
+            "load": f"{loads[name][0]} ... {loads[name][-1]}" if runs > 1 else loads[name][0],
+            "env": kept,
+        }
+    return result
 
 
 FIRST_QUERY = """
@@ -212,35 +233,51 @@ print(json.dumps({{"import_s": t1 - t0, "first_search_s": t2 - t1, "first_total_
 """
 
 
-def _first_answers(pkg: str, env: dict[str, str], runs: int) -> dict[str, Any]:
-    cli, cli_cpu, api, before = [], [], [], _load()
+def _first_answers(
+    pkg: str, env: dict[str, str], runs: int, sources: dict[str, Path | None]
+) -> dict[str, dict[str, Any]]:
+    """CLI ``rag search`` and import + first ``search`` in fresh processes, the code variants
+    alternating within each run: medians per variant."""
+    cli: dict[str, list[float]] = {name: [] for name in sources}
+    cli_cpu: dict[str, list[float]] = {name: [] for name in sources}
+    api: dict[str, list[dict[str, float]]] = {name: [] for name in sources}
+    before = _load()
     for _ in range(runs):
-        seconds, output, cpu = _cli(pkg, env, "search", QUERY, "-k", "5")
-        assert "query:" in output, output
-        cli.append(seconds)
-        cli_cpu.append(cpu)
-        started = time.perf_counter()
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        done = subprocess.run(
-            [sys.executable, "-c", FIRST_QUERY.format(pkg=pkg, q=QUERY)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        row = json.loads(done.stdout.strip().splitlines()[-1])
-        row["process_wall_s"] = time.perf_counter() - started
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        row["process_cpu_s"] = after.ru_utime - usage.ru_utime + after.ru_stime - usage.ru_stime
-        api.append(row)
-    median = {key: statistics.median(r[key] for r in api) for key in api[0] if key != "hits"}
-    return {
-        "cli_search_s": statistics.median(cli),
-        "cli_search_cpu_s": statistics.median(cli_cpu),
-        "cli_search_runs": cli,
-        "api": median,
-        "load": f"{before} -> {_load()}",
-    }
+        for name, source in sources.items():
+            variant = _variant(env, source)
+            seconds, output, cpu = _cli(pkg, variant, "search", QUERY, "-k", "5")
+            assert "query:" in output, output
+            cli[name].append(seconds)
+            cli_cpu[name].append(cpu)
+            started = time.perf_counter()
+            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+            done = subprocess.run(
+                [sys.executable, "-c", FIRST_QUERY.format(pkg=pkg, q=QUERY)],
+                env=variant,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            row["process_wall_s"] = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            row["process_cpu_s"] = after.ru_utime - usage.ru_utime + after.ru_stime - usage.ru_stime
+            api[name].append(row)
+    load = f"{before} -> {_load()}"
+    result = {}
+    for name in sources:
+        rows = api[name]
+        result[name] = {
+            "cli_search_s": statistics.median(cli[name]),
+            "cli_search_cpu_s": statistics.median(cli_cpu[name]),
+            "cli_search_runs": cli[name],
+            "api": {
+                key: statistics.median(r[key] for r in rows) for key in rows[0] if key != "hits"
+            },
+            "api_runs": [r["first_total_s"] for r in rows],
+            "load": load,
+        }
+    return result
 
 
 def _replicated(corpus: Path, copies: int) -> Path:
@@ -251,9 +288,15 @@ def _replicated(corpus: Path, copies: int) -> Path:
 
 
 def measure(
-    project: Path, embedders: list[str], runs: int, quality: bool = True, timings: bool = True
+    project: Path,
+    embedders: list[str],
+    runs: int,
+    quality: bool = True,
+    timings: bool = True,
+    baseline: Path | None = None,
 ) -> dict[str, Any]:
-    """Every figure of the section, as JSON-able data."""
+    """Every figure of the section, as JSON-able data (``baseline``: the timings also for that
+    ``src`` folder's code, alternating with the project's, under ``baseline``)."""
     pkg = _package(project)
     sys.path.insert(0, str(project / "src"))
     dev = Path(tempfile.mkdtemp(prefix="devset-"))
@@ -272,16 +315,27 @@ def measure(
             for kind in ("lancedb", "pgvector"):
                 result["quality"][f"{kind}/{name}"] = _quality(pkg, dev, kind, name, dsn, shared)
         if timings:
+            sources = {"project": None} | ({"baseline": baseline} if baseline else {})
             big = _replicated(dev / "corpus", 4)
+            builds: dict[str, dict[str, dict[str, Any]]] = {}
             for kind in ("lancedb", "pgvector"):
-                result["build"][f"{kind}/devset"] = _build(pkg, dev / "corpus", kind, dsn, runs)
-                result["build"][f"{kind}/10k"] = _build(pkg, big, kind, dsn, runs)
-            env = result["build"]["lancedb/10k"]["env"]
-            result["first_answers"] = _first_answers(pkg, env, runs)
+                builds[f"{kind}/devset"] = _build(pkg, dev / "corpus", kind, dsn, runs, sources)
+                builds[f"{kind}/10k"] = _build(pkg, big, kind, dsn, runs, sources)
+            env = builds["lancedb/10k"]["project"]["env"]
+            first = _first_answers(pkg, env, runs, sources)
+            for rows in builds.values():
+                for row in rows.values():
+                    row.pop("env")
+            result["build"] = {key: rows["project"] for key, rows in builds.items()}
+            result["first_answers"] = first["project"]
+            if baseline:
+                result["baseline"] = {
+                    "source": str(baseline),
+                    "build": {key: rows["baseline"] for key, rows in builds.items()},
+                    "first_answers": first["baseline"],
+                }
     finally:
         server.cleanup()
-    for row in result["build"].values():
-        row.pop("env")
     return result
 
 
@@ -337,7 +391,51 @@ fresh process, importing the pillar {api["import_s"]:.2f} s, the first `search`
 {api["process_wall_s"]:.2f} s process wall, {api["process_cpu_s"]:.2f} s CPU), the second
 {api["second_search_s"] * 1000:.0f} ms.
 """)
+    if "baseline" in result:
+        parts.append(_paired(result))
     return "".join(parts)
+
+
+def _paired(result: dict[str, Any]) -> str:
+    """The same timings for the baseline code, run alternately with the project's."""
+    base = result["baseline"]
+    rows = []
+    for key, after in result["build"].items():
+        before = base["build"][key]
+        ratio = after["cpu_seconds"] / before["cpu_seconds"]
+        rows.append(
+            f"| {key} | {before['seconds']:.2f} / {before['cpu_seconds']:.2f} / "
+            f"{before['chunks_per_s']:,.0f} | {after['seconds']:.2f} / {after['cpu_seconds']:.2f}"
+            f" / {after['chunks_per_s']:,.0f} | {ratio:.2f} |"
+        )
+    for label, after, before, wall, cpu in (
+        (
+            "`rag search`, 10k LanceDB",
+            result["first_answers"],
+            base["first_answers"],
+            "cli_search_s",
+            "cli_search_cpu_s",
+        ),
+        (
+            "import + first `search`, 10k LanceDB",
+            result["first_answers"]["api"],
+            base["first_answers"]["api"],
+            "first_total_s",
+            "process_cpu_s",
+        ),
+    ):
+        rows.append(
+            f"| {label} | {before[wall]:.2f} / {before[cpu]:.2f} / - | {after[wall]:.2f} / "
+            f"{after[cpu]:.2f} / - | {after[cpu] / before[cpu]:.2f} |"
+        )
+    return f"""
+Paired with the code in `{base["source"]}` (alternating fresh processes, medians; wall s / CPU s
+/ chunks/s; for import + first `search` the CPU is the whole process's):
+
+| measurement | before | after | CPU after / before |
+| --- | --- | --- | --- |
+{chr(10).join(rows)}
+"""
 
 
 def main() -> None:
@@ -356,10 +454,22 @@ def main() -> None:
         help="Quality of the default embedder (--no-wordllama with --minilm: minilm only).",
     )
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        default=None,
+        help="A `src` folder of the same project at other code: its timings alternate with the "
+        "project's in every run (put ahead on PYTHONPATH), for before/after ratios.",
+    )
     args = parser.parse_args()
     embedders = ["wordllama"] * args.wordllama + ["minilm"] * args.minilm
     result = measure(
-        args.project.resolve(), embedders, args.runs, not args.no_quality, not args.no_timings
+        args.project.resolve(),
+        embedders,
+        args.runs,
+        not args.no_quality,
+        not args.no_timings,
+        args.baseline_src.resolve() if args.baseline_src else None,
     )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")

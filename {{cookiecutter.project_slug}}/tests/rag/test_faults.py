@@ -58,15 +58,20 @@ def test_symlinks_out_of_the_corpus_are_not_followed_unless_allowed(tmp_path: Pa
     (corpus / "leak.md").symlink_to(secret)
     (corpus / "alias.md").symlink_to(corpus / "sub" / "inside.md")
     (corpus / "linked-dir").symlink_to(secret.parent, target_is_directory=True)
+    # A sibling folder whose name starts with the corpus's is outside it all the same.
+    sibling = tmp_path / "corpus-old" / "old.md"
+    sibling.parent.mkdir()
+    sibling.write_text("# Old\n\nThe old root password.\n", encoding="utf-8")
+    (corpus / "old.md").symlink_to(sibling)
 
     default = scan_documents(corpus, ["**/*.md"])
     allowed = scan_documents(corpus, ["**/*.md"], follow_external_symlinks=True)
 
     assert sorted(d.source for d in default.documents) == ["alias.md", "sub/inside.md"]
     assert all("The root password" not in d.text for d in default.documents)
-    assert {s.source for s in default.skipped} >= {"leak.md"}
+    assert {s.source for s in default.skipped} >= {"leak.md", "old.md"}
     assert all("outside the corpus" in s.reason for s in default.skipped)
-    assert "leak.md" in {d.source for d in allowed.documents}
+    assert {"leak.md", "old.md"} <= {d.source for d in allowed.documents}
     assert allowed.skipped == []
 
 

@@ -51,6 +51,10 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _stem_title(source: str) -> str:
+    return Path(source).stem.replace("-", " ").replace("_", " ")
+
+
 def make_document(
     source: str,
     text: str,
@@ -66,8 +70,7 @@ def make_document(
     normalised = text.replace("\r\n", "\n").replace("\r", "\n")
     if title is None:
         match = _TITLE.search(normalised)
-        stem = Path(source).stem.replace("-", " ").replace("_", " ")
-        title = match.group("title") if match else stem
+        title = match.group("title") if match else _stem_title(source)
     return Document(
         id=doc_id or source,
         source=source,
@@ -191,15 +194,16 @@ class _Resolver:
     """``Path.resolve`` for many files of few folders: each folder is resolved once."""
 
     def __init__(self) -> None:
-        self._folders: dict[Path, Path] = {}
+        self._folders: dict[str, Path] = {}
 
     def __call__(self, path: Path) -> Path:
         if path.is_symlink():
             return path.resolve()
-        folder = self._folders.get(path.parent)
+        parent, name = os.path.split(path)  # strings: Path.parent builds and hashes a new Path
+        folder = self._folders.get(parent)
         if folder is None:
-            folder = self._folders[path.parent] = path.parent.resolve()
-        return folder / path.name
+            folder = self._folders[parent] = Path(parent).resolve()
+        return folder / name
 
 
 def scan_documents(
@@ -220,12 +224,14 @@ def scan_documents(
     """
     if not directory.is_dir():
         raise FileNotFoundError(f"corpus directory {directory} does not exist")
-    root = directory.resolve()
+    # Resolved paths have no `..`: a file is inside the root when its path starts with it (a
+    # string test; Path.is_relative_to compares with every parent, a quarter of the scan).
+    inside = os.path.join(directory.resolve(), "")
     resolve = _Resolver()
     loaded = Loaded()
     for source, path in _matching_files(directory, include, exclude):
         resolved = resolve(path)
-        if not follow_external_symlinks and not resolved.is_relative_to(root):
+        if not follow_external_symlinks and not str(resolved).startswith(inside):
             reason = "a symlink to outside the corpus (set rag follow_external_symlinks to allow)"
             loaded.skipped.append(Skipped(source, reason))
             continue

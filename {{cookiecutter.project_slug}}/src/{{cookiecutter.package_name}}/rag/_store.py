@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -27,8 +28,13 @@ _COMPOUND = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[._][A-Za-z0-9_]+|[a-z0-9][A-Z
 _PIECES = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 # A whole run of identifier characters holding a dot, an underscore or a case change: the only
 # runs a compound can lie in. Anchored at the run's start, so a plain word is scanned once (the
-# compound pattern alone retries from every letter of every word).
-_CANDIDATE = re.compile(r"(?<![A-Za-z0-9_.])[A-Za-z0-9_.]*?(?:[._]|[a-z0-9][A-Z])[A-Za-z0-9_.]*")
+# compound pattern alone retries from every letter of every word). The lookahead decides with
+# possessive steps, without backtracking: the run's first character that is no letter or digit
+# is a dot or an underscore, or its first lower-case (or digit) block after its leading capitals
+# is followed by a capital.
+_CANDIDATE = re.compile(
+    r"(?<![A-Za-z0-9_.])(?=[A-Za-z0-9]*+[._]|[A-Z]*+[a-z0-9]++[A-Z])[A-Za-z0-9_.]+"
+)
 
 
 class IndexNotFoundError(FileNotFoundError):
@@ -140,12 +146,20 @@ def identifier_parts(text: str) -> list[str]:
     their parts (``package module class method``) are what a question names.
     """
     parts: list[str] = []
-    for run in _CANDIDATE.finditer(text):
-        for match in _COMPOUND.finditer(text, run.start(), run.end()):
-            pieces = _PIECES.findall(match.group())
-            if len(pieces) > 1:
-                parts += (piece.lower() for piece in pieces)
+    for run in _CANDIDATE.findall(text):
+        parts += _run_parts(run)
     return parts
+
+
+@lru_cache(maxsize=1 << 16)
+def _run_parts(run: str) -> tuple[str, ...]:
+    """The parts of the compounds in one identifier run (cached: a corpus repeats its names)."""
+    parts: list[str] = []
+    for match in _COMPOUND.finditer(run):
+        pieces = _PIECES.findall(match.group())
+        if len(pieces) > 1:
+            parts += (piece.lower() for piece in pieces)
+    return tuple(parts)
 
 
 def lexical_text(text: str) -> str:
