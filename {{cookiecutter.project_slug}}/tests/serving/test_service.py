@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from starlette.testclient import TestClient
 
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.core.pillars import installed_pillars
-from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 from {{ cookiecutter.package_name }}.serving._schemas import EchoRequest, InfoResponse
 from {{ cookiecutter.package_name }}.serving.service import UVICORN_ACCESS_LOGGER, AIService, bento_service
 from {{ cookiecutter.package_name }}.serving.settings import ServingSettings
@@ -114,3 +118,21 @@ def test_traffic_limits_come_from_settings() -> None:
     traffic = bento_service_config()["traffic"]
     assert traffic["timeout"] == settings.request_timeout_s
     assert traffic["max_concurrency"] == settings.max_concurrency
+
+
+def test_invalid_settings_stop_the_server_with_their_names(tmp_path: Path) -> None:
+    """`bentoml serve` imports the service module; a bad variable ends it in two lines."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import {{ cookiecutter.package_name }}.serving.service"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, f"{ENV_PREFIX}ENVIRONMENT": "staging2"},
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "invalid settings, the service cannot start:",
+        f"  {ENV_PREFIX}ENVIRONMENT='staging2': Input should be 'dev', 'test', 'staging' or 'prod'",
+    ]

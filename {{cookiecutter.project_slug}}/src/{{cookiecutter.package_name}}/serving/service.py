@@ -22,7 +22,7 @@ from starlette.middleware.cors import CORSMiddleware
 from .. import __version__
 from ..core.logging import configure_logging, get_logger
 from ..core.pillars import installed_pillars
-from ..core.settings import get_settings
+from ..core.settings import get_settings, settings_problems
 from ..monitoring.settings import MonitoringSettings
 from ..monitoring.tracing import setup_tracing, shutdown_tracing
 from . import _logfilter as logfilter
@@ -41,8 +41,21 @@ from .settings import ServingSettings
 
 MethodT = TypeVar("MethodT", bound=Callable[..., Any])
 
+
 # BentoML takes a service's configuration from its decorator, so the section is read on import.
-_SETTINGS = get_settings().section("serving", ServingSettings)
+def _serving_settings() -> ServingSettings:
+    """The serving section, read on import; invalid settings stop the server with their names."""
+    try:
+        return get_settings().section("serving", ServingSettings)
+    except Exception as exc:
+        problems = settings_problems(exc)
+        if problems is None:
+            raise
+        lines = "\n".join(f"  {line}" for line in problems)
+        raise SystemExit(f"invalid settings, the service cannot start:\n{lines}") from None
+
+
+_SETTINGS = _serving_settings()
 CONTRIBUTIONS: list[Contribution] = discover()
 
 _log = get_logger("serving")
