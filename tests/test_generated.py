@@ -106,9 +106,10 @@ def run(command: list[str], project: Path, env: dict[str, str]) -> str:
 
 
 def _failure_excerpt(output: str) -> str:
-    """pytest's FAILURES section when there is one (the tail alone is the coverage table), and
-    the last lines."""
-    start = output.find("= FAILURES =")
+    """pytest's ERRORS (fixture set-up) or FAILURES section when there is one (the tail alone is
+    the coverage table), and the last lines."""
+    found = [i for i in (output.find("= ERRORS ="), output.find("= FAILURES =")) if i >= 0]
+    start = min(found, default=-1)
     head = output[max(start - 200, 0) : start + 8000] + "\n[...]\n" if start >= 0 else ""
     return head + output[-3000:]
 
