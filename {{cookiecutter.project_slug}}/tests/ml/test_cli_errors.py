@@ -73,6 +73,14 @@ def test_bad_sources_fail_in_the_source_check(tmp_path: Path, content: str, expe
     assert "Traceback" not in result.output
 
 
+def test_drift_without_a_model_says_so_before_any_server() -> None:
+    result = runner.invoke(build_app(), ["ml", "drift"])
+    assert result.exit_code == 2, result.output
+    assert "error: no production model 'tabular-classifier'" in result.output
+    assert "temporary server" not in result.output
+    assert "Traceback" not in result.output
+
+
 def test_an_unreachable_prefect_server_is_named_with_the_fix(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

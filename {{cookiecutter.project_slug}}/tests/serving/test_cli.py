@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from {{ cookiecutter.package_name }}.cli import build_app
 from {{ cookiecutter.package_name }}.serving import cli
 
 
@@ -38,3 +40,23 @@ def test_serving_group_lists_serve() -> None:
     result = CliRunner().invoke(cli.app, ["--help"])
     assert result.exit_code == 0
     assert "serve" in result.output
+
+
+def test_serve_on_a_port_in_use_says_so_instead_of_starting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_exec(*args: object) -> None:
+        raise AssertionError("the server must not start")
+
+    monkeypatch.setattr(os, "execve", no_exec)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = ["serving", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        result = CliRunner().invoke(build_app(), args)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    assert lines[1].startswith("hint: is another server running there?")
+    assert cli._cannot_listen("127.0.0.1", port) is None  # free again once closed

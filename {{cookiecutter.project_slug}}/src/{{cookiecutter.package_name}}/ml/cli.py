@@ -304,6 +304,9 @@ def drift(
     cron: str = typer.Option("0 * * * *", help="Schedule of --serve (default: hourly)."),
 ) -> None:
     """Drift check: recent predictions vs the training reference (report in artifacts/drift)."""
+    from ._inference import resolve  # noqa: PLC0415
+
+    resolve(tag)  # no model to compare with: say so before a Prefect server starts
     from ._drift import main as drift_main  # noqa: PLC0415  (prefect, pandas and scipy load slowly)
 
     drift_main([*(["--tag", tag] if tag else []), *(["--serve", "--cron", cron] if serve else [])])

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import secrets
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +50,26 @@ def serve_environment() -> dict[str, str]:
     return env
 
 
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why a server could not bind ``host:port`` now (in use, no such address); ``None`` if it can.
+
+    The socket is closed at once: a race with another process remains possible, and BentoML then
+    reports it.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return f"unknown host ({exc.strerror})"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default: settings).")] = None,
@@ -61,6 +82,14 @@ def serve(
     """
     settings = get_settings().section("serving", ServingSettings)
     host, port = host or settings.host, port or settings.port
+    if problem := _cannot_listen(host, port):  # BentoML would say it in a 30-line traceback
+        typer.echo(f"error: cannot listen on {host}:{port}: {problem}", err=True)
+        typer.echo(
+            "hint: is another server running there? Stop it, or choose a port with --port "
+            "(or SERVING__PORT)",
+            err=True,
+        )
+        raise typer.Exit(2)
     typer.echo(f"serving {SERVICE_IMPORT} on http://{host}:{port}", err=True)
     command = serve_command(host, port)
     sys.stdout.flush()
