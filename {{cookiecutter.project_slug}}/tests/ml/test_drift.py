@@ -21,6 +21,7 @@ from {{ cookiecutter.package_name }}.ml._data import to_number
 from {{ cookiecutter.package_name }}.monitoring.prediction_log import log_predictions, read_recent
 from {{ cookiecutter.package_name }}.monitoring.settings import MonitoringSettings
 from tests.conftest import PROJECT_ROOT
+from tests.ml.conftest import TrainedRun
 
 NUMERIC = ["age", "tenure_months", "monthly_charges", "total_charges", "support_calls"]
 HALF = 500
@@ -219,12 +220,25 @@ def test_main_runs_once(
     assert "drift: ok" in capsys.readouterr().out
 
 
-def test_the_cli_runs_the_check_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cli_runs_the_check_once(
+    monkeypatch: pytest.MonkeyPatch, use_trained: TrainedRun
+) -> None:
     seen = fake_drift_flow(monkeypatch, drifted=["age"])
-    result = CliRunner().invoke(build_app(), ["ml", "drift", "--tag", "churn:abc"])
+    tag = use_trained.result.model_tag
+    result = CliRunner().invoke(build_app(), ["ml", "drift", "--tag", tag])
     assert result.exit_code == 0, result.output
-    assert seen == ["churn:abc"]
+    assert seen == [tag]
     assert "drift: drift; drifted: age" in result.output
+
+
+def test_the_cli_refuses_a_model_that_is_not_there_before_the_flow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen = fake_drift_flow(monkeypatch, drifted=[])
+    result = CliRunner().invoke(build_app(), ["ml", "drift", "--tag", "churn:abc"])
+    assert result.exit_code == 2, result.output
+    assert "error: model 'churn:abc' is not in the store" in result.output
+    assert seen == []
 
 
 def test_report_folder_resolves_under_artifacts(tmp_path: Path) -> None:
