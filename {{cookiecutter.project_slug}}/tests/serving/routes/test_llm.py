@@ -120,6 +120,31 @@ def test_a_failing_provider_is_a_502_that_says_which_failure(
     endpoints._cache.cache_clear()
 
 
+def test_a_provider_without_a_key_is_a_503_not_a_500(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server started without the provider's key answers chat and /v1/models with a reason."""
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__PROVIDER", "openai")
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MODEL", "gpt-4o-mini")
+    monkeypatch.delenv(f"{ENV_PREFIX}LLM__BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    get_settings.cache_clear()
+    endpoints._cache.cache_clear()
+
+    async def first_page() -> object:
+        return await sdk().models.list()
+
+    try:
+        with pytest.raises(APIStatusError) as chat:
+            asyncio.run(sdk().chat.completions.create(model="gpt-4o-mini", messages=MESSAGES))
+        with pytest.raises(APIStatusError) as listing:
+            asyncio.run(first_page())
+    finally:
+        endpoints._cache.cache_clear()
+    for refused in (chat.value, listing.value):
+        assert refused.status_code == 503
+        assert "the model provider is not configured on this server" in refused.message
+        assert "OPENAI_API_KEY" not in refused.message, "setting names stay in the log"
+
+
 def test_unknown_model_is_404_in_openai_shape(upstream: str) -> None:
     with pytest.raises(NotFoundError, match="not served"):
         asyncio.run(sdk().chat.completions.create(model="gpt-9", messages=MESSAGES))

@@ -24,6 +24,7 @@ from functools import lru_cache, partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_ai.exceptions import UserError
 from pydantic_ai.messages import ModelResponse
 from pydantic_ai.usage import RequestUsage
 from starlette.applications import Starlette
@@ -411,13 +412,24 @@ async def list_models(request: Request) -> Response:
     return JSONResponse({"object": "list", "data": [entry]})
 
 
+async def _unconfigured(request: Request, exc: Exception) -> Response:
+    """No model can be built (no key for the provider, its extra missing): a 503, never a 500.
+
+    The caller learns the service is not set up; the reason, which names settings, goes to the log.
+    """
+    _log.error("the model provider is not configured", error=str(exc), path=request.url.path)
+    message = "the model provider is not configured on this server; see the service log"
+    return error(503, message, "server_error")
+
+
 def app() -> Starlette:
     """The OpenAI-compatible routes, to mount under ``/v1``."""
     return Starlette(
+        exception_handlers={UserError: _unconfigured},
         routes=[
             Route("/chat/completions", chat_completions, methods=["POST"]),
             Route("/models", list_models, methods=["GET"]),
-        ]
+        ],
     )
 
 
