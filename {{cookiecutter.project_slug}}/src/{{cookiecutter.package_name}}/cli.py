@@ -17,7 +17,7 @@ from rich.table import Table
 
 from .core.logging import configure_logging
 from .core.pillars import ROOT_PACKAGE, installed_pillars, pillar_module
-from .core.settings import get_settings, settings_problems
+from .core.settings import INVALID_SETTINGS, get_settings, settings_problems
 
 console = Console(stderr=True)
 # What `--help` says first: for the person at the terminal, not the module's reader.
@@ -52,11 +52,8 @@ def _startup() -> None:
     """Configure logging and tracing from settings before any command runs."""
     try:
         settings = get_settings()
-    except Exception as exc:  # invalid settings: say which variable, not a traceback
-        problems = settings_problems(exc)
-        if problems is None:
-            raise
-        for line in problems:
+    except INVALID_SETTINGS as exc:  # say which variable, not a traceback
+        for line in settings_problems(exc):
             console.print(f"error: {line}", markup=False, soft_wrap=True)
         console.print(
             "hint: fix it in the environment or in .env (.env.example lists every setting)",

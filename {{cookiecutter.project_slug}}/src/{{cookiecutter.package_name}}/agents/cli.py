@@ -216,7 +216,7 @@ def ask(
         failure = explain_model_error(exc)
         if failure is None:
             raise
-        typer.echo(f"error: {failure.message}\nhint: {failure.hint}", err=True)
+        typer.echo(failure.for_terminal(), err=True)
         raise typer.Exit(1) from exc
     for number, call in enumerate(result.tool_calls, start=1):
         status = "ok" if call.ok else "retry"

@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field, create_model
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, ValidationError, create_model
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from .pillars import ROOT_PACKAGE, installed_pillars, pillar_module
 
@@ -149,25 +149,24 @@ def external_variable(name: str) -> str:
     return ""
 
 
-def settings_problems(exc: Exception) -> list[str] | None:
-    """One line per invalid setting, named as its environment variable; ``None`` if not ours.
+# What reading settings raises when a variable (or `.env` line) holds an invalid value.
+INVALID_SETTINGS = (ValidationError, SettingsError)
+
+
+def settings_problems(exc: ValidationError | SettingsError) -> list[str]:
+    """One line per invalid setting, named as its environment variable.
 
     For the command line: pydantic's report names ``ml.cv_folds``, the person at the terminal
     wrote ``<PREFIX>ML__CV_FOLDS``.
     """
-    from pydantic import ValidationError  # noqa: PLC0415
-    from pydantic_settings import SettingsError  # noqa: PLC0415
-
-    if isinstance(exc, ValidationError):
-        lines = []
-        for error in exc.errors():
-            variable = ENV_PREFIX + "__".join(str(part) for part in error["loc"]).upper()
-            given = error.get("input")
-            shown = f"={given!r}" if isinstance(given, str | int | float | bool) else ""
-            lines.append(f"{variable}{shown}: {error['msg']}")
-        return lines
     if isinstance(exc, SettingsError):
         # A list or mapping setting whose text is not JSON: pydantic-settings names the section.
         cause = f": {exc.__cause__}" if exc.__cause__ else ""
         return [f'{exc}{cause} (list and mapping settings are JSON, e.g. \'["a", "b"]\')']
-    return None
+    lines = []
+    for error in exc.errors():
+        variable = ENV_PREFIX + "__".join(str(part) for part in error["loc"]).upper()
+        given = error.get("input")
+        shown = f"={given!r}" if isinstance(given, str | int | float | bool) else ""
+        lines.append(f"{variable}{shown}: {error['msg']}")
+    return lines

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..core.settings import external_variable
 from ._base import Vectors, empty, normalise
 
 if TYPE_CHECKING:
@@ -23,9 +23,10 @@ class OpenAIEmbedder:
     """Embeds through ``POST <base_url>/embeddings``, ``batch_size`` texts per request.
 
     ``base_url=None`` means OpenAI's own API; only then does an empty ``api_key`` fall back to the
-    ``OPENAI_API_KEY`` variable (a self-hosted endpoint never receives that key). Rate limits and
-    server errors are retried ``max_retries`` times, honouring ``Retry-After``; then the HTTP error
-    (:class:`httpx.HTTPStatusError`, naming the status and URL) is raised.
+    ``OPENAI_API_KEY`` variable, from the environment or ``.env`` (a self-hosted endpoint never
+    receives that key). Rate limits and server errors are retried ``max_retries`` times, honouring
+    ``Retry-After``; then the HTTP error (:class:`httpx.HTTPStatusError`, naming the status and
+    URL) is raised.
     """
 
     def __init__(
@@ -42,7 +43,7 @@ class OpenAIEmbedder:
         import httpx  # noqa: PLC0415 - only for this embedder
 
         if base_url is None:
-            api_key = api_key or os.environ.get("OPENAI_API_KEY", "")
+            api_key = api_key or external_variable("OPENAI_API_KEY")
         self._model = model
         self._url = (base_url or OPENAI_BASE_URL).rstrip("/") + "/embeddings"
         self._batch_size = batch_size

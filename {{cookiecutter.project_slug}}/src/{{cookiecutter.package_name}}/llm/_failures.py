@@ -87,6 +87,10 @@ class ModelFailure:
     hint: str
     category: str
 
+    def for_terminal(self) -> str:
+        """The two lines a command prints on stderr: ``error: ...`` and ``hint: ...``."""
+        return f"error: {self.message}\nhint: {self.hint}"
+
 
 def explain_model_error(exc: BaseException) -> ModelFailure | None:
     """The :class:`ModelFailure` for a provider failure; ``None`` for any other exception.

@@ -25,9 +25,9 @@ from pydantic_ai.providers import Provider, infer_provider_class
 from pydantic_ai.providers.openai import OpenAIProvider
 from pydantic_ai.settings import ModelSettings
 
-from ..core.settings import ENV_PREFIX, external_variable, get_settings
+from ..core.settings import external_variable, get_settings
 from ..embeddings import Embedder, build_embedder
-from .settings import LLMSettings
+from .settings import LLMSettings, missing_key_message
 
 # pydantic-ai's prefix of each provider with no endpoint of its own.
 PREFIXES = {"openai": "openai", "anthropic": "anthropic", "google": "google-gla"}
@@ -48,11 +48,7 @@ class MissingProviderKeyError(UserError):
     def __init__(self, provider: str, variable: str) -> None:
         self.provider = provider
         self.variable = variable
-        super().__init__(
-            f"no API key for the {provider!r} model provider: set {variable} "
-            f"(or {ENV_PREFIX}LLM__API_KEY) in the environment or `.env`, "
-            f"or use a local model with {ENV_PREFIX}LLM__PROVIDER=ollama"
-        )
+        super().__init__(missing_key_message(provider, variable))
 
 
 def qualified_name(settings: LLMSettings, model: str | None = None) -> str:
@@ -167,7 +163,7 @@ def get_embedder(settings: LLMSettings | None = None) -> Embedder:
         base_url=settings.endpoint,
         api_key=endpoint_api_key(settings)
         if settings.endpoint
-        else settings.api_key.get_secret_value() or external_variable("OPENAI_API_KEY"),
+        else settings.api_key.get_secret_value(),
         timeout_seconds=settings.timeout_seconds,
         max_retries=settings.max_retries,
     )

@@ -117,9 +117,7 @@ def parse_prompt(text: str, path: Path | None = None) -> PromptTemplate:
     try:
         meta_data = yaml.safe_load(header) or {}
     except yaml.YAMLError as exc:
-        raise PromptError(
-            f"{where}: the front-matter is not valid YAML: {_first_line(exc)}"
-        ) from exc
+        raise PromptError(f"{where}: the front-matter is not valid YAML: {_one_line(exc)}") from exc
     if not isinstance(meta_data, dict):
         raise PromptError(f"{where}: the front-matter must be `key: value` lines")
     try:
@@ -150,8 +148,15 @@ def parse_prompt(text: str, path: Path | None = None) -> PromptTemplate:
     return template
 
 
-def _first_line(exc: Exception) -> str:
+def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PromptError(f"{path}: cannot be read as UTF-8 text") from exc
 
 
 @dataclass(frozen=True)
@@ -188,13 +193,7 @@ class PromptRegistry:
             raise PromptError(f"prompt folder {folder} does not exist")
         for path in sorted(folder.rglob("*.md")):
             try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                self.problems.append(PromptProblem(path, f"{path}: cannot be read as UTF-8 text"))
-                _log.warning("prompt file skipped", path=str(path), error=str(exc))
-                continue
-            try:
-                template = parse_prompt(text, path)
+                template = parse_prompt(_read(path), path)
             except PromptError as exc:
                 self.problems.append(PromptProblem(path, str(exc)))
                 _log.warning("prompt file skipped", path=str(path), error=str(exc))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..core.settings import external_variable, get_settings
-from .settings import LLMSettings
+from .settings import LLMSettings, missing_key_message
 from .testing.fake_server import FakeOpenAIServer
 
 if TYPE_CHECKING:
@@ -58,8 +58,7 @@ def _model_failures_said() -> Iterator[None]:
         failure = explain_model_error(exc)
         if failure is None:
             raise
-        typer.echo(f"error: {failure.message}", err=True)
-        typer.echo(f"hint: {failure.hint}", err=True)
+        typer.echo(failure.for_terminal(), err=True)
         raise typer.Exit(1) from exc
 
 
@@ -70,11 +69,7 @@ def provider_hint(settings: LLMSettings) -> str | None:
         return None
     if settings.api_key.get_secret_value() or external_variable(variable):
         return None
-    prefix = get_settings().model_config.get("env_prefix", "")
-    return (
-        f"no key for provider {settings.provider!r}: set {variable} (or {prefix}LLM__API_KEY), "
-        f"or point {prefix}LLM__PROVIDER=ollama at a local Ollama, then `make llm-live-demo`"
-    )
+    return f"{missing_key_message(settings.provider, variable)}; then `make llm-live-demo`"
 
 
 def _render(name: str, values: list[str]) -> RenderedPrompt:

@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr
 
+from ..core.settings import ENV_PREFIX
+
 Provider = Literal["openai", "anthropic", "google", "ollama", "openai-compatible"]
 EmbedderName = Literal["wordllama", "openai", "sentence-transformers"]
 
@@ -60,6 +62,18 @@ class FinetuneSettings(BaseModel):
         default="auto", description="4-bit base model (bitsandbytes): auto = when CUDA is present."
     )
     seed: int = Field(default=42, description="Seed of the run.")
+
+
+def missing_key_message(provider: str, variable: str) -> str:
+    """What to do when ``provider`` has no key: its variable, this project's setting, a local model.
+
+    The command line's hints and :class:`~._models.MissingProviderKeyError` both say this.
+    """
+    return (
+        f"no API key for the {provider!r} model provider: set {variable} "
+        f"(or {ENV_PREFIX}LLM__API_KEY) in the environment or `.env`, "
+        f"or use a local model with {ENV_PREFIX}LLM__PROVIDER=ollama"
+    )
 
 
 class LLMSettings(BaseModel):

@@ -268,8 +268,8 @@ def check_binary(counts: pd.Series, target: str) -> None:
 
 def min_class_rows(test_size: float, cv_folds: int) -> int:
     """Rows of each class that a stratified holdout plus ``cv_folds``-fold CV can split."""
-    # The holdout takes at least one row of each class, and each CV fold of the rest needs one.
-    return max(cv_folds + 1, math.ceil(cv_folds / (1.0 - test_size)) + 1)
+    # Each CV fold of the training part needs a row, and the holdout takes at least one more.
+    return math.ceil(cv_folds / (1.0 - test_size)) + 1
 
 
 def check_class_sizes(counts: pd.Series, target: str, test_size: float, cv_folds: int) -> None:

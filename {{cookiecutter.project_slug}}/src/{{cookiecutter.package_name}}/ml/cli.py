@@ -306,7 +306,8 @@ def drift(
     """Drift check: recent predictions vs the training reference (report in artifacts/drift)."""
     from ._inference import resolve  # noqa: PLC0415
 
-    resolve(tag)  # no model to compare with: say so before a Prefect server starts
+    if not serve:  # no model to compare with: say so before a Prefect server starts
+        resolve(tag)
     from ._drift import main as drift_main  # noqa: PLC0415  (prefect, pandas and scipy load slowly)
 
     drift_main([*(["--tag", tag] if tag else []), *(["--serve", "--cron", cron] if serve else [])])

@@ -22,7 +22,7 @@ from starlette.middleware.cors import CORSMiddleware
 from .. import __version__
 from ..core.logging import configure_logging, get_logger
 from ..core.pillars import installed_pillars
-from ..core.settings import get_settings, settings_problems
+from ..core.settings import INVALID_SETTINGS, get_settings, settings_problems
 from ..monitoring.settings import MonitoringSettings
 from ..monitoring.tracing import setup_tracing, shutdown_tracing
 from . import _logfilter as logfilter
@@ -47,11 +47,8 @@ def _serving_settings() -> ServingSettings:
     """The serving section, read on import; invalid settings stop the server with their names."""
     try:
         return get_settings().section("serving", ServingSettings)
-    except Exception as exc:
-        problems = settings_problems(exc)
-        if problems is None:
-            raise
-        lines = "\n".join(f"  {line}" for line in problems)
+    except INVALID_SETTINGS as exc:
+        lines = "\n".join(f"  {line}" for line in settings_problems(exc))
         raise SystemExit(f"invalid settings, the service cannot start:\n{lines}") from None
 
 

@@ -166,6 +166,15 @@ def answer_cache() -> TTLCache[Answer]:
     return _cache(route.cache_size, route.cache_ttl_s)
 
 
+def _failure_text(problem: Exception, fallback: str) -> str:
+    """What a failed model call tells the caller: its category, never the provider's body.
+
+    The category: key refused, unreachable, rate limited...; the log keeps the provider's words.
+    """
+    explained = explain_model_error(problem)
+    return explained.message if explained else fallback
+
+
 def error(status: int, message: str, kind: str, **extra: Any) -> JSONResponse:
     """An error in OpenAI's shape (``{"error": {"message", "type", ...}}``)."""
     body: dict[str, Any] = {
@@ -297,8 +306,7 @@ async def _events(chat: ChatRequest, model: str, spent: list[TokenUsage]) -> Asy
                 answer_cache().put(key, Answer("".join(parts), client.total_usage))
     except Exception as problem:
         _log.exception("stream failed")
-        explained = explain_model_error(problem)
-        said = explained.message if explained else "the model failed mid-stream"
+        said = _failure_text(problem, "the model failed mid-stream")
         failure = {"error": {"message": said, "type": "server_error"}}
         yield f"data: {json.dumps(failure)}\n\n"
         return
@@ -394,9 +402,7 @@ async def chat_completions(request: Request) -> Response:
         return error(429, str(spent), "insufficient_quota")
     except Exception as problem:
         _log.exception("model call failed")
-        # The category (key refused, unreachable, rate limited...), never the provider's body.
-        explained = explain_model_error(problem)
-        said = explained.message if explained else "the model provider failed"
+        said = _failure_text(problem, "the model provider failed")
         return error(502, f"{said}; see the service log", "server_error")
     finally:
         if settle is not None:
