@@ -163,12 +163,19 @@ def test_undecided_approval_expires_as_a_denial(make_runner: RunnerFactory) -> N
     assert runner.store.steps(record.run_id)[1].tool_calls[0].outcome == "denied"
 
 
+def _use_fake_model(
+    server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch, *, retries: int
+) -> None:
+    """The runner's model is the fake OpenAI server's, with ``retries`` SDK retries."""
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MODEL", "fake-echo")
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", server.base_url)
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MAX_RETRIES", str(retries))
+
+
 def test_a_provider_refusing_the_key_fails_the_run_with_the_category(
     fake_server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch, store: RunStore
 ) -> None:
-    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MODEL", "fake-echo")
-    monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", fake_server.base_url)
-    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MAX_RETRIES", "0")
+    _use_fake_model(fake_server, monkeypatch, retries=0)
     fake_server.script(Scripted(status=401))
     runner = AgentRunner(AgentsSettings(embedder="hashing"), store=store)
     with capture_logs() as logs:
@@ -187,9 +194,7 @@ def test_a_provider_refusing_the_key_fails_the_run_with_the_category(
 def test_scripted_run_over_the_wire_with_a_tool_call_and_a_retry(
     fake_server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch, store: RunStore
 ) -> None:
-    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MODEL", "fake-echo")
-    monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", fake_server.base_url)
-    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MAX_RETRIES", "1")
+    _use_fake_model(fake_server, monkeypatch, retries=1)
     plan = {"steps": [{"goal": "Compute 6 * 7", "role": "executor"}], "rationale": "one step"}
     fake_server.script(
         Scripted(tool_calls=[("final_result", plan)]),
