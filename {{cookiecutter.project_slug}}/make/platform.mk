@@ -22,6 +22,7 @@ ci-install:  ## Install exactly what uv.lock pins (CI); commit uv.lock after the
 	@test -f uv.lock || { echo "uv.lock is missing: run 'make install' once and commit uv.lock"; exit 1; }
 	@uv --version >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --locked --compile-bytecode
+	$(UV) run --no-sync python -m compileall -q -j 0 src
 
 test-ci:  ## The test suite with the coverage gate (COVERAGE_MIN) and coverage.xml for CI
 	$(UV) run pytest $(PYTEST_PARALLEL) --cov --cov-report=term-missing --cov-report=xml --cov-fail-under=$(COVERAGE_MIN)

@@ -12,7 +12,6 @@ from typing import cast
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .core.logging import configure_logging
@@ -98,6 +97,9 @@ def demo() -> None:
     if not steps:
         console.print("No pillars installed: core only. Try `info` and `settings`.")
         return
+    # Imported here: only `demo` shows a progress display (every other command starts faster).
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
     ) as progress:

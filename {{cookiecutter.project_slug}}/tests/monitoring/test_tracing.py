@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -27,6 +29,26 @@ def test_tracing_is_off_without_endpoint() -> None:
     assert setup_tracing(MonitoringSettings(), set_global=False) is None
     with get_tracer("test").start_as_current_span("noop") as span:
         assert not span.is_recording()
+
+
+UNTRACED_PROCESS = """
+import sys
+from {{ cookiecutter.package_name }}.monitoring.settings import MonitoringSettings
+from {{ cookiecutter.package_name }}.monitoring.tracing import get_tracer, setup_tracing
+assert setup_tracing(MonitoringSettings()) is None
+with get_tracer("cli").start_as_current_span("step"):
+    pass
+print(sorted(name for name in sys.modules if name.startswith("opentelemetry.sdk")))
+"""
+
+
+def test_a_process_that_does_not_trace_never_imports_the_sdk() -> None:
+    # Every command calls setup_tracing at start (cli._startup): the SDK, psutil under it
+    # included, is for traced runs.
+    loaded = subprocess.run(  # noqa: S603 - this interpreter, code of this module
+        [sys.executable, "-c", UNTRACED_PROCESS], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
 
 
 def test_in_memory_exporter_receives_spans() -> None:

@@ -7,15 +7,16 @@ exporter and read the finished spans. Nothing is set up at import.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from opentelemetry import trace
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
 from ..core.pillars import ROOT_PACKAGE
 from .settings import MonitoringSettings
-from .spans import disable_span_store, enable_span_store
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 TRACES_PATH = "/v1/traces"
 
@@ -63,9 +64,18 @@ def setup_tracing(
             are.
     """
     global _provider  # noqa: PLW0603 - one provider per process, like OpenTelemetry's own
-    store = enable_span_store(keep_spans) if keep_spans > 0 else None
-    if exporter is None and not settings.otlp_endpoint and store is None:
+    if exporter is None and not settings.otlp_endpoint and keep_spans <= 0:
         return None
+    # Imported here: the SDK (and psutil under its resource detection) costs a process that does
+    # not trace about 0.05 s, and most command runs do not trace.
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource  # noqa: PLC0415
+    from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor  # noqa: PLC0415
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased  # noqa: PLC0415
+
+    from .spans import enable_span_store  # noqa: PLC0415
+
+    store = enable_span_store(keep_spans) if keep_spans > 0 else None
     resource = Resource.create({SERVICE_NAME: settings.service_name or ROOT_PACKAGE})
     ratio = TraceIdRatioBased(settings.trace_sample_ratio)
     # BentoML wraps each request in a span of its own provider that it does not sample; under it,
@@ -92,6 +102,8 @@ def shutdown_tracing() -> None:
     if _provider is not None:
         _provider.shutdown()
         _provider = None
+    from .spans import disable_span_store  # noqa: PLC0415 - see setup_tracing
+
     disable_span_store()
 
 
