@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import httpx
@@ -49,8 +49,14 @@ def indexed(index_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     get_settings.cache_clear()
 
 
+def _context() -> Any:
+    """What a route reads of BentoML's request context (set by BentoML per request)."""
+    return SimpleNamespace(response=SimpleNamespace(status_code=200, metadata={}))
+
+
 def test_search_in_process(indexed: None) -> None:
-    result = AIService().search(endpoints.SearchRequest(query="on-call rotation", k=3))
+    result = AIService().search(endpoints.SearchRequest(query="on-call rotation", k=3), _context())
+    assert isinstance(result, endpoints.SearchResponse)
     assert 1 <= len(result.hits) <= 3
     assert all(hit.source for hit in result.hits)
 
@@ -77,10 +83,34 @@ def test_invalid_search_is_422(client: TestClient, body: dict[str, object]) -> N
     assert client.post("/search", json=body).status_code == 422
 
 
-def test_without_an_index_search_is_503_and_not_ready(client: TestClient) -> None:
-    assert client.post("/search", json={"query": "anything"}).status_code == 503
-    assert client.post("/ask", json={"question": "anything"}).status_code == 503
+def test_without_an_index_search_and_ask_say_so(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}ARTIFACTS_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    for path, body in (("/search", {"query": "anything"}), ("/ask", {"question": "anything"})):
+        answer = client.post(path, json=body)
+        assert answer.status_code == 503, path
+        said = answer.json()
+        assert said["error"] == (
+            "no RAG index has been built on this server yet: build it with `rag index`"
+        )
+        assert said["request_id"] == answer.headers["x-request-id"]
+        assert answer.headers["retry-after"] == str(endpoints.RETRY_AFTER_S)
+        assert str(tmp_path) not in answer.text  # the server's paths stay in its log
     assert client.get("/readyz").status_code == 503
+
+
+def test_an_index_of_another_embedder_is_503_with_the_reason(
+    index_root: Path, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}ARTIFACTS_DIR", str(index_root))
+    monkeypatch.setenv(f"{ENV_PREFIX}RAG__EMBEDDING_DIM", "64")  # built with 256
+    get_settings.cache_clear()
+    for path, body in (("/search", {"query": "anything"}), ("/ask", {"question": "anything"})):
+        answer = client.post(path, json=body)
+        assert answer.status_code == 503, path
+        assert "built with another embedder" in answer.json()["error"]
 
 
 @pytest.fixture

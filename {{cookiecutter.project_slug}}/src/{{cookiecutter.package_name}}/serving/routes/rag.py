@@ -5,6 +5,8 @@ integration). Uses the rag pillar's public :mod:`.api` only: ``search`` and ``an
 by the LLM pillar when it is present, extractive otherwise). Retrieval latency is exported as
 ``serving_retrieval_seconds``. ``/readyz`` answers 503 until an index exists, and warms the
 retriever first (its first search would import LanceDB and load the embedder: about 0.5 s).
+Without a usable index (none built yet, or built with another embedder) ``/search`` and ``/ask``
+answer 503 saying so, with ``Retry-After``; the reason with the index path goes to the log.
 
 A grounded ``/ask`` calls the model, so it draws on the caller's daily budget
 (``SERVING__DAILY_TOKENS_PER_KEY`` / ``SERVING__DAILY_COST_USD_PER_KEY``, shared with chat and
@@ -24,12 +26,14 @@ from functools import partial
 from typing import Any, TypeVar, cast
 
 import bentoml
-from bentoml.exceptions import InvalidArgument, ServiceUnavailable
+from bentoml.exceptions import InvalidArgument
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse
 
 from ... import rag
+from ...core.logging import get_logger
 from ...core.settings import get_settings
+from ...monitoring.context import current_context
 from ...monitoring.metrics import histogram
 from ...monitoring.tracing import get_tracer
 from ...rag.settings import SearchMode
@@ -52,6 +56,10 @@ PROMPT_OVERHEAD_TOKENS = 600
 # /ask answers one question at a time per worker, on a thread of its own (as BentoML's one
 # thread for sync APIs did), while its budget is reserved and settled on the event loop.
 _ANSWERING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-ask")
+# No index to answer from: built later (`rag index`), or rebuilt for this server's embedder.
+UNUSABLE_INDEX = (rag.IndexNotFoundError, rag.EmbedderMismatchError)
+RETRY_AFTER_S = 60
+_log = get_logger("serving.rag")
 
 
 class SearchRequest(BaseModel):
@@ -85,19 +93,37 @@ class AskRequest(BaseModel):
 
 
 def _timed(endpoint: str, work: Callable[[], ResultT]) -> ResultT:  # noqa: UP047, RUF100
-    """Run ``work``, observe its latency and map the rag pillar's errors to HTTP answers."""
+    """Run ``work``, observe its latency and answer 400 for what the rag pillar refuses."""
     started = time.perf_counter()
     with get_tracer(__name__).start_as_current_span(f"rag.{endpoint}"):
         try:
             return work()
-        except (rag.IndexNotFoundError, rag.EmbedderMismatchError) as missing:
-            raise ServiceUnavailable(f"no usable index: {missing}") from missing
+        except UNUSABLE_INDEX:  # a ValueError too, but the server's problem: see unusable_index
+            raise
         except ValueError as invalid:
             raise InvalidArgument(str(invalid)) from invalid
         finally:
             histogram(
                 "serving_retrieval_seconds", "Retrieval time of /search and /ask", ["endpoint"]
             ).labels(endpoint).observe(time.perf_counter() - started)
+
+
+def unusable_index(problem: Exception, context: bentoml.Context) -> JSONResponse:
+    """The 503 of a request the service has no usable index for, saying what is missing.
+
+    Answered here, not raised: BentoML replaces the message of every 5xx error it handles with
+    "An unexpected error has occurred" and logs a traceback. The index path stays in the log.
+    """
+    _log.warning("rag request without a usable index", reason=str(problem))
+    if isinstance(problem, rag.EmbedderMismatchError):
+        message = "the RAG index was built with another embedder than this server's: rebuild it"
+    else:
+        message = "no RAG index has been built on this server yet: build it with `rag index`"
+    headers = {"Retry-After": str(RETRY_AFTER_S)}
+    context.response.status_code = 503
+    context.response.metadata.update(headers)
+    body = {"error": message, "request_id": current_context().get("request_id")}
+    return JSONResponse(body, status_code=503, headers=headers)
 
 
 def _api(route: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
@@ -159,12 +185,18 @@ async def _budgeted_answer(
 class RagAPI:
     """The rag routes, mixed into the service class."""
 
-    @_api("/search")
-    def search(self, request: SearchRequest, /) -> SearchResponse:
+    @_api("/search", output_spec=SearchResponse)
+    def search(
+        self, request: SearchRequest, /, context: bentoml.Context
+    ) -> SearchResponse | JSONResponse:
         """The ``k`` chunks that best match ``query`` (hybrid retrieval)."""
-        hits = _timed(
-            "search", lambda: rag.search(request.query, request.k, request.filters, request.mode)
-        )
+        try:
+            hits = _timed(
+                "search",
+                lambda: rag.search(request.query, request.k, request.filters, request.mode),
+            )
+        except UNUSABLE_INDEX as problem:
+            return unusable_index(problem, context)
         return SearchResponse(hits=hits)
 
     @_api("/ask", output_spec=rag.RagAnswer)
@@ -173,9 +205,12 @@ class RagAPI:
     ) -> rag.RagAnswer | JSONResponse:
         """An answer to ``question`` with numbered citations of the chunks it used."""
         budgets, pricing = daily_budgets(), model_pricing()
-        if budgets is None or pricing is None or not _spends_model():
-            return await _answer(request.question)
-        return await _budgeted_answer(request.question, budgets, pricing, context)
+        try:
+            if budgets is None or pricing is None or not _spends_model():
+                return await _answer(request.question)
+            return await _budgeted_answer(request.question, budgets, pricing, context)
+        except UNUSABLE_INDEX as problem:
+            return unusable_index(problem, context)
 
 
 async def ready() -> str | None:
@@ -185,7 +220,7 @@ async def ready() -> str | None:
     """
     try:
         retriever = rag.retriever()
-    except (rag.IndexNotFoundError, rag.EmbedderMismatchError) as problem:
+    except UNUSABLE_INDEX as problem:
         return str(problem)
     try:
         await asyncio.to_thread(retriever.warm)
