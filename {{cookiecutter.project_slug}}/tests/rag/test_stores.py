@@ -173,6 +173,23 @@ def test_interrupted_update_leaves_previous_index_queryable(
     assert retriever.search("zebrafish flakes", k=1)[0].source == "aquarium.md"
 
 
+def test_lance_table_name_changed_after_a_build_keeps_the_index(
+    tmp_path: Path, embedder: WordLlamaEmbedder, shipped_documents: list[Document]
+) -> None:
+    index(shipped_documents, lance_store.LanceStore(tmp_path / "index"), embedder)
+
+    renamed = lance_store.LanceStore(tmp_path / "index", table_name="handbook")
+    assert renamed.document_hashes()  # the live build still opens (was: table not found)
+    assert Retriever(renamed, embedder, SETTINGS).search("legal hold", k=1)
+    report = index([*shipped_documents, AQUARIUM], renamed, embedder)
+
+    assert report.added == 1  # an update of the live index, not a rebuild
+    build = tmp_path / "index" / lance_store.BUILDS_DIR / report.meta.build_id
+    assert (build / "handbook.lance").is_dir(), sorted(path.name for path in build.iterdir())
+    hits = Retriever(renamed, embedder, SETTINGS).search("zebrafish flakes", k=1)
+    assert hits[0].source == "aquarium.md"
+
+
 def test_lance_keeps_only_live_and_previous_builds(
     make_store: Callable[[str], VectorStore],
     embedder: WordLlamaEmbedder,

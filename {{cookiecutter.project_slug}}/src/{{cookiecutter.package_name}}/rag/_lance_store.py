@@ -2,13 +2,15 @@
 
 Layout of ``index_dir``::
 
-    manifest.json          # the live build and its IndexMeta
+    manifest.json          # the live build, its table name and its IndexMeta
     builds/<build_id>/     # LanceDB database: tables <name> (chunks) and <name>_documents
 
 An update writes a complete new build (unchanged chunks are copied with their stored vectors, so
 only changed documents are re-embedded), indexes it (full-text always, HNSW vectors from
 ``vector_index_min_rows`` rows) and only then replaces ``manifest.json`` (temporary file + atomic
-rename). A failed or interrupted update never touches the live build.
+rename). A failed or interrupted update never touches the live build. The manifest names the
+build's table: a changed ``table_name`` setting names the tables of the next build and does not
+lose the live one.
 
 Searching a build smaller than ``vector_index_min_rows``: its rows (without the full-text column)
 are loaded into memory once, dense search runs in :class:`.dense.MemoryVectorIndex` and full-text
@@ -157,7 +159,9 @@ class LanceStore:
         with self._opening:
             if self._opened is None or self._opened.build_id != manifest["build_id"]:
                 path = self.index_dir / BUILDS_DIR / manifest["build_id"]
-                self._opened = _Build(path, self.table_name, self.vector_index_min_rows)
+                # Manifests written before the table name was recorded: the setting's.
+                table = manifest.get("table_name", self.table_name)
+                self._opened = _Build(path, table, self.vector_index_min_rows)
             return self._opened
 
     def _tables(self) -> tuple[Any, Any] | None:
@@ -192,7 +196,13 @@ class LanceStore:
         meta = update.meta.model_copy(
             update={"chunks": chunks.num_rows, "documents": documents.num_rows}
         )
-        self._write_manifest({"build_id": build_id, "meta": meta.model_dump(mode="json")})
+        self._write_manifest(
+            {
+                "build_id": build_id,
+                "table_name": self.table_name,
+                "meta": meta.model_dump(mode="json"),
+            }
+        )
         keep = {build_id, live["build_id"] if live else build_id}
         for build in (self.index_dir / BUILDS_DIR).iterdir():
             if build.name not in keep:
