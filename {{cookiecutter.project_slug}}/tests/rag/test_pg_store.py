@@ -216,6 +216,75 @@ def test_failed_update_leaves_postings_and_lexicon_untouched(
     assert _ranked(store, "narwhal lagoon") == pytest.approx(_bm25(now, "narwhal lagoon"))
 
 
+def _tables(store: pg_store.PgVectorStore) -> set[str]:
+    rows = store._conn().execute(
+        "SELECT tablename FROM pg_tables WHERE tablename LIKE %s", (f"{store.table_name}%",)
+    )
+    return {name for (name,) in rows.fetchall()}
+
+
+def test_a_failed_rebuild_leaves_the_live_index_and_the_next_one_replaces_it(
+    make_store: Callable[[str], VectorStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _pg(make_store)
+    store.apply(_update(TINY, [], rebuild=True))
+    live, before = _tables(store), _lexical_state(store)
+    assert not any(name.startswith(store.table_name + pg_store.STAGING_SUFFIX) for name in live)
+    original = pg_store.PgVectorStore._run_build_steps
+
+    def fail_lexical(
+        self: pg_store.PgVectorStore, connection: Any, steps: tuple[str, ...], staging: str
+    ) -> None:
+        if steps is pg_store._LEXICAL_TABLES:  # the half that runs on its own connection
+            raise RuntimeError("connection lost while writing the postings")
+        original(self, connection, steps, staging)
+
+    monkeypatch.setattr(pg_store.PgVectorStore, "_run_build_steps", fail_lexical)
+    edited = {"rare": "narwhal coral", "extra": "narwhal kelp"}
+    with pytest.raises(RuntimeError, match="connection lost"):
+        store.apply(_update(edited, [], rebuild=True))
+
+    assert _lexical_state(store) == before  # the live index answers as before
+    assert _ranked(store, "zebra coral") == pytest.approx(_bm25(TINY, "zebra coral"), rel=1e-9)
+    assert store.text_search("narwhal", 5) == []
+    assert len(_tables(store)) > len(live)  # the interrupted rebuild's staging tables
+    monkeypatch.undo()
+
+    store.apply(_update(edited, [], rebuild=True))
+
+    assert _tables(store) == live  # staging dropped, renamed, nothing left over
+    assert _ranked(store, "narwhal") == pytest.approx(_bm25(edited, "narwhal"), rel=1e-9)
+    assert store.text_search("zebra", 5) == []
+    meta = store.meta()
+    assert meta is not None
+    assert (meta.chunks, meta.documents) == (2, 2)
+    assert store.vector_search(np.ones(2, np.float32), 5)  # the HNSW index came along
+
+
+def test_searches_during_a_rebuild_keep_answering_from_the_live_index(
+    make_store: Callable[[str], VectorStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _pg(make_store)
+    store.apply(_update(TINY, [], rebuild=True))
+    expected = _ranked(store, "coral reef")
+    seen: list[dict[str, float]] = []
+    original = pg_store.PgVectorStore._run_build_steps
+
+    def search_meanwhile(
+        self: pg_store.PgVectorStore, connection: Any, steps: tuple[str, ...], staging: str
+    ) -> None:
+        original(self, connection, steps, staging)
+        with ThreadPoolExecutor(max_workers=1) as pool:  # another connection, like a server's
+            seen.append(pool.submit(_ranked, store, "coral reef").result())
+
+    monkeypatch.setattr(pg_store.PgVectorStore, "_run_build_steps", search_meanwhile)
+    store.apply(_update({"other": "kelp lagoon"}, [], rebuild=True))
+
+    assert seen == [expected, expected]  # after each half of the build: still the old index
+    assert _ranked(store, "coral reef") == {}
+    assert list(_ranked(store, "kelp")) == ["other.txt"]
+
+
 def test_an_index_without_the_lexical_tables_is_rebuilt(
     make_store: Callable[[str], VectorStore],
     embedder: WordLlamaEmbedder,

@@ -7,9 +7,14 @@ Tables (``<t>`` is the ``table_name`` setting): ``<t>`` (chunks and vectors), ``
 PostgreSQL's ``ts_rank`` has no inverse document frequency: lexical ranking is BM25 over these
 tables (:mod:`._pg_bm25`), with no extension beyond pgvector.
 
-An update is a single transaction: chunks, postings, lexicon and statistics change together,
-concurrent readers keep seeing the previous index until it commits, and an interrupted update
-rolls back.
+An incremental update is a single transaction: chunks, postings, lexicon and statistics change
+together, concurrent readers keep seeing the previous index until it commits, and an interrupted
+update rolls back. A rebuild (a new index, or a new embedder or chunking) writes a complete index
+beside the live one under the ``<t>__next`` names: it loads the chunks and documents, then builds
+the HNSW graph on one connection while a second one derives the postings and lexicon (the two
+longest steps, on two cores at once), and swaps it in with one short transaction that drops the
+live tables and renames the new ones. Until that commits the live index answers as before; an
+interrupted rebuild leaves only ``__next`` tables, which the next rebuild drops first.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import json
 import threading
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,8 +52,11 @@ _COLUMN_TYPES = (
     ("text",) * 4 + ("text[]", "int4") + ("text",) * 3 + ("timestamptz", "jsonb", "vector")
 )
 # The HNSW build is much slower once its graph outgrows maintenance_work_mem (64 MB by default,
-# about 50k chunks of 256 dimensions): raised for the build transaction only.
+# about 50k chunks of 256 dimensions): raised for the build transactions only.
 _BUILD_MEMORY = "512MB"
+# A rebuild's tables until they replace the live ones.
+STAGING_SUFFIX = "__next"
+_PARTS = ("chunks", "postings", "lexicon", "documents", "meta")
 _SELECT = (
     "c.id, c.document_id, c.source, c.title, c.section, c.text, c.kind, c.fetched_at, c.vector"
 )
@@ -73,12 +82,21 @@ _SCHEMA = (
     "CREATE TABLE {documents} (id text PRIMARY KEY, content_hash text NOT NULL)",
     "CREATE TABLE {meta} (key text PRIMARY KEY, value jsonb NOT NULL)",
 )
-# Indexes built after the bulk load of a new index: faster, and a better HNSW graph.
-_INDEXES = (
+# Built after the bulk load of a new index (faster, and a better HNSW graph), in two halves run
+# at once on two connections: the vector index, and the lexical tables.
+_VECTOR_INDEX = (
     "CREATE INDEX ON {chunks} USING hnsw (vector vector_cosine_ops)"
     " WITH (m = {hnsw_m}, ef_construction = {hnsw_ef_construction})",
+    "ANALYZE {chunks}",
+)
+# Fresh tables have no planner statistics: without them the BM25 query scans every posting
+# instead of using the lexeme index.
+_LEXICAL_TABLES = (
+    POSTINGS.replace("{which}", "true"),
     "CREATE INDEX ON {postings} (lexeme)",
     "CREATE INDEX ON {postings} (chunk)",
+    LEXICON.replace("{which}", "true"),
+    "ANALYZE {postings}, {lexicon}",
 )
 
 
@@ -127,12 +145,13 @@ class PgVectorStore:
     def _name(self, suffix: str = "") -> sql.Identifier:
         return sql.Identifier(f"{self.table_name}{suffix}")
 
-    def _sql(self, template: str, **extra: sql.Composable) -> sql.Composed:
-        """``template`` with the table names (``{chunks}``, ``{postings}``...) filled in."""
-        names = {
-            part: self._name("" if part == "chunks" else f"_{part}")
-            for part in ("chunks", "postings", "lexicon", "documents", "meta")
-        }
+    def _sql(self, template: str, base: str | None = None, **extra: sql.Composable) -> sql.Composed:
+        """``template`` with the table names (``{chunks}``, ``{postings}``...) filled in.
+
+        The live index's names, or with ``base`` those of the index it names (a rebuild's).
+        """
+        base = base or self.table_name
+        names = {part: sql.Identifier(_table(base, part)) for part in _PARTS}
         return sql.SQL(template).format(**names, **extra)
 
     def _exists(self) -> bool:
@@ -158,33 +177,73 @@ class PgVectorStore:
         return dict(self._conn().execute(query).fetchall())
 
     def apply(self, update: IndexUpdate) -> None:
-        """Apply ``update`` in one transaction (DDL included, PostgreSQL DDL is transactional)."""
+        """Apply ``update``: a rebuild beside the live index, else one transaction."""
+        if update.rebuild or not self._exists():
+            self._rebuild(update)
+            return
         connection = self._conn()
         with connection.transaction(), connection.cursor() as cursor:
-            if update.rebuild or not self._exists():
-                self._build(cursor, update)
-            else:
-                self._patch(cursor, update)
+            self._patch(cursor, update)
             self._write_meta(cursor, update.meta)
 
-    def _build(self, cursor: psycopg.Cursor[Any], update: IndexUpdate) -> None:
-        """A new index: tables, bulk load, postings and lexicon, then the indexes."""
-        cursor.execute(
-            sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(_BUILD_MEMORY))
-        )
+    def _rebuild(self, update: IndexUpdate) -> None:
+        """A new index under the staging names, swapped in when complete (see the module)."""
+        staging = f"{self.table_name}{STAGING_SUFFIX}"
+        connection = self._conn()
+        # One rebuild of this index at a time: another would drop these staging tables.
+        lock = sql.SQL("SELECT pg_advisory_lock(hashtext({}))").format(sql.Literal(staging))
+        connection.execute(lock)
+        try:
+            with connection.transaction(), connection.cursor() as cursor:
+                self._load(cursor, update, staging)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-lexical") as pool:
+                lexical = pool.submit(self._run_build_steps, None, _LEXICAL_TABLES, staging)
+                self._run_build_steps(connection, _VECTOR_INDEX, staging)
+                lexical.result()
+            with connection.transaction(), connection.cursor() as cursor:
+                self._write_meta(cursor, update.meta, staging)
+                self._swap(cursor, staging)
+        finally:
+            unlock = sql.SQL("SELECT pg_advisory_unlock(hashtext({}))").format(sql.Literal(staging))
+            connection.execute(unlock)
+
+    def _load(self, cursor: psycopg.Cursor[Any], update: IndexUpdate, staging: str) -> None:
+        """The staging tables (an interrupted rebuild's dropped first), chunks and documents."""
         numbers = self._name("_numbers")
         names = {"numbers": numbers, "numbers_name": sql.Literal(numbers.as_string(cursor))}
+        dim = sql.Literal(update.meta.dimension)
         for statement in _SCHEMA:
-            cursor.execute(self._sql(statement, dim=sql.Literal(update.meta.dimension), **names))
-        self._copy_chunks(cursor, update)
-        cursor.execute(self._sql(POSTINGS, which=sql.SQL("true")))
-        for statement in _INDEXES:
-            cursor.execute(self._sql(statement, **self._hnsw))
-        cursor.execute(self._sql(LEXICON, which=sql.SQL("true")))
-        # Fresh tables have no planner statistics: without them the BM25 query scans every
-        # posting instead of using the lexeme index.
-        cursor.execute(self._sql("ANALYZE {chunks}, {postings}, {lexicon}"))
-        self._insert_documents(cursor, update)
+            cursor.execute(self._sql(statement, staging, dim=dim, **names))
+        self._copy_chunks(cursor, update, staging)
+        self._insert_documents(cursor, update, staging)
+
+    def _run_build_steps(
+        self, connection: psycopg.Connection[Any] | None, steps: tuple[str, ...], staging: str
+    ) -> None:
+        """``steps`` on the staging tables in one transaction, on ``connection`` or a new one."""
+        own = connection is None
+        if connection is None:
+            connection = psycopg.connect(self._dsn, autocommit=True)
+        try:
+            with connection.transaction(), connection.cursor() as cursor:
+                memory = sql.SQL("SET LOCAL maintenance_work_mem = {}")
+                cursor.execute(memory.format(sql.Literal(_BUILD_MEMORY)))
+                for statement in steps:
+                    cursor.execute(self._sql(statement, staging, **self._hnsw))
+        finally:
+            if own:
+                connection.close()
+
+    def _swap(self, cursor: psycopg.Cursor[Any], staging: str) -> None:
+        """Drop the live tables and give the staging ones their names (one transaction)."""
+        cursor.execute(
+            self._sql("DROP TABLE IF EXISTS {chunks}, {postings}, {lexicon}, {documents}, {meta}")
+        )
+        for part in _PARTS:
+            rename = sql.SQL("ALTER TABLE {} RENAME TO {}").format(
+                sql.Identifier(_table(staging, part)), sql.Identifier(_table(self.table_name, part))
+            )
+            cursor.execute(rename)
 
     def _patch(self, cursor: psycopg.Cursor[Any], update: IndexUpdate) -> None:
         """Swap the chunks and postings of changed and removed documents for the new ones.
@@ -221,18 +280,24 @@ class PgVectorStore:
         cursor.execute(self._sql(LEXICON, which=touched))
         self._insert_documents(cursor, update)
 
-    def _insert_documents(self, cursor: psycopg.Cursor[Any], update: IndexUpdate) -> None:
+    def _insert_documents(
+        self, cursor: psycopg.Cursor[Any], update: IndexUpdate, base: str | None = None
+    ) -> None:
         # COPY: one statement, where an INSERT per document took 40 ms for 2,231 documents.
-        with cursor.copy(self._sql("COPY {documents} (id, content_hash) FROM STDIN")) as copy:
+        statement = self._sql("COPY {documents} (id, content_hash) FROM STDIN", base)
+        with cursor.copy(statement) as copy:
             for document in update.documents:
                 copy.write_row((document.id, document.content_hash))
 
-    def _write_meta(self, cursor: psycopg.Cursor[Any], meta: IndexMeta) -> None:
+    def _write_meta(
+        self, cursor: psycopg.Cursor[Any], meta: IndexMeta, base: str | None = None
+    ) -> None:
         """The index metadata with its counts, and the BM25 statistics (N, mean length)."""
         cursor.execute(
             self._sql(
                 "SELECT (SELECT count(*) FROM {chunks}), (SELECT count(*) FROM {documents}),"
-                " (SELECT coalesce(sum(cf), 0) FROM {lexicon})"
+                " (SELECT coalesce(sum(cf), 0) FROM {lexicon})",
+                base,
             )
         )
         n_chunks, n_documents, occurrences = cursor.fetchone() or (0, 0, 0)
@@ -240,17 +305,22 @@ class PgVectorStore:
         bm25 = {"chunks": n_chunks, "avg_length": float(occurrences) / max(n_chunks, 1)}
         upsert = self._sql(
             "INSERT INTO {meta} (key, value) VALUES (%s, %s) "
-            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            base,
         )
         cursor.executemany(
             upsert,
             [("meta", json.dumps(counted.model_dump(mode="json"))), ("bm25", json.dumps(bm25))],
         )
 
-    def _copy_chunks(self, cursor: psycopg.Cursor[Any], update: IndexUpdate) -> None:
+    def _copy_chunks(
+        self, cursor: psycopg.Cursor[Any], update: IndexUpdate, base: str | None = None
+    ) -> None:
         """Binary COPY: vectors go as float32 bytes instead of formatted decimal text."""
         statement = self._sql(
-            "COPY {chunks} ({columns}) FROM STDIN (FORMAT BINARY)", columns=sql.SQL(_COLUMNS)
+            "COPY {chunks} ({columns}) FROM STDIN (FORMAT BINARY)",
+            base,
+            columns=sql.SQL(_COLUMNS),
         )
         with cursor.copy(statement) as copy:
             copy.set_types(_COLUMN_TYPES)
@@ -332,6 +402,11 @@ class PgVectorStore:
             self._connections.clear()
         for connection in connections:
             connection.close()
+
+
+def _table(base: str, part: str) -> str:
+    """The name of one of the tables of the index named ``base``."""
+    return base if part == "chunks" else f"{base}_{part}"
 
 
 def _candidate(row: tuple[Any, ...]) -> Candidate:
