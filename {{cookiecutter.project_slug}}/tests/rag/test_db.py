@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,3 +54,12 @@ def test_up_starts_a_server_with_pgvector_status_reports_it_down_stops_it(artifa
     assert "stopped" in down.output
     assert not db_status().running
     assert db_up().running  # the data survives a restart
+
+
+def test_importing_the_server_package_does_not_warn_without_xdg_runtime_dir() -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
+    script = "from {{ cookiecutter.package_name }}.rag._db import _pgserver; _pgserver()"
+    done = subprocess.run(  # noqa: S603 - this interpreter, code of this module
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True
+    )
+    assert "XDG_RUNTIME_DIR" not in done.stderr

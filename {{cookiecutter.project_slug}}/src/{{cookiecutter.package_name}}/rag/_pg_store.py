@@ -203,9 +203,10 @@ class PgVectorStore:
             with connection.transaction(), connection.cursor() as cursor:
                 self._write_meta(cursor, update.meta, staging)
                 self._swap(cursor, staging)
-        finally:
-            unlock = sql.SQL("SELECT pg_advisory_unlock(hashtext({}))").format(sql.Literal(staging))
-            connection.execute(unlock)
+        finally:  # a lost connection released its session's lock already
+            if not connection.broken:
+                unlock = sql.SQL("SELECT pg_advisory_unlock(hashtext({}))")
+                connection.execute(unlock.format(sql.Literal(staging)))
 
     def _load(self, cursor: psycopg.Cursor[Any], update: IndexUpdate, staging: str) -> None:
         """The staging tables (an interrupted rebuild's dropped first), chunks and documents."""
