@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.core.logging import configure_logging, get_logger
+from {{ cookiecutter.package_name }}.core import logging as logging_module
+from {{ cookiecutter.package_name }}.core.logging import configure_logging, get_logger, quiet_tracebacks
 from {{ cookiecutter.package_name }}.core.settings import load_settings
 
 
@@ -97,3 +98,27 @@ def test_prefect_keeps_our_handler_so_records_render(tmp_path: Path) -> None:
     # Prefect's own records keep naming their run, which its format put in the line.
     task = json.loads(next(line for line in done.stderr.splitlines() if "Finished" in line))
     assert task["task_run_name"] == "load_data-1"
+
+
+class _ExplainedError(ValueError):
+    """An error whose message says what to do."""
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_quiet_errors_from_other_libraries_render_without_traceback(
+    environment: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(logging_module, "_QUIET", [])
+    configure_logging(load_settings(environment=environment))
+    quiet_tracebacks(_ExplainedError)
+    flow_log = logging.getLogger("prefect.flow_runs")  # how Prefect reports a failed run
+    for error in (_ExplainedError("3 rows quarantined: see quarantine.csv"), KeyError("surprise")):
+        try:
+            raise error
+        except Exception:
+            flow_log.exception("Encountered exception during execution: %r", error)
+
+    err = capsys.readouterr().err
+    assert "3 rows quarantined: see quarantine.csv" in err  # the message stays
+    assert err.count("Traceback") == 1  # only the unexpected KeyError keeps its traceback
+    assert "raise error" in err.split("surprise", 1)[1]

@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from {{ cookiecutter.package_name }}.cli import build_app
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 from {{ cookiecutter.package_name }}.ml import _errors as errors
 from {{ cookiecutter.package_name }}.ml import _publish as publish
@@ -104,6 +106,24 @@ def test_a_failed_run_persists_nothing_but_the_quarantine_reasons(
     assert not (artifacts / "ml" / "runs").exists()
     assert registry.list_versions("tabular-classifier", home) == []
     assert registry.alias("tabular-classifier", home) is None
+
+
+def test_a_failed_run_prints_its_reason_once_without_tracebacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "customers.csv"
+    shutil.copyfile(SAMPLE_PATH, data)
+    _environment(
+        monkeypatch, tmp_path / "bentoml", tmp_path / "artifacts", max_quarantine_fraction="0"
+    )
+
+    result = CliRunner().invoke(build_app(), ["ml", "train", "--data-path", str(data)])
+
+    assert result.exit_code == 2, result.output
+    assert "error: " in result.output
+    assert "above max_quarantine_fraction" in result.output
+    # Prefect logs the failed task and flow runs with their tracebacks: rendered without them.
+    assert "Traceback" not in result.output, result.output
 
 
 def test_contract_change_names_what_differs(trained_run: TrainedRun) -> None:

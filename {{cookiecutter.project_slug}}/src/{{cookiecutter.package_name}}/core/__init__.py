@@ -7,7 +7,7 @@ name your own code by import path load it through :mod:`.plugins`.
 
 from .caching import cache_key
 from .extensions import ExtensionPoint, load_bridges
-from .logging import configure_logging, get_logger
+from .logging import configure_logging, get_logger, quiet_tracebacks
 from .pillars import PILLAR_NAMES, installed_pillars, pillar_module
 from .plugins import ImportPath, PluginError, load_object
 from .settings import CoreSettings, Environment, get_settings
@@ -27,4 +27,5 @@ __all__ = [
     "load_bridges",
     "load_object",
     "pillar_module",
+    "quiet_tracebacks",
 ]

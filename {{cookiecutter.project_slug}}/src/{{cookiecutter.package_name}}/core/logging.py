@@ -11,6 +11,7 @@ import sys
 from typing import Any, cast
 
 import structlog
+from structlog.typing import EventDict
 
 from .settings import CoreSettings, Environment
 
@@ -46,6 +47,30 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         """The stream is always the current ``sys.stderr``; assignments are ignored."""
 
 
+_QUIET: list[type[BaseException]] = []
+
+
+def quiet_tracebacks(*kinds: type[BaseException]) -> None:
+    """Print other libraries' records of ``kinds`` of errors without their traceback.
+
+    For errors whose message already says what went wrong and what to do (a pillar's own): Prefect
+    logs the exception of every failed task and flow run with its traceback, twice, which buried
+    the one-line ``error:`` a command prints after it. The message stays; only the rendering
+    changes (Prefect's own handlers still get the whole record). A ``--debug`` run skips this.
+    """
+    _QUIET.extend(kind for kind in kinds if kind not in _QUIET)
+
+
+def _drop_quiet_tracebacks(logger: Any, method: str, event_dict: EventDict) -> EventDict:
+    """Drop the traceback of a record about one of the :func:`quiet_tracebacks` errors."""
+    del logger, method
+    exc_info = event_dict.get("exc_info")
+    error = exc_info[1] if isinstance(exc_info, tuple) else exc_info
+    if _QUIET and isinstance(error, tuple(_QUIET)):
+        del event_dict["exc_info"]
+    return event_dict
+
+
 def configure_logging(settings: CoreSettings) -> None:
     """Route structlog and the standard library through one processor chain."""
     shared: list[Any] = [
@@ -78,7 +103,11 @@ def configure_logging(settings: CoreSettings) -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             # Prefect names the flow or task run of its records in extra fields, not the message.
-            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(allow=PREFECT_RUN_FIELDS)],
+            foreign_pre_chain=[
+                _drop_quiet_tracebacks,  # before `shared` formats the traceback (JSON lines)
+                *shared,
+                structlog.stdlib.ExtraAdder(allow=PREFECT_RUN_FIELDS),
+            ],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 renderer,

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..core import quiet_tracebacks
 from ..core.plugins import PluginError
 from ._errors import MLError, PrefectUnavailableError
 
@@ -40,6 +41,8 @@ def _options(
 ) -> None:
     """Train, evaluate and use the classical ML model."""
     _DEBUG["on"] = debug
+    if not debug:  # a failed flow's errors are printed once, below, as error: and hint:
+        quiet_tracebacks(MLError, PluginError)
 
 
 def fail(message: str, hint: str = "", code: int = 2) -> typer.Exit:

@@ -11,6 +11,7 @@ from typing import Annotated, NoReturn, cast, get_args
 
 import typer
 
+from ..core import quiet_tracebacks
 from ..core.settings import ENV_PREFIX
 from ..embeddings import EmbedderNotInstalledError
 from ._api import answer as answer_question
@@ -126,6 +127,8 @@ def index_command(
         if flow:
             from ._flows import index_flow  # noqa: PLC0415 - Prefect is slow to import
 
+            # Printed below in one line, as without --flow: not also as Prefect's tracebacks.
+            quiet_tracebacks(*_ERRORS)
             report = index_flow(corpus_dir=corpus, use_dask=dask)
         else:
             with _progress_bar(progress) as update:
