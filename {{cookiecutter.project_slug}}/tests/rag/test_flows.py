@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from {{ cookiecutter.package_name }}.cli import build_app
 from {{ cookiecutter.package_name }}.rag import _flows as flows
 from {{ cookiecutter.package_name }}.rag._api import search
 from {{ cookiecutter.package_name }}.rag._indexer import Plan
@@ -69,3 +72,17 @@ def test_dask_option_fails_with_the_fix_when_the_extra_is_missing(
     monkeypatch.setattr(builtins, "__import__", no_dask)
     with pytest.raises(RuntimeError, match="uv sync --extra dask"):
         flows.index_flow(use_dask=True)
+
+
+def test_index_flow_command_reports_a_failure_in_one_line(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PREFECT_SERVER_ANALYTICS_ENABLED", raising=False)
+    missing = tmp_path / "no-corpus"
+
+    result = CliRunner().invoke(build_app(), ["rag", "index", "--flow", "--corpus", str(missing)])
+
+    assert result.exit_code == 1
+    assert f"error: corpus directory {missing} does not exist" in result.output
+    assert "Traceback" not in result.output, result.output  # Prefect logged the failed runs
+    assert os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"  # set before Prefect loads

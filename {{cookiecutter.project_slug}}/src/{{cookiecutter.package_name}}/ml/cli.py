@@ -19,6 +19,7 @@ from rich.table import Table
 
 from ..core import quiet_tracebacks
 from ..core.plugins import PluginError
+from ..core.prefect_defaults import set_prefect_defaults
 from ._errors import MLError, PrefectUnavailableError
 
 if TYPE_CHECKING:
@@ -87,19 +88,13 @@ def boundary(command: Callable[_P, _R]) -> Callable[_P, _R]:  # noqa: UP047  (3.
     return run
 
 
-# Without PREFECT_API_URL a run starts a temporary Prefect server; Prefect's 20 s default
-# start-up limit is too short on a busy laptop or CI runner. An explicit setting wins.
-_EPHEMERAL_TIMEOUT = ("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 DEMO_TRIALS, DEMO_TIMEOUT_S = 5, 120.0
 
 
 def _prefect_env() -> None:
     """Environment Prefect and BentoML read once, at import: set it before importing them."""
-    os.environ.setdefault(*_EPHEMERAL_TIMEOUT)
+    set_prefect_defaults()
     os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
-    # The temporary server's telemetry heartbeat fails offline (and races the flow for the
-    # SQLite database), printing an ERROR traceback on every run; an explicit setting wins.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn, cast, get_args
 import typer
 
 from ..core import quiet_tracebacks
+from ..core.prefect_defaults import set_prefect_defaults
 from ..core.settings import ENV_PREFIX
 from ..embeddings import EmbedderNotInstalledError
 from ._api import answer as answer_question
@@ -125,6 +126,7 @@ def index_command(
     try:
         _command_process()
         if flow:
+            set_prefect_defaults()
             from ._flows import index_flow  # noqa: PLC0415 - Prefect is slow to import
 
             # Printed below in one line, as without --flow: not also as Prefect's tracebacks.
