@@ -8,6 +8,7 @@ from {{ cookiecutter.package_name }}.rag._documents import (
     content_hash,
     load_documents,
     make_document,
+    scan_documents,
 )
 
 from .conftest import SHIPPED_CORPUS
@@ -75,6 +76,30 @@ def test_every_file_type_with_include_and_exclude_globs(tmp_path: Path) -> None:
     assert "Parking permits" in documents["d.pdf"].text
     assert documents["d.pdf"].metadata == {"suffix": "pdf"}
     assert [d.source for d in load_documents(tmp_path, ["*.md"])] == ["a.md", "draft.md"]
+
+
+def test_files_no_pattern_takes_are_counted_by_suffix(tmp_path: Path) -> None:
+    for name in ("a.md", "guide.rst", "api.rst", "report.docx", "Makefile", "draft.md"):
+        (tmp_path / name).write_text("words", encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("[core]", encoding="utf-8")
+    (tmp_path / ".env").write_text("KEY=1", encoding="utf-8")
+
+    loaded = scan_documents(tmp_path, ["*.md"], ["draft.*"])
+
+    assert [d.source for d in loaded.documents] == ["a.md"]
+    # What a user may have expected to be searchable; excluded and hidden files are not listed.
+    assert loaded.unmatched == {".rst": 2, ".docx": 1, "(no suffix)": 1}
+    everything = scan_documents(tmp_path, ["**/*"], ["draft.*"])
+    assert everything.unmatched == {}
+    # Hidden files are never read, so no secret in .env or object in .git becomes searchable.
+    assert [d.source for d in everything.documents] == [
+        "Makefile",
+        "a.md",
+        "api.rst",
+        "guide.rst",
+        "report.docx",
+    ]
 
 
 def test_content_hash_follows_content_only() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -107,10 +108,15 @@ class Skipped:
 
 @dataclass(slots=True)
 class Loaded:
-    """What the loaders read: the documents, and the sources they skipped."""
+    """What the loaders read.
+
+    The documents, the sources they skipped, and how many files of the corpus (by suffix) no
+    include pattern took.
+    """
 
     documents: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    unmatched: dict[str, int] = field(default_factory=dict)
 
 
 class UnreadableFileError(ValueError):
@@ -119,11 +125,35 @@ class UnreadableFileError(ValueError):
 
 def _matching_files(
     directory: Path, include: Iterable[str], exclude: Iterable[str]
-) -> list[tuple[str, Path]]:
-    """``(relative POSIX path, path)`` of the matching files, by relative path."""
+) -> tuple[list[tuple[str, Path]], set[str]]:
+    """``(relative POSIX path, path)`` of the matching files, and the paths a pattern named.
+
+    The files come by relative path; the named paths are those included or excluded.
+    """
     found = {path for pattern in include for path in directory.glob(pattern) if path.is_file()}
     skipped = {path for pattern in exclude for path in directory.glob(pattern)}
-    return sorted((_relative(path, directory), path) for path in found - skipped)
+    named = {str(path) for path in found | skipped}
+    chosen = ((_relative(path, directory), path) for path in found - skipped)
+    # Hidden files and folders (.env, .git) are never indexed, even by a pattern like **/*.
+    return sorted(item for item in chosen if not _hidden(item[0])), named
+
+
+def _hidden(relative: str) -> bool:
+    return relative.startswith(".") or "/." in relative
+
+
+def _unmatched(directory: Path, named: set[str]) -> dict[str, int]:
+    """How many files under ``directory`` no pattern named, by suffix, most first.
+
+    Hidden files and folders (``.git``) are left out.
+    """
+    counts: Counter[str] = Counter()
+    for root, folders, files in os.walk(directory):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in files:
+            if not name.startswith(".") and os.path.join(root, name) not in named:
+                counts[os.path.splitext(name)[1].lower() or "(no suffix)"] += 1
+    return dict(counts.most_common())
 
 
 def _relative(path: Path, directory: Path) -> str:
@@ -228,8 +258,9 @@ def scan_documents(
     # string test; Path.is_relative_to compares with every parent, a quarter of the scan).
     inside = os.path.join(directory.resolve(), "")
     resolve = _Resolver()
-    loaded = Loaded()
-    for source, path in _matching_files(directory, include, exclude):
+    matching, named = _matching_files(directory, include, exclude)
+    loaded = Loaded(unmatched=_unmatched(directory, named))
+    for source, path in matching:
         resolved = resolve(path)
         if not follow_external_symlinks and not str(resolved).startswith(inside):
             reason = "a symlink to outside the corpus (set rag follow_external_symlinks to allow)"

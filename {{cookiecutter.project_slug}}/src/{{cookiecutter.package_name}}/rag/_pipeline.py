@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.logging import get_logger
-from ..core.settings import get_settings
+from ..core.settings import ENV_PREFIX, get_settings
 from ..embeddings import Embedder
 from ..monitoring.metrics import counter, gauge, histogram
 from ._apis import load_api
@@ -99,6 +99,13 @@ def load_sources(
                 loaded.skipped.append(Skipped(f"api:{source.name}", str(error), prefix=True))
     for skipped in loaded.skipped:
         log.warning("rag source skipped", source=skipped.source, reason=skipped.reason)
+    if loaded.unmatched:  # e.g. .docx or .rst files a user expected to be searchable
+        log.warning(
+            "rag files not indexed: no include pattern matches them",
+            files=sum(loaded.unmatched.values()),
+            suffixes=loaded.unmatched,
+            hint=f"add a glob to {ENV_PREFIX}RAG__INCLUDE; files are read as text (or PDF, HTML)",
+        )
     return loaded
 
 
