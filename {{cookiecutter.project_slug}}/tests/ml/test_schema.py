@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -33,6 +34,25 @@ def test_inferred_schema_describes_the_sample(sample: pd.DataFrame) -> None:
     assert 85 < columns["age"]["max"] < 999
     assert contract.classes == ["No", "Yes"]
     assert contract.roles.ids == ["customer_id"]
+
+
+def test_inferred_ranges_keep_a_skewed_measure_and_catch_gross_errors() -> None:
+    # Heavy right tails, as measurements and amounts have (breast-cancer "area error", incomes):
+    # a linear range quarantined about 1% of such real rows, the most extreme cases of a class.
+    rng = np.random.default_rng(7)
+    sizes = pd.Series(rng.lognormal(mean=3.0, sigma=0.9, size=2_000)).round(3)
+    with_zeros = pd.Series(np.where(rng.random(2_000) < 0.1, 0.0, rng.exponential(0.04, 2_000)))
+    for values in (sizes, with_zeros):
+        spec = schema.numeric_spec(values)
+        assert spec["min"] == 0.0
+        # Every real row fits; a value 1,000 times the largest (a unit mistake) does not.
+        assert values.max() <= spec["max"] < 1_000 * values.max()
+    ages = pd.Series([*rng.integers(18, 90, 1_000), 999])
+    assert 89 <= schema.numeric_spec(ages)["max"] < 999  # the data-entry error stays out
+    signed = pd.Series(rng.normal(0.0, 1.0, 1_000))
+    bounds = schema.numeric_spec(signed)
+    assert bounds["min"] <= signed.min() < signed.max() <= bounds["max"]
+    assert schema.numeric_spec(pd.Series([0.2075, 0.2, 0.1]))["max"] >= 0.2075  # rounded up
 
 
 def test_schema_file_round_trips_and_is_readable(sample: pd.DataFrame, tmp_path: Path) -> None:

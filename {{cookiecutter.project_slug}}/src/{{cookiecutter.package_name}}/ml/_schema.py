@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ._data import ColumnRoles
@@ -34,7 +35,9 @@ if TYPE_CHECKING:
 REASON_COLUMN = "quarantine_reason"
 SCHEMA_FORMAT = 1
 MAX_CATEGORIES = 50  # above this a text column gets no allowed-values check
-_TAIL, _SPREAD = 0.005, 3.0  # ranges: the 0.5%/99.5% quantiles widened by 3 interquartile ranges
+# Ranges: the 0.5%/99.5% quantiles widened by 3 interquartile ranges; for a measure that is never
+# negative (amounts, sizes, counts) on a log scale, where skewed data has its legitimate long tail.
+_TAIL, _SPREAD = 0.005, 3.0
 
 
 @dataclass(frozen=True)
@@ -126,11 +129,32 @@ def _column(spec: dict[str, Any]) -> pa.Column:
     return pa.Column(None, checks, nullable=bool(spec["nullable"]))
 
 
-def _round(value: float) -> float:
-    """Three significant digits: bounds a person can read and edit."""
+def _round_up(value: float) -> float:
+    """``value`` rounded up to three significant digits.
+
+    A bound a person can read and edit that still holds ``value`` (rounding to the nearest
+    quarantined rows right at an inferred bound).
+    """
     if value == 0 or not math.isfinite(value):
         return 0.0
-    return float(f"{value:.3g}")
+    scale = 10.0 ** (math.floor(math.log10(abs(value))) - 2)
+    return float(f"{math.ceil(value / scale - 1e-9) * scale:.3g}")
+
+
+def _upper_bound(present: pd.Series) -> float:
+    """The largest value the range allows: see ``_TAIL`` and ``_SPREAD``."""
+    low, high = present.quantile(_TAIL), present.quantile(1 - _TAIL)
+    positive = present[present > 0]
+    if low < 0 or positive.empty:
+        iqr = present.quantile(0.75) - present.quantile(0.25)
+        return float(high + _SPREAD * (iqr if iqr > 0 else max(high - low, 1.0)))
+    # Multiplicative spread: measured on log(x + shift), the shift keeping zeros finite.
+    shift = float(positive.min()) / 2 if (present == 0).any() else 0.0
+    logs = np.log(present.to_numpy(dtype=float) + shift)
+    q25, q75, log_low, log_high = np.quantile(logs, [0.25, 0.75, _TAIL, 1 - _TAIL])
+    iqr = q75 - q25
+    spread = _SPREAD * (iqr if iqr > 0 else max(log_high - log_low, 1.0))
+    return float(np.exp(log_high + spread) - shift)
 
 
 def numeric_spec(values: pd.Series) -> dict[str, Any]:
@@ -145,8 +169,8 @@ def numeric_spec(values: pd.Series) -> dict[str, Any]:
         low, high = present.quantile(_TAIL), present.quantile(1 - _TAIL)
         iqr = present.quantile(0.75) - present.quantile(0.25)
         spread = _SPREAD * (iqr if iqr > 0 else max(high - low, 1.0))
-        spec["min"] = 0.0 if low >= 0 else _round(low - spread)
-        spec["max"] = _round(high + spread)
+        spec["min"] = 0.0 if low >= 0 else -_round_up(spread - low)
+        spec["max"] = _round_up(_upper_bound(present))
     return spec
 
 
