@@ -33,6 +33,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from cookiecutter.environment import StrictEnvironment  # noqa: E402
+
 from benchmarks import report  # noqa: E402
 from tests import helpers  # noqa: E402
 
@@ -225,19 +227,19 @@ def _file_counts() -> str:
     cwr = helpers.copy_without_render
     walk = cwr.walk(cwr.PROJECT_TEMPLATE, helpers.COOKIECUTTER_JSON[cwr.KEY])
     total = len(walk.copied_files) + len(walk.rendered_files)
-    substitution = _jinja_globals().Substitution
-    replaced = sum(
+    subset = _jinja_globals().jinja_subset
+    environment = StrictEnvironment(keep_trailing_newline=True)
+    fast = sum(
         1
         for path in walk.rendered_files
-        if substitution.handles((cwr.PROJECT_TEMPLATE / path).read_text("utf-8"))
+        if subset.parse((cwr.PROJECT_TEMPLATE / path).read_text("utf-8"), environment, None)
     )
     theirs = sum(1 for path in PAIRED_TEMPLATE.glob("{{*}}/**/*") if path.is_file())
     return (
         f"This template has {total} files: {len(walk.copied_files)} copied as they are "
-        f"(`_copy_without_render`), {replaced} whose only Jinja is "
-        "`{{ cookiecutter.<answer> }}` placeholders (perhaps `| upper` or `| lower`) or one "
-        "`{% raw %}` block (rendered by replacement, `hooks/jinja_globals.py`), "
-        f"{len(walk.rendered_files) - replaced} compiled by Jinja; {THEIRS} has {theirs}."
+        f"(`_copy_without_render`), {fast} rendered by `hooks/jinja_subset.py` (text, "
+        "expressions, `set`, `if`, `raw`: the subset of Jinja it renders without compiling), "
+        f"{len(walk.rendered_files) - fast} compiled by Jinja; {THEIRS} has {theirs}."
     )
 
 

@@ -1,0 +1,559 @@
+"""Render a subset of Jinja without compiling it (the fast path of ``hooks/jinja_globals.py``).
+
+Jinja lexes and parses a template, generates Python source from it and compiles that: for the
+files of this template, most of a cookiecutter render's time. For the subset below, reading the
+template into a small tree and walking it gives exactly Jinja's output, in a fraction of the time:
+
+* text, ``{# comments #}`` and ``{% raw %}`` blocks;
+* ``{{ expression }}``, printed as Jinja prints it (``str()``: ``True`` for a true boolean);
+* ``{% set name = expression %}``;
+* ``{% if %}``, ``{% elif %}``, ``{% else %}``, ``{% endif %}``;
+* ``-`` whitespace control on either side of any tag, as Jinja's lexer applies it.
+
+Expressions: names (set by the template, else the render's variables, else the environment's
+globals), ``.attribute``, string literals, ``true``/``false``/``none``, list literals, filters
+with positional arguments, tests without arguments (``is defined``, ``is not none``), ``~``,
+``==``, ``!=``, ``in``, ``not in``, ``not``, ``and``, ``or`` and parentheses. Filters and tests
+are called through :meth:`jinja2.Environment.call_filter` and ``call_test``, attributes read
+through :meth:`jinja2.Environment.getattr`: the environment's own functions, as compiled code
+calls them.
+
+Everything else goes to Jinja unchanged, so that Jinja renders it or raises its own error:
+:func:`parse` returns None for a template outside the subset (a ``for`` loop, a ``+`` on a tag,
+arithmetic, a subscript, a call, an unknown filter, a syntax error, CR line endings) or for an
+environment configured otherwise than with Jinja's default syntax, no autoescape and no
+extension that rewrites the source or its tokens; a render that meets a name or attribute that
+is not defined, or any error, renders through Jinja instead. ``tests/test_jinja_subset.py``
+renders every file of the template both ways for every valid combination of answers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jinja2 import Environment, Template, Undefined
+from jinja2.ext import Extension
+
+# Jinja's own patterns (jinja2/lexer.py), for its default delimiters and with trim_blocks and
+# lstrip_blocks off: the first tag opener, a raw block's opening and closing tags, the end of a
+# comment, of a statement and of an expression; whitespace, names, strings and the operators of
+# the subset inside a tag.
+OPENER = re.compile(r"\{[{%#]")
+RAW_BEGIN = re.compile(r"\{%(-|\+|)\s*raw\s*(?:-%\}\s*|%\})")
+RAW_END = re.compile(r"\{%(-|\+|)\s*endraw\s*(\+%\}|-%\}\s*|%\})")
+COMMENT_END = re.compile(r"\+#\}|-#\}\s*|#\}")
+_TOKENS = r"""\s*(?:
+    (?P<end>{end})
+    |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
+    |(?P<string>'([^'\\]*(?:\\.[^'\\]*)*)'|"([^"\\]*(?:\\.[^"\\]*)*)")
+    |(?P<operator>==|!=|[|~()\[\],.=]))"""
+# The next token of an expression tag ("{{") and of a statement tag ("{%"), its end first.
+TOKEN = {
+    "{": re.compile(_TOKENS.format(end=r"-\}\}\s*|\}\}"), re.VERBOSE | re.DOTALL),
+    "%": re.compile(_TOKENS.format(end=r"\+%\}|-%\}\s*|%\}"), re.VERBOSE | re.DOTALL),
+}
+CONSTANTS: dict[str, Any] = {
+    "true": True,
+    "True": True,
+    "false": False,
+    "False": False,
+    "none": None,
+    "None": None,
+}
+# Names the subset never reads or sets: Jinja's keywords and the names its compiler treats apart.
+RESERVED = frozenset(
+    {"and", "or", "not", "in", "is", "if", "else", "elif", "endif", "set", "for", "recursive"}
+    | {"loop", "self", "super", "caller", "varargs", "kwargs"}
+    | CONSTANTS.keys()
+)
+DEFAULT_SYNTAX = {
+    "block_start_string": "{%",
+    "block_end_string": "%}",
+    "variable_start_string": "{{",
+    "variable_end_string": "}}",
+    "comment_start_string": "{#",
+    "comment_end_string": "#}",
+    "line_statement_prefix": None,
+    "line_comment_prefix": None,
+    "trim_blocks": False,
+    "lstrip_blocks": False,
+    "newline_sequence": "\n",
+    "autoescape": False,
+    "finalize": None,
+    "is_async": False,
+}
+
+
+class Unsupported(Exception):
+    """The template, or this render of it, is outside the subset: Jinja renders it."""
+
+
+class Frame:
+    """One render: the variables the template set so far, the render's variables, the output."""
+
+    def __init__(self, environment: Environment, variables: Mapping[str, Any]) -> None:
+        self.environment = environment
+        self.variables = variables
+        self.assigned: dict[str, Any] = {}
+        self.output: list[str] = []
+
+
+Expression = Callable[[Frame], Any]
+Statement = Callable[[Frame], None]
+
+
+class SubsetTemplate:
+    """A template of the subset: renders like the Jinja template ``compiled()`` returns."""
+
+    def __init__(
+        self, environment: Environment, body: list[Statement], compiled: Callable[[], Template]
+    ) -> None:
+        self.environment = environment
+        self._body = body
+        self._compiled = compiled
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        """Jinja's output for these variables (Jinja's own render for a name it would find
+        undefined and for any error, so that it raises its own)."""
+        frame = Frame(self.environment, dict(*args, **kwargs))
+        try:
+            _run(self._body, frame)
+        except Exception:  # Jinja renders it, and raises its own error if there is one
+            return self._compiled().render(*args, **kwargs)
+        return "".join(frame.output)
+
+
+def supports(environment: Environment) -> bool:
+    """Whether ``environment`` has the settings the subset renders for."""
+    if any(getattr(environment, key) != value for key, value in DEFAULT_SYNTAX.items()):
+        return False
+    return all(
+        type(extension).preprocess is Extension.preprocess
+        and type(extension).filter_stream is Extension.filter_stream
+        for extension in environment.extensions.values()
+    )
+
+
+def parse(
+    source: str, environment: Environment, compiled: Callable[[], Template]
+) -> SubsetTemplate | None:
+    """``source`` as a :class:`SubsetTemplate`, or None when it is outside the subset."""
+    if "\r" in source or not supports(environment):
+        return None
+    if source.endswith("\n") and not environment.keep_trailing_newline:
+        source = source[:-1]  # as Jinja's lexer drops it
+    try:
+        return SubsetTemplate(environment, _Parser(source, environment).parse(), compiled)
+    except Unsupported:
+        return None
+
+
+def _run(body: list[Statement], frame: Frame) -> None:
+    for statement in body:
+        statement(frame)
+
+
+# A token of a tag: ("name", "cookiecutter"), ("string", "-"), ("operator", "|"), ...; a tag:
+# ("{", tokens) for an expression, ("%", tokens) for a statement.
+Token = tuple[str, str]
+Tag = tuple[str, list[Token]]
+
+
+def _lex(source: str) -> list[str | Tag]:
+    """The source as text (whitespace control applied, comments dropped, raw blocks as text)
+    and tags, as Jinja's lexer splits it."""
+    items: list[str | Tag] = []
+    position = 0
+    while opener := OPENER.search(source, position):
+        start = opener.start()
+        kind = source[start + 1]
+        raw = RAW_BEGIN.match(source, start) if kind == "%" else None
+        sign = raw.group(1) if raw else source[start + 2 : start + 3]
+        sign = sign if sign in ("-", "+") else ""
+        if sign == "+":
+            raise Unsupported  # "+" keeps whitespace that lstrip_blocks would strip
+        text = source[position:start]
+        items.append(text.rstrip() if sign else text)
+        if raw:
+            end = RAW_END.search(source, raw.end())
+            if end is None or end.group(1) == "+" or end.group(2).startswith("+"):
+                raise Unsupported
+            content = source[raw.end() : end.start()]
+            items.append(content.rstrip() if end.group(1) else content)
+            position = end.end()
+        elif kind == "#":
+            end = COMMENT_END.search(source, start + 2 + len(sign))
+            if end is None or end.group().startswith("+"):
+                raise Unsupported
+            position = end.end()
+        else:
+            tokens, position = _tag_tokens(source, start + 2 + len(sign), kind)
+            items.append((kind, tokens))
+    items.append(source[position:])
+    return [item for item in items if item != ""]
+
+
+def _tag_tokens(source: str, position: int, kind: str) -> tuple[list[Token], int]:
+    """The tokens of the tag from ``position`` to its end, and the position after the end."""
+    tokens: list[Token] = []
+    depth = 0
+    pattern = TOKEN[kind]
+    while token := pattern.match(source, position):
+        position = token.end()
+        kind, value = token.lastgroup or "", token.group(token.lastgroup or 0)
+        if kind == "end":
+            if depth or value.startswith("+"):
+                raise Unsupported  # an end inside brackets, or "+%}"
+            return tokens, position
+        if kind == "string":
+            value = _string_value(value)
+        elif kind == "operator" and value in ("(", "["):
+            depth += 1
+        elif kind == "operator" and value in (")", "]"):
+            depth -= 1
+        tokens.append((kind, value))
+    raise Unsupported
+
+
+def _string_value(literal: str) -> str:
+    """A string literal's value, unescaped as Jinja's lexer does it."""
+    try:
+        return literal[1:-1].encode("ascii", "backslashreplace").decode("unicode-escape")
+    except UnicodeDecodeError as error:
+        raise Unsupported from error
+
+
+class _Parser:
+    """Builds the statements of a template from its text and tags."""
+
+    def __init__(self, source: str, environment: Environment) -> None:
+        self.items = _lex(source)
+        self.index = 0
+        self.environment = environment
+        # Names the template sets: read before it sets them, Jinja's scoping rules decide.
+        self.assigned: set[str] = set()
+
+    def parse(self) -> list[Statement]:
+        body, end = self._body()
+        if end is not None:
+            raise Unsupported  # an elif, else or endif outside an if
+        return body
+
+    def _body(self) -> tuple[list[Statement], tuple[str, _Tokens] | None]:
+        """Statements up to an ``elif``, ``else`` or ``endif`` tag (returned with the rest of its
+        tokens) or to the end of the template."""
+        body: list[Statement] = []
+        while self.index < len(self.items):
+            item = self.items[self.index]
+            self.index += 1
+            if isinstance(item, str):
+                body.append(_text(item))
+                continue
+            kind, tokens = item
+            stream = _Tokens(tokens, self)
+            if kind == "{":
+                body.append(_output(stream.whole_expression()))
+                continue
+            keyword = stream.name()
+            if keyword in ("elif", "else", "endif"):
+                return body, (keyword, stream)
+            if keyword == "if":
+                body.append(self._if(stream.whole_expression()))
+            elif keyword == "set":
+                body.append(self._set(stream))
+            else:
+                raise Unsupported
+        return body, None
+
+    def _if(self, test: Expression) -> Statement:
+        branches: list[tuple[Expression, list[Statement]]] = []
+        while True:
+            body, end = self._body()
+            if end is None:
+                raise Unsupported  # no endif
+            branches.append((test, body))
+            keyword, stream = end
+            if keyword != "elif":
+                break
+            test = stream.whole_expression()
+        stream.finish()
+        otherwise: list[Statement] = []
+        if keyword == "else":
+            otherwise, end = self._body()
+            if end is None or end[0] != "endif":
+                raise Unsupported
+            end[1].finish()
+        return _if(branches, otherwise)
+
+    def _set(self, stream: _Tokens) -> Statement:
+        name = stream.name()
+        if name in RESERVED:
+            raise Unsupported
+        stream.expect(("operator", "="))
+        value = stream.whole_expression()
+        self.assigned.add(name)
+        return _set(name, value)
+
+
+class _Tokens:
+    """The tokens of one tag, read by a recursive descent that follows Jinja's parser (its
+    operator precedence, filters binding tighter than ``~``, one comparison per expression)."""
+
+    def __init__(self, tokens: list[Token], parser: _Parser) -> None:
+        self.tokens = [*tokens, END]
+        self.index = 0
+        self.parser = parser
+        self.environment = parser.environment
+
+    @property
+    def current(self) -> Token:
+        return self.tokens[self.index]
+
+    def accept(self, token: Token) -> bool:
+        if self.tokens[self.index] == token:
+            self.index += 1
+            return True
+        return False
+
+    def expect(self, token: Token) -> None:
+        if not self.accept(token):
+            raise Unsupported
+
+    def take(self, kind: str) -> str:
+        """The value of the current token, which must be of ``kind``."""
+        token_kind, value = self.tokens[self.index]
+        if token_kind != kind:
+            raise Unsupported
+        self.index += 1
+        return value
+
+    def name(self) -> str:
+        return self.take("name")
+
+    def finish(self) -> None:
+        if self.current != END:
+            raise Unsupported
+
+    def whole_expression(self) -> Expression:
+        expression = self.expression()
+        self.finish()
+        return expression
+
+    def expression(self) -> Expression:
+        left = self._and()
+        while self.accept(("name", "or")):
+            left = _or(left, self._and())
+        return left
+
+    def _and(self) -> Expression:
+        left = self._not()
+        while self.accept(("name", "and")):
+            left = _and(left, self._not())
+        return left
+
+    def _not(self) -> Expression:
+        if self.accept(("name", "not")):
+            return _not(self._not())
+        return self._compare()
+
+    def _compare(self) -> Expression:
+        left = self._concat()
+        operator = COMPARISONS.get(self.current)
+        if operator is None:
+            return left
+        self.index += 1
+        if operator == "not" and not self.accept(("name", "in")):
+            raise Unsupported
+        comparison = _compare(left, operator, self._concat())
+        if self.current in COMPARISONS:
+            raise Unsupported  # a chained comparison
+        return comparison
+
+    def _concat(self) -> Expression:
+        parts = [self._unary()]
+        while self.accept(("operator", "~")):
+            parts.append(self._unary())
+        return parts[0] if len(parts) == 1 else _concat(parts)
+
+    def _unary(self) -> Expression:
+        value = self._primary()
+        while self.accept(("operator", ".")):
+            value = _attribute(value, self.name())
+        while True:
+            if self.accept(("operator", "|")):
+                value = self._filter(value)
+            elif self.accept(("name", "is")):
+                value = self._test(value)
+            elif self.current in CALL_OR_SUBSCRIPT:
+                raise Unsupported  # a call, a subscript, an attribute of a filtered value
+            else:
+                return value
+
+    def _primary(self) -> Expression:
+        if self.current[0] == "string":
+            text = ""
+            while self.current[0] == "string":
+                text += self.take("string")  # adjacent literals join, as in Jinja
+            return _constant(text)
+        if self.accept(("operator", "(")):
+            inner = self.expression()
+            self.expect(("operator", ")"))
+            return inner
+        if self.accept(("operator", "[")):
+            return _list(self._items(("operator", "]")))
+        name = self.name()
+        if name in CONSTANTS:
+            return _constant(CONSTANTS[name])
+        if name in RESERVED:
+            raise Unsupported
+        return _name(name, self.parser.assigned)
+
+    def _items(self, closing: Token) -> list[Expression]:
+        """Comma-separated expressions up to ``closing`` (a trailing comma allowed)."""
+        items: list[Expression] = []
+        while not self.accept(closing):
+            if items:
+                self.expect(("operator", ","))
+                if self.accept(closing):
+                    break
+            if self.current[0] == "name" and self.tokens[self.index + 1] == ("operator", "="):
+                raise Unsupported  # a keyword argument
+            items.append(self.expression())
+        return items
+
+    def _filter(self, value: Expression) -> Expression:
+        name = self.name()
+        if name not in self.environment.filters or self.current == ("operator", "."):
+            raise Unsupported  # an unknown filter (Jinja fails to compile it), a dotted name
+        arguments = self._items(("operator", ")")) if self.accept(("operator", "(")) else []
+        return _filtered(value, name, arguments)
+
+    def _test(self, value: Expression) -> Expression:
+        negated = self.accept(("name", "not"))
+        name = self.name()
+        if name not in self.environment.tests:
+            raise Unsupported
+        kind, word = self.current
+        if (
+            kind == "string"
+            or (kind == "name" and word not in ("else", "or", "and"))
+            or self.current in CALL_OR_SUBSCRIPT
+        ):
+            raise Unsupported  # a test with an argument
+        return _tested(value, name, negated)
+
+
+END: Token = ("end", "")
+COMPARISONS = {
+    ("operator", "=="): "==",
+    ("operator", "!="): "!=",
+    ("name", "in"): "in",
+    ("name", "not"): "not",
+}
+CALL_OR_SUBSCRIPT = {("operator", "("), ("operator", "["), ("operator", ".")}
+
+
+# The statements and expressions of the tree, each a function of the frame.
+
+
+def _text(text: str) -> Statement:
+    return lambda frame: frame.output.append(text)
+
+
+def _output(value: Expression) -> Statement:
+    return lambda frame: frame.output.append(str(value(frame)))
+
+
+def _set(name: str, value: Expression) -> Statement:
+    def assign(frame: Frame) -> None:
+        frame.assigned[name] = value(frame)
+
+    return assign
+
+
+def _if(
+    branches: list[tuple[Expression, list[Statement]]], otherwise: list[Statement]
+) -> Statement:
+    def choose(frame: Frame) -> None:
+        for test, body in branches:
+            if test(frame):
+                _run(body, frame)
+                return
+        _run(otherwise, frame)
+
+    return choose
+
+
+def _constant(value: Any) -> Expression:
+    return lambda _frame: value
+
+
+def _list(items: list[Expression]) -> Expression:
+    return lambda frame: [item(frame) for item in items]
+
+
+def _defined(value: Any) -> Any:
+    if isinstance(value, Undefined):
+        raise Unsupported
+    return value
+
+
+def _name(name: str, assigned: set[str]) -> Expression:
+    def lookup(frame: Frame) -> Any:
+        if name in frame.assigned:
+            return frame.assigned[name]
+        if name in assigned:
+            raise Unsupported  # read before the template sets it
+        if name in frame.variables:
+            return _defined(frame.variables[name])
+        if name in frame.environment.globals:
+            return _defined(frame.environment.globals[name])
+        raise Unsupported
+
+    return lookup
+
+
+def _attribute(value: Expression, name: str) -> Expression:
+    return lambda frame: _defined(frame.environment.getattr(value(frame), name))
+
+
+def _filtered(value: Expression, name: str, arguments: list[Expression]) -> Expression:
+    return lambda frame: frame.environment.call_filter(
+        name, value(frame), [argument(frame) for argument in arguments]
+    )
+
+
+def _tested(value: Expression, name: str, negated: bool) -> Expression:
+    def test(frame: Frame) -> Any:
+        result = frame.environment.call_test(name, value(frame))
+        return not result if negated else result
+
+    return test
+
+
+def _concat(parts: list[Expression]) -> Expression:
+    return lambda frame: "".join([str(part(frame)) for part in parts])
+
+
+def _compare(left: Expression, operator: str, right: Expression) -> Expression:
+    compare: Callable[[Any, Any], bool] = {
+        "==": lambda a, b: a == b,
+        "!=": lambda a, b: a != b,
+        "in": lambda a, b: a in b,
+        "not": lambda a, b: a not in b,
+    }[operator]
+    return lambda frame: compare(left(frame), right(frame))
+
+
+def _not(operand: Expression) -> Expression:
+    return lambda frame: not operand(frame)
+
+
+def _and(left: Expression, right: Expression) -> Expression:
+    return lambda frame: left(frame) and right(frame)
+
+
+def _or(left: Expression, right: Expression) -> Expression:
+    return lambda frame: left(frame) or right(frame)
