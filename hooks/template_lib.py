@@ -1,4 +1,5 @@
-"""Generation logic shared by cookiecutter (hooks/*_gen_project.py) and copier (`_tasks`).
+"""Generation logic shared by cookiecutter (hooks/post_gen_project.py, and the answers' check in
+hooks/jinja_globals.py) and copier (`_tasks`).
 
 Everything here is a pure file operation driven by ``manifest.yml``: validate the answers, remove
 the paths owned by unselected pillars and options, and render the manifest's dependency lists into
@@ -394,8 +395,13 @@ def pre_generate(answers: Mapping[str, Any], manifest: Mapping[str, Any] | None 
 def post_generate(
     answers: Mapping[str, Any], project_dir: Path, manifest: Mapping[str, Any] | None = None
 ) -> int:
-    """Apply the manifest (answers were validated by ``pre``, for copier its first task)."""
-    apply(project_dir, answers, manifest or load_manifest())
+    """Validate the answers again, then apply the manifest. copier validated them in its first
+    task, cookiecutter before it wrote anything (``hooks/jinja_globals.py``): this check holds
+    should a cookiecutter version skip that one."""
+    manifest = manifest or load_manifest()
+    if pre_generate(answers, manifest):
+        return 1
+    apply(project_dir, answers, manifest)
     return 0
 
 

@@ -74,7 +74,7 @@ def _contexts() -> list[dict[str, Any]]:
 
 def _template_files() -> list[Path]:
     files = [path for path in sorted(PROJECT.rglob("*")) if path.is_file()]
-    files += [HOOKS / "pre_gen_project.py", HOOKS / "post_gen_project.py"]
+    files.append(HOOKS / "post_gen_project.py")
     return [path for path in files if _text(path) is not None]
 
 
