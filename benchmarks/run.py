@@ -238,7 +238,8 @@ def _file_counts() -> str:
     return (
         f"This template has {total} files: {len(walk.copied_files)} copied as they are "
         f"(`_copy_without_render`), {fast} rendered by `hooks/jinja_subset.py` (text, "
-        "expressions, `set`, `if`, `raw`: the subset of Jinja it renders without compiling), "
+        "expressions, `set`, `if`, `for`, `raw`: the subset of Jinja it renders without "
+        "compiling), "
         f"{len(walk.rendered_files) - fast} compiled by Jinja; {THEIRS} has {theirs}."
     )
 

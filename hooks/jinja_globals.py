@@ -14,9 +14,9 @@ Globals:
 A fast path: Jinja parses each file, generates Python source from it and compiles that, most of
 cookiecutter's generation time. A file (or file name) written in the subset of Jinja that
 ``hooks/jinja_subset.py`` renders (text, ``{{ expressions }}``, ``{% set %}``, ``{% if %}``,
-``{% raw %}``, comments, whitespace control) is rendered by it instead, with the same output.
-Anything else (a ``for`` loop, a filter that needs the template's context, CR line endings, ...)
-goes to Jinja unchanged. copier renders every file through Jinja, and ``tests/test_engines.py``
+``{% for %}``, ``{% raw %}``, comments, whitespace control) is rendered by it instead, with the
+same output. Anything else (a namespace, a ``set`` inside a loop, CR line endings, ...) goes to
+Jinja unchanged. copier renders every file through Jinja, and ``tests/test_engines.py``
 proves both trees identical; ``tests/test_jinja_subset.py`` proves each file's output identical.
 
 Add a global or any other setup here, never in ``template_extensions.py``: this file is read from
@@ -64,7 +64,8 @@ def configure(environment: Environment) -> None:
 
     def from_string(source: Any, *args: Any, **kwargs: Any) -> Template | Any:
         if source == PROJECT_DIRECTORY and not args and not kwargs:
-            return CheckedAnswers(compile_string(source))
+            subset = jinja_subset.parse(source, environment, lambda: compile_string(source))
+            return CheckedAnswers(subset or compile_string(source))
         if isinstance(source, str) and not args and not kwargs:
             template = jinja_subset.parse(source, environment, lambda: compile_string(source))
             if template is not None:
@@ -74,7 +75,7 @@ def configure(environment: Environment) -> None:
     def get_template(name: Any, *args: Any, **kwargs: Any) -> Template | Any:
         if isinstance(name, str) and not args and not kwargs and environment.loader is not None:
             source = environment.loader.get_source(environment, name)[0]
-            template = jinja_subset.parse(source, environment, lambda: load_template(name))
+            template = jinja_subset.parse(source, environment, lambda: load_template(name), name)
             if template is not None:
                 return template
         return load_template(name, *args, **kwargs)
@@ -93,7 +94,7 @@ class CheckedAnswers:
     checks them again, in case a cookiecutter version renders the name otherwise.
     """
 
-    def __init__(self, template: Template) -> None:
+    def __init__(self, template: Template | Any) -> None:
         self.template = template
 
     def render(self, *args: Any, **kwargs: Any) -> str:

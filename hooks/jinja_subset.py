@@ -6,35 +6,43 @@ template into a small tree and walking it gives exactly Jinja's output, in a fra
 
 * text, ``{# comments #}`` and ``{% raw %}`` blocks;
 * ``{{ expression }}``, printed as Jinja prints it (``str()``: ``True`` for a true boolean);
-* ``{% set name = expression %}``;
+* ``{% set name = expression %}`` outside loops;
 * ``{% if %}``, ``{% elif %}``, ``{% else %}``, ``{% endif %}``;
+* ``{% for name in expression %}`` and ``{% for a, b in expression if test %}`` with ``loop``
+  (a :class:`jinja2.runtime.LoopContext`), without ``else`` or ``recursive``;
 * ``-`` whitespace control on either side of any tag, as Jinja's lexer applies it.
 
-Expressions: names (set by the template, else the render's variables, else the environment's
-globals), ``.attribute``, string literals, ``true``/``false``/``none``, list literals, filters
-with positional arguments, tests without arguments (``is defined``, ``is not none``), ``~``,
-``==``, ``!=``, ``in``, ``not in``, ``not``, ``and``, ``or`` and parentheses. Filters and tests
-are called through :meth:`jinja2.Environment.call_filter` and ``call_test``, attributes read
-through :meth:`jinja2.Environment.getattr`: the environment's own functions, as compiled code
-calls them.
+Expressions: names (the loops' variables, those the template set, then the render's context),
+``.attribute``, ``[item]``, a dict's ``.items()``, ``.keys()`` and ``.values()``, string
+literals, ``true``/``false``/``none``, list literals, filters with positional arguments, tests
+without arguments (``is defined``, ``is not none``), ``~``, ``==``, ``!=``, ``in``, ``not in``,
+``not``, ``and``, ``or`` and parentheses. Names resolve in a Jinja context made as a compiled
+template makes its own (``new_context``); filters and tests are called through
+:meth:`jinja2.Environment.call_filter` and ``call_test`` with that context, attributes and items
+read through :meth:`jinja2.Environment.getattr` and ``getitem``: the environment's own
+functions, as compiled code calls them.
 
 Everything else goes to Jinja unchanged, so that Jinja renders it or raises its own error:
-:func:`parse` returns None for a template outside the subset (a ``for`` loop, a ``+`` on a tag,
-arithmetic, a subscript, a call, an unknown filter, a syntax error, CR line endings) or for an
-environment configured otherwise than with Jinja's default syntax, no autoescape and no
-extension that rewrites the source or its tokens; a render that meets a name or attribute that
-is not defined, or any error, renders through Jinja instead. ``tests/test_jinja_subset.py``
-renders every file of the template both ways for every valid combination of answers.
+:func:`parse` returns None for a template outside the subset (a ``+`` on a tag, arithmetic, a
+number, another call, a ``set`` inside a loop, an unknown filter, a syntax error, CR line
+endings) or for an environment configured otherwise than with Jinja's default syntax, no
+autoescape, no sandbox and no extension that rewrites the source or its tokens; a render that
+meets a name or attribute that is not defined, or any error, renders through Jinja instead.
+``tests/test_jinja_subset.py`` renders every file of the template both ways for every valid
+combination of answers.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from jinja2 import Environment, Template, Undefined
 from jinja2.ext import Extension
+from jinja2.runtime import LoopContext, new_context
+from jinja2.utils import missing
 
 # Jinja's own patterns (jinja2/lexer.py), for its default delimiters and with trim_blocks and
 # lstrip_blocks off: the first tag opener, a raw block's opening and closing tags, the end of a
@@ -83,6 +91,7 @@ DEFAULT_SYNTAX = {
     "autoescape": False,
     "finalize": None,
     "is_async": False,
+    "sandboxed": False,
 }
 
 
@@ -91,12 +100,18 @@ class Unsupported(Exception):
 
 
 class Frame:
-    """One render: the variables the template set so far, the render's variables, the output."""
+    """One render: Jinja's context of the render (its variables and the environment's globals,
+    as compiled code gets them), the variables the template set so far, the variables of the
+    loops being run (innermost last), the output."""
 
-    def __init__(self, environment: Environment, variables: Mapping[str, Any]) -> None:
+    def __init__(
+        self, environment: Environment, name: str | None, variables: dict[str, Any]
+    ) -> None:
         self.environment = environment
-        self.variables = variables
+        globals_ = environment.make_globals(None)
+        self.context = new_context(environment, name, {}, variables, False, globals_)
         self.assigned: dict[str, Any] = {}
+        self.loops: list[dict[str, Any]] = []
         self.output: list[str] = []
 
 
@@ -108,20 +123,30 @@ class SubsetTemplate:
     """A template of the subset: renders like the Jinja template ``compiled()`` returns."""
 
     def __init__(
-        self, environment: Environment, body: list[Statement], compiled: Callable[[], Template]
+        self,
+        environment: Environment,
+        name: str | None,
+        body: list[Statement],
+        compiled: Callable[[], Template],
     ) -> None:
         self.environment = environment
+        self.name = name
         self._body = body
         self._compiled = compiled
 
     def render(self, *args: Any, **kwargs: Any) -> str:
         """Jinja's output for these variables (Jinja's own render for a name it would find
         undefined and for any error, so that it raises its own)."""
-        frame = Frame(self.environment, dict(*args, **kwargs))
         try:
-            _run(self._body, frame)
+            return self.render_subset(*args, **kwargs)
         except Exception:  # Jinja renders it, and raises its own error if there is one
             return self._compiled().render(*args, **kwargs)
+
+    def render_subset(self, *args: Any, **kwargs: Any) -> str:
+        """The output, rendered by this module alone: raises :class:`Unsupported` (or the error
+        met) where :meth:`render` gives the render to Jinja."""
+        frame = Frame(self.environment, self.name, dict(*args, **kwargs))
+        _run(self._body, frame)
         return "".join(frame.output)
 
 
@@ -137,17 +162,22 @@ def supports(environment: Environment) -> bool:
 
 
 def parse(
-    source: str, environment: Environment, compiled: Callable[[], Template]
+    source: str,
+    environment: Environment,
+    compiled: Callable[[], Template],
+    name: str | None = None,
 ) -> SubsetTemplate | None:
-    """``source`` as a :class:`SubsetTemplate`, or None when it is outside the subset."""
+    """``source`` (of the template ``name``) as a :class:`SubsetTemplate`, or None when it is
+    outside the subset."""
     if "\r" in source or not supports(environment):
         return None
     if source.endswith("\n") and not environment.keep_trailing_newline:
         source = source[:-1]  # as Jinja's lexer drops it
     try:
-        return SubsetTemplate(environment, _Parser(source, environment).parse(), compiled)
+        body = _Parser(source, environment).parse()
     except Unsupported:
         return None
+    return SubsetTemplate(environment, name, body, compiled)
 
 
 def _run(body: list[Statement], frame: Frame) -> None:
@@ -234,16 +264,18 @@ class _Parser:
         self.environment = environment
         # Names the template sets: read before it sets them, Jinja's scoping rules decide.
         self.assigned: set[str] = set()
+        # The loops whose body is being read: whether each one reads ``loop``.
+        self.loops: list[list[bool]] = []
 
     def parse(self) -> list[Statement]:
         body, end = self._body()
         if end is not None:
-            raise Unsupported  # an elif, else or endif outside an if
+            raise Unsupported  # an elif, else, endif or endfor outside its block
         return body
 
     def _body(self) -> tuple[list[Statement], tuple[str, _Tokens] | None]:
-        """Statements up to an ``elif``, ``else`` or ``endif`` tag (returned with the rest of its
-        tokens) or to the end of the template."""
+        """Statements up to an ``elif``, ``else``, ``endif`` or ``endfor`` tag (returned with the
+        rest of its tokens) or to the end of the template."""
         body: list[Statement] = []
         while self.index < len(self.items):
             item = self.items[self.index]
@@ -257,35 +289,56 @@ class _Parser:
                 body.append(_output(stream.whole_expression()))
                 continue
             keyword = stream.name()
-            if keyword in ("elif", "else", "endif"):
+            if keyword in ("elif", "else", "endif", "endfor"):
                 return body, (keyword, stream)
             if keyword == "if":
                 body.append(self._if(stream.whole_expression()))
-            elif keyword == "set":
+            elif keyword == "for":
+                body.append(self._for(stream))
+            elif keyword == "set" and not self.loops:
                 body.append(self._set(stream))
             else:
-                raise Unsupported
+                raise Unsupported  # another tag, or a set inside a loop (a scope of its own)
         return body, None
+
+    def _block(self, *ends: str) -> tuple[list[Statement], str, _Tokens]:
+        """The statements of a block, which must end with one of the tags ``ends``: returned
+        with the tag's keyword and the rest of its tokens."""
+        body, end = self._body()
+        if end is None or end[0] not in ends:
+            raise Unsupported
+        return body, *end
 
     def _if(self, test: Expression) -> Statement:
         branches: list[tuple[Expression, list[Statement]]] = []
         while True:
-            body, end = self._body()
-            if end is None:
-                raise Unsupported  # no endif
+            body, keyword, stream = self._block("elif", "else", "endif")
             branches.append((test, body))
-            keyword, stream = end
             if keyword != "elif":
                 break
             test = stream.whole_expression()
         stream.finish()
         otherwise: list[Statement] = []
         if keyword == "else":
-            otherwise, end = self._body()
-            if end is None or end[0] != "endif":
-                raise Unsupported
-            end[1].finish()
+            otherwise, _, stream = self._block("endif")
+            stream.finish()
         return _if(branches, otherwise)
+
+    def _for(self, stream: _Tokens) -> Statement:
+        targets = [stream.name()]
+        while stream.accept(("operator", ",")):
+            targets.append(stream.name())
+        if RESERVED.intersection(targets) or len(set(targets)) < len(targets):
+            raise Unsupported
+        stream.expect(("name", "in"))
+        iterable = stream.expression()
+        test = stream.expression() if stream.accept(("name", "if")) else None
+        stream.finish()  # no "recursive"
+        self.loops.append([False])
+        body, _, end = self._block("endfor")  # no else block
+        end.finish()
+        reads_loop = self.loops.pop()[0]
+        return _for(targets, iterable, test, body, reads_loop)
 
     def _set(self, stream: _Tokens) -> Statement:
         name = stream.name()
@@ -379,8 +432,14 @@ class _Tokens:
 
     def _unary(self) -> Expression:
         value = self._primary()
-        while self.accept(("operator", ".")):
-            value = _attribute(value, self.name())
+        while True:
+            if self.accept(("operator", ".")):
+                value = self._attribute(value)
+            elif self.accept(("operator", "[")):
+                value = _item(value, self.expression())
+                self.expect(("operator", "]"))
+            else:
+                break
         while True:
             if self.accept(("operator", "|")):
                 value = self._filter(value)
@@ -406,9 +465,19 @@ class _Tokens:
         name = self.name()
         if name in CONSTANTS:
             return _constant(CONSTANTS[name])
-        if name in RESERVED:
+        if name == "loop" and self.parser.loops:
+            self.parser.loops[-1][0] = True
+        elif name in RESERVED:
             raise Unsupported
         return _name(name, self.parser.assigned)
+
+    def _attribute(self, value: Expression) -> Expression:
+        name = self.name()
+        if not self.accept(("operator", "(")):
+            return _attribute(value, name)
+        if name not in DICT_VIEWS or not self.accept(("operator", ")")):
+            raise Unsupported  # a call other than a dictionary's items(), keys() or values()
+        return _dict_view(value, name)
 
     def _items(self, closing: Token) -> list[Expression]:
         """Comma-separated expressions up to ``closing`` (a trailing comma allowed)."""
@@ -453,6 +522,7 @@ COMPARISONS = {
     ("name", "not"): "not",
 }
 CALL_OR_SUBSCRIPT = {("operator", "("), ("operator", "["), ("operator", ".")}
+DICT_VIEWS = ("items", "keys", "values")
 
 
 # The statements and expressions of the tree, each a function of the frame.
@@ -468,7 +538,12 @@ def _output(value: Expression) -> Statement:
 
 def _set(name: str, value: Expression) -> Statement:
     def assign(frame: Frame) -> None:
-        frame.assigned[name] = value(frame)
+        frame.assigned[name] = result = value(frame)
+        # As compiled code does it for a variable set outside any loop: the render's context
+        # (that a filter may read) holds it too.
+        frame.context.vars[name] = result
+        if not name.startswith("_"):
+            frame.context.exported_vars.add(name)
 
     return assign
 
@@ -484,6 +559,49 @@ def _if(
         _run(otherwise, frame)
 
     return choose
+
+
+def _for(
+    targets: list[str],
+    iterable: Expression,
+    test: Expression | None,
+    body: list[Statement],
+    reads_loop: bool,
+) -> Statement:
+    """A ``for`` loop: the items of ``iterable`` (those that pass ``test``), bound to
+    ``targets`` (unpacked when there are several) and, when the body reads it, ``loop``."""
+
+    def bind(item: Any) -> dict[str, Any]:
+        if len(targets) == 1:
+            return {targets[0]: item}
+        return dict(zip(targets, item, strict=True))
+
+    def passing(frame: Frame, items: Iterable[Any]) -> Iterable[Any]:
+        for item in items:
+            if test is not None:
+                frame.loops.append(bind(item))
+                try:
+                    passes = test(frame)
+                finally:
+                    frame.loops.pop()
+                if not passes:
+                    continue
+            yield item
+
+    def run(frame: Frame) -> None:
+        items = passing(frame, iterable(frame))
+        if not reads_loop:
+            for item in items:
+                frame.loops.append(bind(item))
+                _run(body, frame)
+                frame.loops.pop()
+            return
+        for item, loop in LoopContext(items, frame.environment.undefined):
+            frame.loops.append({**bind(item), "loop": loop})
+            _run(body, frame)
+            frame.loops.pop()
+
+    return run
 
 
 def _constant(value: Any) -> Expression:
@@ -502,15 +620,17 @@ def _defined(value: Any) -> Any:
 
 def _name(name: str, assigned: set[str]) -> Expression:
     def lookup(frame: Frame) -> Any:
+        for variables in reversed(frame.loops):
+            if name in variables:
+                return variables[name]
         if name in frame.assigned:
             return frame.assigned[name]
         if name in assigned:
             raise Unsupported  # read before the template sets it
-        if name in frame.variables:
-            return _defined(frame.variables[name])
-        if name in frame.environment.globals:
-            return _defined(frame.environment.globals[name])
-        raise Unsupported
+        value = frame.context.resolve_or_missing(name)
+        if value is missing:
+            raise Unsupported
+        return _defined(value)
 
     return lookup
 
@@ -519,15 +639,32 @@ def _attribute(value: Expression, name: str) -> Expression:
     return lambda frame: _defined(frame.environment.getattr(value(frame), name))
 
 
+def _item(value: Expression, key: Expression) -> Expression:
+    return lambda frame: _defined(frame.environment.getitem(value(frame), key(frame)))
+
+
+def _dict_view(value: Expression, name: str) -> Expression:
+    def call(frame: Frame) -> Any:
+        mapping = value(frame)
+        if type(mapping) not in (dict, OrderedDict):
+            raise Unsupported  # Jinja's context.call decides how to call anything else
+        return getattr(mapping, name)()
+
+    return call
+
+
 def _filtered(value: Expression, name: str, arguments: list[Expression]) -> Expression:
     return lambda frame: frame.environment.call_filter(
-        name, value(frame), [argument(frame) for argument in arguments]
+        name,
+        value(frame),
+        [argument(frame) for argument in arguments],
+        context=frame.context,
     )
 
 
 def _tested(value: Expression, name: str, negated: bool) -> Expression:
     def test(frame: Frame) -> Any:
-        result = frame.environment.call_test(name, value(frame))
+        result = frame.environment.call_test(name, value(frame), context=frame.context)
         return not result if negated else result
 
     return test

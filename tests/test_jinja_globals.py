@@ -40,7 +40,7 @@ def _environment() -> StrictEnvironment:
     [
         ("from {{ cookiecutter.package_name }}.core import x\n", True),
         ("{% if cookiecutter.use_ml %}{{ cookiecutter.package_name | upper }}{% endif %}", True),
-        ("{% for x in [cookiecutter.package_name] %}{{ x }}{% endfor %}", False),
+        ("{{ cookiecutter.package_name.upper() }}", False),
     ],
 )
 def test_from_string_takes_the_fast_path_for_the_subset(source: str, fast: bool) -> None:
