@@ -34,6 +34,7 @@ combination of answers.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -41,7 +42,7 @@ from typing import Any
 
 from jinja2 import Environment, Template, Undefined
 from jinja2.ext import Extension
-from jinja2.runtime import LoopContext, new_context
+from jinja2.runtime import Context, LoopContext, new_context
 from jinja2.utils import missing
 
 # Jinja's own patterns (jinja2/lexer.py), for its default delimiters and with trim_blocks and
@@ -57,6 +58,8 @@ _TOKENS = r"""\s*(?:
     |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
     |(?P<string>'([^'\\]*(?:\\.[^'\\]*)*)'|"([^"\\]*(?:\\.[^"\\]*)*)")
     |(?P<operator>==|!=|[|~()\[\],.=]))"""
+# An expression tag that is a name or a dotted name, from after its "{{" or "{{-" to its end.
+DOTTED_NAME = re.compile(r"\s*([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)\s*(?:-\}\}\s*|\}\})", re.ASCII)
 # The next token of an expression tag ("{{") and of a statement tag ("{%"), its end first.
 TOKEN = {
     "{": re.compile(_TOKENS.format(end=r"-\}\}\s*|\}\}"), re.VERBOSE | re.DOTALL),
@@ -93,6 +96,8 @@ DEFAULT_SYNTAX = {
     "is_async": False,
     "sandboxed": False,
 }
+SETTINGS = operator.attrgetter(*DEFAULT_SYNTAX)
+DEFAULT_VALUES = tuple(DEFAULT_SYNTAX.values())
 
 
 class Unsupported(Exception):
@@ -100,19 +105,45 @@ class Unsupported(Exception):
 
 
 class Frame:
-    """One render: Jinja's context of the render (its variables and the environment's globals,
-    as compiled code gets them), the variables the template set so far, the variables of the
+    """One render: the render's variables, the variables the template set so far, those of the
     loops being run (innermost last), the output."""
 
     def __init__(
         self, environment: Environment, name: str | None, variables: dict[str, Any]
     ) -> None:
         self.environment = environment
-        globals_ = environment.make_globals(None)
-        self.context = new_context(environment, name, {}, variables, False, globals_)
+        self.name = name
+        self.variables = variables
         self.assigned: dict[str, Any] = {}
         self.loops: list[dict[str, Any]] = []
         self.output: list[str] = []
+        self._context: Context | None = None
+
+    def resolve(self, name: str) -> Any:
+        """The variable ``name`` as the render's context resolves it: the render's variables,
+        then the environment's globals (the template sets none that it has not set yet)."""
+        if name in self.variables:
+            return self.variables[name]
+        return self.environment.globals.get(name, missing)
+
+    def assign(self, name: str, value: Any) -> None:
+        """A variable set outside any loop: compiled code puts it in the render's context too,
+        where a filter may read it."""
+        self.assigned[name] = value
+        if self._context is not None:
+            _export(self._context, name, value)
+
+    @property
+    def context(self) -> Context:
+        """Jinja's context of the render, as compiled code makes and fills it, for the filters
+        and tests that take it (made when one is first called)."""
+        if self._context is None:
+            globals_ = self.environment.make_globals(None)
+            context = new_context(self.environment, self.name, {}, self.variables, False, globals_)
+            for name, value in self.assigned.items():
+                _export(context, name, value)
+            self._context = context
+        return self._context
 
 
 Expression = Callable[[Frame], Any]
@@ -152,7 +183,7 @@ class SubsetTemplate:
 
 def supports(environment: Environment) -> bool:
     """Whether ``environment`` has the settings the subset renders for."""
-    if any(getattr(environment, key) != value for key, value in DEFAULT_SYNTAX.items()):
+    if SETTINGS(environment) != DEFAULT_VALUES:
         return False
     return all(
         type(extension).preprocess is Extension.preprocess
@@ -219,7 +250,14 @@ def _lex(source: str) -> list[str | Tag]:
                 raise Unsupported
             position = end.end()
         else:
-            tokens, position = _tag_tokens(source, start + 2 + len(sign), kind)
+            simple = DOTTED_NAME.match(source, start + 2 + len(sign)) if kind == "{" else None
+            if simple:  # most tags: the same tokens, found faster
+                tokens = [("name", simple.group(1))]
+                for name in simple.group(2).split(".")[1:]:
+                    tokens += [("operator", "."), ("name", name)]
+                position = simple.end()
+            else:
+                tokens, position = _tag_tokens(source, start + 2 + len(sign), kind)
             items.append((kind, tokens))
     items.append(source[position:])
     return [item for item in items if item != ""]
@@ -537,15 +575,7 @@ def _output(value: Expression) -> Statement:
 
 
 def _set(name: str, value: Expression) -> Statement:
-    def assign(frame: Frame) -> None:
-        frame.assigned[name] = result = value(frame)
-        # As compiled code does it for a variable set outside any loop: the render's context
-        # (that a filter may read) holds it too.
-        frame.context.vars[name] = result
-        if not name.startswith("_"):
-            frame.context.exported_vars.add(name)
-
-    return assign
+    return lambda frame: frame.assign(name, value(frame))
 
 
 def _if(
@@ -559,6 +589,13 @@ def _if(
         _run(otherwise, frame)
 
     return choose
+
+
+def _export(context: Context, name: str, value: Any) -> None:
+    """What compiled code does with a variable set outside any loop."""
+    context.vars[name] = value
+    if not name.startswith("_"):
+        context.exported_vars.add(name)
 
 
 def _for(
@@ -627,7 +664,7 @@ def _name(name: str, assigned: set[str]) -> Expression:
             return frame.assigned[name]
         if name in assigned:
             raise Unsupported  # read before the template sets it
-        value = frame.context.resolve_or_missing(name)
+        value = frame.resolve(name)
         if value is missing:
             raise Unsupported
         return _defined(value)

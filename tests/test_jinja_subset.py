@@ -12,6 +12,8 @@ import pytest
 from cookiecutter.environment import StrictEnvironment
 from jinja2 import Environment, Template, TemplateAssertionError
 from jinja2.ext import Extension
+from jinja2.runtime import Context
+from jinja2.utils import pass_context
 
 from tests import helpers
 
@@ -377,3 +379,24 @@ def test_a_trailing_newline_is_dropped_as_jinja_drops_it() -> None:
         template = fast.from_string(source)
         assert isinstance(template, jinja_subset.SubsetTemplate)
         assert template.render(**CONTEXT) == plain.from_string(source).render(**CONTEXT)
+
+
+def test_a_filter_given_the_context_sees_what_compiled_code_shows_it() -> None:
+    """A filter that takes the render's context (select, map, ...) gets it as compiled code
+    makes and fills it: the render's variables, then what the template set outside loops."""
+
+    @pass_context
+    def seen(context: Context, value: str) -> str:
+        names = ("a", "other", "i")
+        return f"{value}:{[context.get(name) for name in names]}:{sorted(context.exported_vars)}"
+
+    plain, fast = _environments()
+    for environment in (plain, fast):
+        environment.filters["seen"] = seen
+    source = (
+        "{{ 'x' | seen }}{% set a = 'A' %}{% set _b = 'B' %}{{ 'y' | seen }}"
+        "{% for i in ['z'] %}{{ i | seen }}{% endfor %}{% set a = 'C' %}{{ a | seen }}"
+    )
+    template = fast.from_string(source)
+    assert isinstance(template, jinja_subset.SubsetTemplate)
+    assert template.render_subset(**CONTEXT) == plain.from_string(source).render(**CONTEXT)
