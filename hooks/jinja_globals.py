@@ -107,20 +107,20 @@ class CheckedAnswers:
 
 
 def check_answers(answers: dict[str, Any]) -> None:
-    """Raise ``FailedHookException`` with ``hooks/template_lib.py``'s message when ``answers``
+    """Raise ``FailedHookException`` with ``hooks/template_answers.py``'s message when ``answers``
     are invalid (the message names every invalid field)."""
     from cookiecutter.exceptions import FailedHookException
 
-    template_lib = _template_lib()
+    rules = _template_answers()
     try:
-        template_lib.check_answers(answers, load_manifest())
-    except template_lib.AnswerError as error:
+        rules.check_answers(answers, load_manifest())
+    except rules.AnswerError as error:
         raise FailedHookException(str(error)) from None
 
 
 @functools.cache
-def _template_lib() -> ModuleType:
-    return _load("template_lib")
+def _template_answers() -> ModuleType:
+    return _load("template_answers")
 
 
 def template_globals() -> dict[str, Any]:

@@ -59,7 +59,7 @@ def _environments(keep_trailing_newline: bool = True) -> tuple[StrictEnvironment
 def _contexts() -> list[dict[str, Any]]:
     """Every valid pillar combination (other answers at their defaults), then every pairwise row
     of the multiple-choice answers with all pillars and with none, then odd text answers."""
-    choices = helpers.template_lib.load_choices(helpers.template_lib.load_questions())
+    choices = helpers.template_answers.load_choices(helpers.template_answers.load_questions())
     everything = dict.fromkeys(helpers.PILLAR_ANSWERS, True)
     core = dict.fromkeys(helpers.PILLAR_ANSWERS, False)
     answers = [combo for combo in helpers.pillar_combinations() if helpers.is_valid(combo)]

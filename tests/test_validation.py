@@ -15,7 +15,7 @@ from cookiecutter.exceptions import FailedHookException
 
 from tests import helpers
 
-template_lib = helpers.template_lib
+template_answers = helpers.template_answers
 
 BAD_ANSWERS = [
     ({"project_slug": "My Service!"}, "project_slug"),
@@ -40,13 +40,13 @@ IDS = [f"{field}={next(iter(answers.values()))}" for answers, field in BAD_ANSWE
 
 @pytest.mark.parametrize(("answers", "field"), BAD_ANSWERS, ids=IDS)
 def test_rules(answers: dict[str, Any], field: str) -> None:
-    errors = template_lib.validate_answers({**helpers.defaults(), **answers}, helpers.MANIFEST)
+    errors = template_answers.validate_answers({**helpers.defaults(), **answers}, helpers.MANIFEST)
     assert len(errors) == 1
     assert errors[0].startswith(f"{field}:")
 
 
 def test_defaults_are_valid() -> None:
-    assert template_lib.validate_answers(helpers.defaults(), helpers.MANIFEST) == []
+    assert template_answers.validate_answers(helpers.defaults(), helpers.MANIFEST) == []
 
 
 def test_wrong_types_and_choices_are_named() -> None:
@@ -59,15 +59,16 @@ def test_wrong_types_and_choices_are_named() -> None:
         "vector_store": "qdrant",
     }
     fields = {
-        error.split(":")[0] for error in template_lib.validate_answers(answers, helpers.MANIFEST)
+        error.split(":")[0]
+        for error in template_answers.validate_answers(answers, helpers.MANIFEST)
     }
     assert fields == {"use_ml", "license", "python_version", "llm_provider", "vector_store"}
 
 
 def test_every_dependency_name_is_reserved() -> None:
-    reserved = template_lib.reserved_package_names(helpers.MANIFEST)
+    reserved = template_answers.reserved_package_names(helpers.MANIFEST)
     for requirement in helpers.MANIFEST["core"]["dependencies"]:
-        assert template_lib.requirement_name(requirement) in reserved
+        assert template_answers.requirement_name(requirement) in reserved
     assert {"pydantic_ai_slim", "xgboost_cpu", "xgboost", "bentoml"} <= reserved
 
 
