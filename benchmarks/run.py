@@ -237,9 +237,8 @@ def _file_counts() -> str:
     theirs = sum(1 for path in PAIRED_TEMPLATE.glob("{{*}}/**/*") if path.is_file())
     return (
         f"This template has {total} files: {len(walk.copied_files)} copied as they are "
-        f"(`_copy_without_render`), {fast} rendered by `hooks/jinja_subset.py` (text, "
-        "expressions, `set`, `if`, `for`, `raw`: the subset of Jinja it renders without "
-        "compiling), "
+        f"(`_copy_without_render`), {fast} rendered by `hooks/jinja_subset.py` (the subset of "
+        "Jinja it renders without compiling: text, expressions, `set`, `if`, `for`, `raw`), "
         f"{len(walk.rendered_files) - fast} compiled by Jinja; {THEIRS} has {theirs}."
     )
 

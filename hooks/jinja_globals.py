@@ -13,11 +13,11 @@ Globals:
 
 A fast path: Jinja parses each file, generates Python source from it and compiles that, most of
 cookiecutter's generation time. A file (or file name) written in the subset of Jinja that
-``hooks/jinja_subset.py`` renders (text, ``{{ expressions }}``, ``{% set %}``, ``{% if %}``,
-``{% for %}``, ``{% raw %}``, comments, whitespace control) is rendered by it instead, with the
-same output. Anything else (a namespace, a ``set`` inside a loop, CR line endings, ...) goes to
-Jinja unchanged. copier renders every file through Jinja, and ``tests/test_engines.py``
-proves both trees identical; ``tests/test_jinja_subset.py`` proves each file's output identical.
+``hooks/jinja_subset.py`` renders (text, expressions, ``set``, ``if``, ``for``, ``raw``,
+comments, whitespace control; every file of this template) is rendered by it instead, with the
+same output. Anything else goes to Jinja unchanged. copier renders every file through Jinja, and
+``tests/test_engines.py`` proves both trees identical; ``tests/test_jinja_subset.py`` proves each
+file's output identical.
 
 Add a global or any other setup here, never in ``template_extensions.py``: this file is read from
 disk for every Jinja environment, so a `cruft update` that renders an older version of the template

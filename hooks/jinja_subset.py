@@ -6,30 +6,33 @@ template into a small tree and walking it gives exactly Jinja's output, in a fra
 
 * text, ``{# comments #}`` and ``{% raw %}`` blocks;
 * ``{{ expression }}``, printed as Jinja prints it (``str()``: ``True`` for a true boolean);
-* ``{% set name = expression %}`` outside loops;
+* ``{% set name = expression %}`` (inside a loop, for the iteration) and
+  ``{% set namespace.attribute = expression %}``;
 * ``{% if %}``, ``{% elif %}``, ``{% else %}``, ``{% endif %}``;
-* ``{% for name in expression %}`` and ``{% for a, b in expression if test %}`` with ``loop``
-  (a :class:`jinja2.runtime.LoopContext`), without ``else`` or ``recursive``;
+* ``{% for name in expression %}``, ``{% for a, b in expression if test %}``, with ``loop`` (a
+  :class:`jinja2.runtime.LoopContext`) and ``{% else %}``, not ``recursive``;
 * ``-`` whitespace control on either side of any tag, as Jinja's lexer applies it.
 
-Expressions: names (the loops' variables, those the template set, then the render's context),
-``.attribute``, ``[item]``, a dict's ``.items()``, ``.keys()`` and ``.values()``, string
-literals, ``true``/``false``/``none``, list literals, filters with positional arguments, tests
-without arguments (``is defined``, ``is not none``), ``~``, ``==``, ``!=``, ``in``, ``not in``,
-``not``, ``and``, ``or`` and parentheses. Names resolve in a Jinja context made as a compiled
-template makes its own (``new_context``); filters and tests are called through
-:meth:`jinja2.Environment.call_filter` and ``call_test`` with that context, attributes and items
-read through :meth:`jinja2.Environment.getattr` and ``getitem``: the environment's own
-functions, as compiled code calls them.
+Expressions: names (the loops' variables, those the template set, then the render's variables
+and the environment's globals), ``.attribute``, ``[item]``, calls (outside loops; a dict's
+``items()``, ``keys()`` and ``values()`` inside), string and decimal integer literals,
+``true``/``false``/``none``, lists, dicts, filters, tests without arguments (``is defined``,
+``is not none``), ``a if test else b``, unary ``-``, ``+``, ``-``, ``~``, ``==``, ``!=``,
+``in``, ``not in``, ``not``, ``and``, ``or`` and parentheses, with Jinja's precedence. Calls go
+through the render's Jinja context (``context.call``, made as a compiled template makes its own
+with ``new_context``), filters and tests through :meth:`jinja2.Environment.call_filter` and
+``call_test`` with that context, attributes and items through ``getattr`` and ``getitem`` of the
+environment: the functions compiled code calls.
 
 Everything else goes to Jinja unchanged, so that Jinja renders it or raises its own error:
-:func:`parse` returns None for a template outside the subset (a ``+`` on a tag, arithmetic, a
-number, another call, a ``set`` inside a loop, an unknown filter, a syntax error, CR line
-endings) or for an environment configured otherwise than with Jinja's default syntax, no
-autoescape, no sandbox and no extension that rewrites the source or its tokens; a render that
-meets a name or attribute that is not defined, or any error, renders through Jinja instead.
-``tests/test_jinja_subset.py`` renders every file of the template both ways for every valid
-combination of answers.
+:func:`parse` returns None for a template outside the subset (a ``+`` on a tag, ``*``, ``/``,
+``<``, a float, a call inside a loop, a ``set`` where Jinja scopes it apart, an unknown filter, a
+syntax error, CR line endings) or for an environment configured otherwise than with Jinja's
+default syntax, no autoescape, no sandbox and no extension that rewrites the source or its
+tokens; a render that meets a name or attribute that is not defined (but in ``is defined``), a
+variable that Jinja's scoping rules would resolve otherwise, or any error, renders through Jinja
+instead. ``tests/test_jinja_subset.py`` renders every file of the template both ways for every
+valid combination of answers.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from typing import Any
 from jinja2 import Environment, Template, Undefined
 from jinja2.ext import Extension
 from jinja2.runtime import Context, LoopContext, new_context
-from jinja2.utils import missing
+from jinja2.utils import Namespace, missing
 
 # Jinja's own patterns (jinja2/lexer.py), for its default delimiters and with trim_blocks and
 # lstrip_blocks off: the first tag opener, a raw block's opening and closing tags, the end of a
@@ -54,16 +57,17 @@ RAW_BEGIN = re.compile(r"\{%(-|\+|)\s*raw\s*(?:-%\}\s*|%\})")
 RAW_END = re.compile(r"\{%(-|\+|)\s*endraw\s*(\+%\}|-%\}\s*|%\})")
 COMMENT_END = re.compile(r"\+#\}|-#\}\s*|#\}")
 _TOKENS = r"""\s*(?:
-    (?P<end>{end})
+    (?P<end>END)
     |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
     |(?P<string>'([^'\\]*(?:\\.[^'\\]*)*)'|"([^"\\]*(?:\\.[^"\\]*)*)")
-    |(?P<operator>==|!=|[|~()\[\],.=]))"""
+    |(?P<integer>(?:0|[1-9][0-9]*)(?![\w.]))
+    |(?P<operator>==|!=|[|~()\[\]{},.:=+-]))"""
 # An expression tag that is a name or a dotted name, from after its "{{" or "{{-" to its end.
 DOTTED_NAME = re.compile(r"\s*([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)\s*(?:-\}\}\s*|\}\})", re.ASCII)
 # The next token of an expression tag ("{{") and of a statement tag ("{%"), its end first.
 TOKEN = {
-    "{": re.compile(_TOKENS.format(end=r"-\}\}\s*|\}\}"), re.VERBOSE | re.DOTALL),
-    "%": re.compile(_TOKENS.format(end=r"\+%\}|-%\}\s*|%\}"), re.VERBOSE | re.DOTALL),
+    "{": re.compile(_TOKENS.replace("END", r"-\}\}\s*|\}\}"), re.VERBOSE | re.DOTALL),
+    "%": re.compile(_TOKENS.replace("END", r"\+%\}|-%\}\s*|%\}"), re.VERBOSE | re.DOTALL),
 }
 CONSTANTS: dict[str, Any] = {
     "true": True,
@@ -118,6 +122,8 @@ class Frame:
         self.loops: list[dict[str, Any]] = []
         self.output: list[str] = []
         self._context: Context | None = None
+        # Inside the operand of ``is defined``: undefined values are what it tests.
+        self.lenient = 0
 
     def resolve(self, name: str) -> Any:
         """The variable ``name`` as the render's context resolves it: the render's variables,
@@ -277,9 +283,9 @@ def _tag_tokens(source: str, position: int, kind: str) -> tuple[list[Token], int
             return tokens, position
         if kind == "string":
             value = _string_value(value)
-        elif kind == "operator" and value in ("(", "["):
+        elif kind == "operator" and value in ("(", "[", "{"):
             depth += 1
-        elif kind == "operator" and value in (")", "]"):
+        elif kind == "operator" and value in (")", "]", "}"):
             depth -= 1
         tokens.append((kind, value))
     raise Unsupported
@@ -300,10 +306,17 @@ class _Parser:
         self.items = _lex(source)
         self.index = 0
         self.environment = environment
-        # Names the template sets: read before it sets them, Jinja's scoping rules decide.
+        # Names the template sets outside loops, and inside: read before they are set (or after
+        # the loop), Jinja's scoping rules decide.
         self.assigned: set[str] = set()
+        self.loop_assigned: set[str] = set()
         # The loops whose body is being read: whether each one reads ``loop``.
         self.loops: list[list[bool]] = []
+        # Inside a loop's test or body: compiled code calls functions there with the loop's
+        # variables (``_loop_vars``), for the functions that take the context.
+        self.in_loop = 0
+        # Inside a for loop's else block (a frame of its own in compiled code): no set there.
+        self.in_else = 0
 
     def parse(self) -> list[Statement]:
         body, end = self._body()
@@ -330,13 +343,13 @@ class _Parser:
             if keyword in ("elif", "else", "endif", "endfor"):
                 return body, (keyword, stream)
             if keyword == "if":
-                body.append(self._if(stream.whole_expression()))
+                body.append(self._if(stream.whole_expression(conditional=False)))
             elif keyword == "for":
                 body.append(self._for(stream))
-            elif keyword == "set" and not self.loops:
+            elif keyword == "set":
                 body.append(self._set(stream))
             else:
-                raise Unsupported  # another tag, or a set inside a loop (a scope of its own)
+                raise Unsupported  # another tag
         return body, None
 
     def _block(self, *ends: str) -> tuple[list[Statement], str, _Tokens]:
@@ -354,7 +367,7 @@ class _Parser:
             branches.append((test, body))
             if keyword != "elif":
                 break
-            test = stream.whole_expression()
+            test = stream.whole_expression(conditional=False)
         stream.finish()
         otherwise: list[Statement] = []
         if keyword == "else":
@@ -369,21 +382,36 @@ class _Parser:
         if RESERVED.intersection(targets) or len(set(targets)) < len(targets):
             raise Unsupported
         stream.expect(("name", "in"))
-        iterable = stream.expression()
+        iterable = stream.expression(conditional=False)
+        self.in_loop += 1
         test = stream.expression() if stream.accept(("name", "if")) else None
         stream.finish()  # no "recursive"
         self.loops.append([False])
-        body, _, end = self._block("endfor")  # no else block
+        body, keyword, end = self._block("endfor", "else")
         end.finish()
         reads_loop = self.loops.pop()[0]
-        return _for(targets, iterable, test, body, reads_loop)
+        self.in_loop -= 1
+        otherwise: list[Statement] = []
+        if keyword == "else":  # read outside the loop: Jinja runs it there
+            self.in_else += 1
+            otherwise, _, end = self._block("endfor")
+            self.in_else -= 1
+            end.finish()
+        return _for(targets, iterable, test, body, reads_loop, otherwise)
 
     def _set(self, stream: _Tokens) -> Statement:
         name = stream.name()
-        if name in RESERVED:
+        if name in RESERVED or self.in_else:
             raise Unsupported
+        if stream.accept(("operator", ".")):
+            attribute = stream.name()
+            stream.expect(("operator", "="))
+            return _set_attribute(stream.owner(name), attribute, stream.whole_expression())
         stream.expect(("operator", "="))
         value = stream.whole_expression()
+        if self.loops:  # a variable of the loop's body (Jinja's loop frame)
+            self.loop_assigned.add(name)
+            return _set_in_loop(name, value)
         self.assigned.add(name)
         return _set(name, value)
 
@@ -427,12 +455,22 @@ class _Tokens:
         if self.current != END:
             raise Unsupported
 
-    def whole_expression(self) -> Expression:
-        expression = self.expression()
+    def whole_expression(self, conditional: bool = True) -> Expression:
+        expression = self.expression(conditional)
         self.finish()
         return expression
 
-    def expression(self) -> Expression:
+    def expression(self, conditional: bool = True) -> Expression:
+        """An expression; with ``conditional``, ``a if test else b`` too (not in the tests of
+        ``if`` tags nor in what a ``for`` loop iterates over, as in Jinja)."""
+        value = self._or()
+        while conditional and self.accept(("name", "if")):
+            test = self._or()
+            otherwise = self.expression() if self.accept(("name", "else")) else None
+            value = _conditional(test, value, otherwise)
+        return value
+
+    def _or(self) -> Expression:
         left = self._and()
         while self.accept(("name", "or")):
             left = _or(left, self._and())
@@ -450,17 +488,25 @@ class _Tokens:
         return self._compare()
 
     def _compare(self) -> Expression:
-        left = self._concat()
+        left = self._sum()
         operator = COMPARISONS.get(self.current)
         if operator is None:
             return left
         self.index += 1
         if operator == "not" and not self.accept(("name", "in")):
             raise Unsupported
-        comparison = _compare(left, operator, self._concat())
+        comparison = _compare(left, operator, self._sum())
         if self.current in COMPARISONS:
             raise Unsupported  # a chained comparison
         return comparison
+
+    def _sum(self) -> Expression:
+        left = self._concat()
+        while self.current in ARITHMETIC:
+            operator = ARITHMETIC[self.current]
+            self.index += 1
+            left = _arithmetic(left, operator, self._concat())
+        return left
 
     def _concat(self) -> Expression:
         parts = [self._unary()]
@@ -468,17 +514,26 @@ class _Tokens:
             parts.append(self._unary())
         return parts[0] if len(parts) == 1 else _concat(parts)
 
-    def _unary(self) -> Expression:
-        value = self._primary()
+    def _unary(self, filters: bool = True) -> Expression:
+        if self.accept(("operator", "-")):
+            value = _negative(self._unary(filters=False))
+        else:
+            value = self._primary()
+        receiver, method = value, ""  # what a call calls a method of, and that method
         while True:
             if self.accept(("operator", ".")):
-                value = self._attribute(value)
-            elif self.accept(("operator", "[")):
+                receiver, method = value, self.name()
+                value = _attribute(value, method)
+                continue
+            if self.accept(("operator", "[")):
                 value = _item(value, self.expression())
                 self.expect(("operator", "]"))
+            elif self.accept(("operator", "(")):
+                value = self._call(value, receiver, method)
             else:
                 break
-        while True:
+            method = ""
+        while filters:
             if self.accept(("operator", "|")):
                 value = self._filter(value)
             elif self.accept(("name", "is")):
@@ -487,6 +542,7 @@ class _Tokens:
                 raise Unsupported  # a call, a subscript, an attribute of a filtered value
             else:
                 return value
+        return value
 
     def _primary(self) -> Expression:
         if self.current[0] == "string":
@@ -500,6 +556,10 @@ class _Tokens:
             return inner
         if self.accept(("operator", "[")):
             return _list(self._items(("operator", "]")))
+        if self.accept(("operator", "{")):
+            return self._dict()
+        if self.current[0] == "integer":
+            return _constant(int(self.take("integer")))
         name = self.name()
         if name in CONSTANTS:
             return _constant(CONSTANTS[name])
@@ -507,15 +567,53 @@ class _Tokens:
             self.parser.loops[-1][0] = True
         elif name in RESERVED:
             raise Unsupported
-        return _name(name, self.parser.assigned)
+        return _name(name, self.parser.assigned, self.parser.loop_assigned)
 
-    def _attribute(self, value: Expression) -> Expression:
-        name = self.name()
-        if not self.accept(("operator", "(")):
-            return _attribute(value, name)
-        if name not in DICT_VIEWS or not self.accept(("operator", ")")):
-            raise Unsupported  # a call other than a dictionary's items(), keys() or values()
-        return _dict_view(value, name)
+    def _call(self, function: Expression, receiver: Expression, method: str) -> Expression:
+        """A call (its ``(`` read), made as compiled code makes it: ``context.call``. In a loop,
+        compiled code passes it the loop's variables: only a dict's views are called there
+        (``receiver.method()``)."""
+        positional: list[Expression] = []
+        keywords: dict[str, Expression] = {}
+        while not self.accept(("operator", ")")):
+            if positional or keywords:
+                self.expect(("operator", ","))
+                if self.accept(("operator", ")")):
+                    break
+            if self.current[0] == "name" and self.tokens[self.index + 1] == ("operator", "="):
+                keyword = self.name()
+                self.index += 1
+                if keyword in keywords:
+                    raise Unsupported
+                keywords[keyword] = self.expression()
+            elif keywords:
+                raise Unsupported  # a positional argument after a keyword one
+            else:
+                positional.append(self.expression())
+        if self.parser.in_loop:
+            if positional or keywords or method not in DICT_VIEWS:
+                raise Unsupported
+            return _dict_view(receiver, method)
+        return _called(function, positional, keywords)
+
+    def _dict(self) -> Expression:
+        """A dict literal (its ``{`` read)."""
+        pairs: list[tuple[Expression, Expression]] = []
+        while not self.accept(("operator", "}")):
+            if pairs:
+                self.expect(("operator", ","))
+                if self.accept(("operator", "}")):
+                    break
+            key = self.expression()
+            self.expect(("operator", ":"))
+            pairs.append((key, self.expression()))
+        return _dict(pairs)
+
+    def owner(self, name: str) -> Expression:
+        """The namespace ``name`` of ``{% set name.attribute = ... %}``."""
+        if name == "loop":
+            raise Unsupported
+        return _name(name, self.parser.assigned, self.parser.loop_assigned)
 
     def _items(self, closing: Token) -> list[Expression]:
         """Comma-separated expressions up to ``closing`` (a trailing comma allowed)."""
@@ -553,6 +651,7 @@ class _Tokens:
 
 
 END: Token = ("end", "")
+NO_ELSE = "an inline if-expression evaluated to false and no else section was defined."
 COMPARISONS = {
     ("operator", "=="): "==",
     ("operator", "!="): "!=",
@@ -560,6 +659,7 @@ COMPARISONS = {
     ("name", "not"): "not",
 }
 CALL_OR_SUBSCRIPT = {("operator", "("), ("operator", "["), ("operator", ".")}
+ARITHMETIC = {("operator", "+"): "+", ("operator", "-"): "-"}
 DICT_VIEWS = ("items", "keys", "values")
 
 
@@ -576,6 +676,28 @@ def _output(value: Expression) -> Statement:
 
 def _set(name: str, value: Expression) -> Statement:
     return lambda frame: frame.assign(name, value(frame))
+
+
+def _set_in_loop(name: str, value: Expression) -> Statement:
+    """A variable set in a loop's body: it lives in the iteration (compiled code keeps it in the
+    loop's frame, and in ``_loop_vars`` for the calls this module leaves to Jinja)."""
+
+    def assign(frame: Frame) -> None:
+        frame.loops[-1][name] = value(frame)
+
+    return assign
+
+
+def _set_attribute(owner: Expression, attribute: str, value: Expression) -> Statement:
+    """``{% set ns.attribute = value %}``: compiled code refuses anything but a namespace."""
+
+    def assign(frame: Frame) -> None:
+        namespace = owner(frame)
+        if not isinstance(namespace, Namespace):
+            raise Unsupported  # Jinja raises its TemplateRuntimeError
+        namespace[attribute] = value(frame)
+
+    return assign
 
 
 def _if(
@@ -604,9 +726,11 @@ def _for(
     test: Expression | None,
     body: list[Statement],
     reads_loop: bool,
+    otherwise: list[Statement],
 ) -> Statement:
     """A ``for`` loop: the items of ``iterable`` (those that pass ``test``), bound to
-    ``targets`` (unpacked when there are several) and, when the body reads it, ``loop``."""
+    ``targets`` (unpacked when there are several) and, when the body reads it, ``loop``; then
+    ``otherwise`` when there was none."""
 
     def bind(item: Any) -> dict[str, Any]:
         if len(targets) == 1:
@@ -627,16 +751,21 @@ def _for(
 
     def run(frame: Frame) -> None:
         items = passing(frame, iterable(frame))
-        if not reads_loop:
+        ran = False
+        if reads_loop:
+            for item, loop in LoopContext(items, frame.environment.undefined):
+                frame.loops.append({**bind(item), "loop": loop})
+                _run(body, frame)
+                frame.loops.pop()
+                ran = True
+        else:
             for item in items:
                 frame.loops.append(bind(item))
                 _run(body, frame)
                 frame.loops.pop()
-            return
-        for item, loop in LoopContext(items, frame.environment.undefined):
-            frame.loops.append({**bind(item), "loop": loop})
-            _run(body, frame)
-            frame.loops.pop()
+                ran = True
+        if not ran:
+            _run(otherwise, frame)
 
     return run
 
@@ -649,35 +778,74 @@ def _list(items: list[Expression]) -> Expression:
     return lambda frame: [item(frame) for item in items]
 
 
-def _defined(value: Any) -> Any:
-    if isinstance(value, Undefined):
+def _defined(frame: Frame, value: Any) -> Any:
+    """``value``, unless it is undefined: then the render goes to Jinja (but for the operand of
+    ``is defined``, which gets the value compiled code gets)."""
+    if isinstance(value, Undefined) and not frame.lenient:
         raise Unsupported
     return value
 
 
-def _name(name: str, assigned: set[str]) -> Expression:
+def _name(name: str, assigned: set[str], loop_assigned: set[str]) -> Expression:
     def lookup(frame: Frame) -> Any:
         for variables in reversed(frame.loops):
             if name in variables:
                 return variables[name]
+        if name in loop_assigned:
+            raise Unsupported  # set in a loop, read outside its iteration: Jinja decides
         if name in frame.assigned:
             return frame.assigned[name]
         if name in assigned:
             raise Unsupported  # read before the template sets it
         value = frame.resolve(name)
         if value is missing:
-            raise Unsupported
-        return _defined(value)
+            value = frame.environment.undefined(name=name)
+        return _defined(frame, value)
 
     return lookup
 
 
 def _attribute(value: Expression, name: str) -> Expression:
-    return lambda frame: _defined(frame.environment.getattr(value(frame), name))
+    return lambda frame: _defined(frame, frame.environment.getattr(value(frame), name))
 
 
 def _item(value: Expression, key: Expression) -> Expression:
-    return lambda frame: _defined(frame.environment.getitem(value(frame), key(frame)))
+    return lambda frame: _defined(frame, frame.environment.getitem(value(frame), key(frame)))
+
+
+def _called(
+    function: Expression, positional: list[Expression], keywords: dict[str, Expression]
+) -> Expression:
+    return lambda frame: frame.context.call(
+        function(frame),
+        *[argument(frame) for argument in positional],
+        **{key: argument(frame) for key, argument in keywords.items()},
+    )
+
+
+def _dict(pairs: list[tuple[Expression, Expression]]) -> Expression:
+    return lambda frame: {key(frame): value(frame) for key, value in pairs}
+
+
+def _conditional(test: Expression, value: Expression, otherwise: Expression | None) -> Expression:
+    def choose(frame: Frame) -> Any:
+        if test(frame):
+            return value(frame)
+        if otherwise is None:  # compiled code's value: Undefined, whatever the environment's
+            return Undefined(hint=NO_ELSE)
+        return otherwise(frame)
+
+    return choose
+
+
+def _arithmetic(left: Expression, operator: str, right: Expression) -> Expression:
+    if operator == "+":
+        return lambda frame: left(frame) + right(frame)
+    return lambda frame: left(frame) - right(frame)
+
+
+def _negative(operand: Expression) -> Expression:
+    return lambda frame: -operand(frame)
 
 
 def _dict_view(value: Expression, name: str) -> Expression:
@@ -700,8 +868,15 @@ def _filtered(value: Expression, name: str, arguments: list[Expression]) -> Expr
 
 
 def _tested(value: Expression, name: str, negated: bool) -> Expression:
+    lenient = name in ("defined", "undefined")
+
     def test(frame: Frame) -> Any:
-        result = frame.environment.call_test(name, value(frame), context=frame.context)
+        frame.lenient += lenient
+        try:
+            operand = value(frame)
+        finally:
+            frame.lenient -= lenient
+        result = frame.environment.call_test(name, operand, context=frame.context)
         return not result if negated else result
 
     return test

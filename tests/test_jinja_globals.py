@@ -40,7 +40,7 @@ def _environment() -> StrictEnvironment:
     [
         ("from {{ cookiecutter.package_name }}.core import x\n", True),
         ("{% if cookiecutter.use_ml %}{{ cookiecutter.package_name | upper }}{% endif %}", True),
-        ("{{ cookiecutter.package_name.upper() }}", False),
+        ("{{ cookiecutter.package_name * 2 }}", False),
     ],
 )
 def test_from_string_takes_the_fast_path_for_the_subset(source: str, fast: bool) -> None:
