@@ -14,15 +14,18 @@ template into a small tree and walking it gives exactly Jinja's output, in a fra
 * ``-`` whitespace control on either side of any tag, as Jinja's lexer applies it.
 
 Expressions: names (the loops' variables, those the template set, then the render's variables
-and the environment's globals), ``.attribute``, ``[item]``, calls (outside loops; a dict's
-``items()``, ``keys()`` and ``values()`` inside), string and decimal integer literals,
-``true``/``false``/``none``, lists, dicts, filters, tests without arguments (``is defined``,
-``is not none``), ``a if test else b``, unary ``-``, ``+``, ``-``, ``~``, ``==``, ``!=``,
-``in``, ``not in``, ``not``, ``and``, ``or`` and parentheses, with Jinja's precedence. Calls go
-through the render's Jinja context (``context.call``, made as a compiled template makes its own
-with ``new_context``), filters and tests through :meth:`jinja2.Environment.call_filter` and
-``call_test`` with that context, attributes and items through ``getattr`` and ``getitem`` of the
-environment: the functions compiled code calls.
+and the environment's globals), ``.attribute``, ``[item]``, calls of functions without side
+effects (``namespace``, ``dict``, ``range``, a string's methods, a dict's ``items``, ``keys``,
+``values`` and ``get``; inside loops only the dict's views), string and decimal integer
+literals, ``true``/``false``/``none``, lists, dicts, Jinja's own filters and tests (tests
+without arguments: ``is defined``, ``is not none``), ``a if test else b``, unary ``-``, ``+``,
+``-``, ``~``, ``==``, ``!=``, ``in``, ``not in``, ``not``, ``and``, ``or`` and parentheses, with
+Jinja's precedence. Calls go through the render's Jinja context (``context.call``, made as a
+compiled template makes its own with ``new_context``), filters and tests through
+:meth:`jinja2.Environment.call_filter` and ``call_test`` with that context, attributes and items
+through ``getattr`` and ``getitem`` of the environment: the functions compiled code calls. As a
+render may go to Jinja halfway, it calls nothing that could act twice and changes no object but
+the namespaces it made.
 
 Everything else goes to Jinja unchanged, so that Jinja renders it or raises its own error:
 :func:`parse` returns None for a template outside the subset (a ``+`` on a tag, ``*``, ``/``,
@@ -41,11 +44,14 @@ import operator
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from types import BuiltinMethodType
 from typing import Any
 
 from jinja2 import Environment, Template, Undefined
 from jinja2.ext import Extension
+from jinja2.filters import FILTERS
 from jinja2.runtime import Context, LoopContext, new_context
+from jinja2.tests import TESTS
 from jinja2.utils import Namespace, missing
 
 # Jinja's own patterns (jinja2/lexer.py), for its default delimiters and with trim_blocks and
@@ -124,6 +130,8 @@ class Frame:
         self._context: Context | None = None
         # Inside the operand of ``is defined``: undefined values are what it tests.
         self.lenient = 0
+        # The namespaces this render made (it changes no other object).
+        self.namespaces: list[Namespace] = []
 
     def resolve(self, name: str) -> Any:
         """The variable ``name`` as the render's context resolves it: the render's variables,
@@ -630,16 +638,18 @@ class _Tokens:
 
     def _filter(self, value: Expression) -> Expression:
         name = self.name()
-        if name not in self.environment.filters or self.current == ("operator", "."):
-            raise Unsupported  # an unknown filter (Jinja fails to compile it), a dotted name
+        if self.environment.filters.get(name, 0) is not FILTERS.get(name, 1):
+            raise Unsupported  # not one of Jinja's filters (without side effects), unknown
+        if self.current == ("operator", "."):
+            raise Unsupported  # a dotted name
         arguments = self._items(("operator", ")")) if self.accept(("operator", "(")) else []
         return _filtered(value, name, arguments)
 
     def _test(self, value: Expression) -> Expression:
         negated = self.accept(("name", "not"))
         name = self.name()
-        if name not in self.environment.tests:
-            raise Unsupported
+        if self.environment.tests.get(name, 0) is not TESTS.get(name, 1):
+            raise Unsupported  # not one of Jinja's tests, or unknown
         kind, word = self.current
         if (
             kind == "string"
@@ -661,6 +671,7 @@ COMPARISONS = {
 CALL_OR_SUBSCRIPT = {("operator", "("), ("operator", "["), ("operator", ".")}
 ARITHMETIC = {("operator", "+"): "+", ("operator", "-"): "-"}
 DICT_VIEWS = ("items", "keys", "values")
+DICT_METHODS = (*DICT_VIEWS, "get")
 
 
 # The statements and expressions of the tree, each a function of the frame.
@@ -693,8 +704,8 @@ def _set_attribute(owner: Expression, attribute: str, value: Expression) -> Stat
 
     def assign(frame: Frame) -> None:
         namespace = owner(frame)
-        if not isinstance(namespace, Namespace):
-            raise Unsupported  # Jinja raises its TemplateRuntimeError
+        if not any(namespace is own for own in frame.namespaces):
+            raise Unsupported  # not a namespace (Jinja raises its error), or not the render's
         namespace[attribute] = value(frame)
 
     return assign
@@ -816,11 +827,33 @@ def _item(value: Expression, key: Expression) -> Expression:
 def _called(
     function: Expression, positional: list[Expression], keywords: dict[str, Expression]
 ) -> Expression:
-    return lambda frame: frame.context.call(
-        function(frame),
-        *[argument(frame) for argument in positional],
-        **{key: argument(frame) for key, argument in keywords.items()},
-    )
+    """A call of a function without side effects (the render may yet go to Jinja, which would
+    call it again): ``namespace``, ``dict``, ``range``, a string's methods, a dict's views and
+    ``get``. A namespace made here is the render's own, so ``set`` may change it."""
+
+    def call(frame: Frame) -> Any:
+        callee = function(frame)
+        if not _pure(callee):
+            raise Unsupported
+        result = frame.context.call(
+            callee,
+            *[argument(frame) for argument in positional],
+            **{key: argument(frame) for key, argument in keywords.items()},
+        )
+        if isinstance(result, Namespace):
+            frame.namespaces.append(result)
+        return result
+
+    return call
+
+
+def _pure(callee: Any) -> bool:
+    if any(callee is function for function in (Namespace, dict, range)):
+        return True
+    if not isinstance(callee, BuiltinMethodType):
+        return False
+    owner = type(callee.__self__)
+    return owner is str or (owner in (dict, OrderedDict) and callee.__name__ in DICT_METHODS)
 
 
 def _dict(pairs: list[tuple[Expression, Expression]]) -> Expression:
