@@ -652,11 +652,12 @@ class _Tokens:
             raise Unsupported  # not one of Jinja's tests, or unknown
         kind, word = self.current
         if (
-            kind == "string"
+            kind in ("string", "integer")
             or (kind == "name" and word not in ("else", "or", "and"))
             or self.current in CALL_OR_SUBSCRIPT
+            or self.current == ("operator", "{")
         ):
-            raise Unsupported  # a test with an argument
+            raise Unsupported  # a test with an argument (as Jinja's parser reads one)
         return _tested(value, name, negated)
 
 

@@ -271,6 +271,8 @@ OUTSIDE = [
     "{{ cookiecutter.package_name | no_such_filter }}",
     "{{ cookiecutter.port is no_such_test }}",
     "{{ cookiecutter.port is divisibleby(3) }}",
+    "{{ cookiecutter.port is divisibleby 3 }}",
+    "{{ cookiecutter.port is sameas {} }}",
     "{{ cookiecutter.port is sameas none }}",
     "{{ 'a' == 'a' == 'a' }}",
     "{{ 1 < 2 }}",
