@@ -853,8 +853,10 @@ def _pure(callee: Any) -> bool:
         return True
     if not isinstance(callee, BuiltinMethodType):
         return False
-    owner = type(callee.__self__)
-    return owner is str or (owner in (dict, OrderedDict) and callee.__name__ in DICT_METHODS)
+    owner, method = type(callee.__self__), callee.__name__
+    if owner is str:
+        return method not in ("format", "format_map")  # these call the arguments' own code
+    return owner in (dict, OrderedDict) and method in DICT_METHODS
 
 
 def _dict(pairs: list[tuple[Expression, Expression]]) -> Expression:

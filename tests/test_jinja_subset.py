@@ -450,6 +450,7 @@ def test_a_filter_or_call_that_may_have_side_effects_goes_to_jinja() -> None:
     for source, variables in [
         ("{{ record('a') }}{{ missing }}", {"record": calls.append}),
         ("{{ items.append('a') }}{{ missing }}", {"items": calls}),
+        ("{{ '{0.append}'.format(items) }}{{ missing }}", {"items": calls}),
         ("{% set ns.x = 'a' %}{{ missing }}", {"ns": plain.globals["namespace"]()}),
     ]:
         template = fast.from_string(source)
