@@ -11,16 +11,13 @@ Globals:
   from a computed question in ``copier.yml`` (``!include manifest.yml``). The hook scripts get it
   too (as JSON), so their processes start without importing PyYAML.
 
-A fast path: most of the template's file names and many of its files hold no Jinja, or only
-``{{ cookiecutter.<answer> }}`` placeholders (the package name in test imports and paths), perhaps
-with an ``upper`` or ``lower`` filter (environment variable names in docs). A vendored file with
-Jinja-like text (``tests/serving/playground/vendor/axe.min.js``, 650 kB) is one ``{% raw %}`` block.
-Jinja would parse and compile each of them into Python code (most of cookiecutter's generation
-time; the axe file alone cost more than the rest of the template's files together); a
-:class:`Substitution` renders them by replacing the placeholders or unwrapping the raw block, with
-the same output. Anything else (another filter, a tag, an attribute of an answer, CR line endings)
-goes to Jinja unchanged.
-copier renders every file through Jinja, and ``tests/test_engines.py`` proves both trees identical.
+A fast path: Jinja parses each file, generates Python source from it and compiles that, most of
+cookiecutter's generation time. A file (or file name) written in the subset of Jinja that
+``hooks/jinja_subset.py`` renders (text, expressions, ``set``, ``if``, ``for``, ``raw``,
+comments, whitespace control; every file of this template) is rendered by it instead, with the
+same output. Anything else goes to Jinja unchanged. copier renders every file through Jinja, and
+``tests/test_engines.py`` proves both trees identical; ``tests/test_jinja_subset.py`` proves each
+file's output identical.
 
 Add a global or any other setup here, never in ``template_extensions.py``: this file is read from
 disk for every Jinja environment, so a `cruft update` that renders an older version of the template
@@ -28,91 +25,102 @@ first still gets the newest setup when it renders the newest version.
 """
 
 import functools
-import re
-from collections.abc import Callable
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
 from jinja2 import Environment, Template
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
-PLACEHOLDER = re.compile(
-    r"\{\{\s*cookiecutter\.([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*(upper|lower)\s*)?\}\}"
-)
-# A whole file in one raw block: Jinja outputs what is between the tags as it is.
-RAW_BLOCK = re.compile(r"\A\{% raw %\}(.*)\{% endraw %\}(\n?)\Z", re.DOTALL)
-FILTERS: dict[str, Callable[[str], str]] = {"upper": str.upper, "lower": str.lower}
-JINJA_MARKS = ("{{", "{%", "{#", "\r")
+
+
+def _load(name: str) -> ModuleType:
+    """``hooks/<name>.py``, run from its file: this module is itself run from its file (by
+    ``template_extensions.py``), so ``hooks/`` is not on ``sys.path``."""
+    spec = importlib.util.spec_from_file_location(
+        f"template_{name}", TEMPLATE_ROOT / "hooks" / f"{name}.py"
+    )
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load hooks/{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+jinja_subset = _load("jinja_subset")
+# The name of the project folder of the template: cookiecutter renders it (the first thing it
+# renders with the answers) before it creates the project's directory.
+PROJECT_DIRECTORY = "{{cookiecutter.project_slug}}"
 
 
 def configure(environment: Environment) -> None:
-    """Give ``environment`` this template's globals and the placeholder fast path."""
+    """Give ``environment`` this template's globals, the fast path of ``jinja_subset`` and the
+    check of the answers."""
     environment.globals.update(template_globals())
     compile_string = environment.from_string
     load_template = environment.get_template
 
-    def handles(source: str) -> bool:
-        # Jinja drops one trailing newline unless keep_trailing_newline (cookiecutter keeps it
-        # for files and hooks, not for the answers it renders while prompting).
-        trailing = source.endswith("\n") and not environment.keep_trailing_newline
-        return not trailing and Substitution.handles(source)
-
-    def from_string(source: Any, *args: Any, **kwargs: Any) -> Template | Substitution:
-        if isinstance(source, str) and handles(source):
-            return Substitution(source, lambda: compile_string(source, *args, **kwargs))
+    def from_string(source: Any, *args: Any, **kwargs: Any) -> Template | Any:
+        if source == PROJECT_DIRECTORY and not args and not kwargs:
+            subset = jinja_subset.parse(source, environment, lambda: compile_string(source))
+            return CheckedAnswers(subset or compile_string(source))
+        if isinstance(source, str) and not args and not kwargs:
+            template = jinja_subset.parse(source, environment, lambda: compile_string(source))
+            if template is not None:
+                return template
         return compile_string(source, *args, **kwargs)
 
-    def get_template(name: Any, *args: Any, **kwargs: Any) -> Template | Substitution:
+    def get_template(name: Any, *args: Any, **kwargs: Any) -> Template | Any:
         if isinstance(name, str) and not args and not kwargs and environment.loader is not None:
             source = environment.loader.get_source(environment, name)[0]
-            if handles(source):
-                return Substitution(source, lambda: load_template(name))
+            template = jinja_subset.parse(source, environment, lambda: load_template(name), name)
+            if template is not None:
+                return template
         return load_template(name, *args, **kwargs)
 
     environment.from_string = from_string  # type: ignore[method-assign]
     environment.get_template = get_template  # type: ignore[method-assign]
 
 
-class Substitution:
-    """A template whose only Jinja is ``{{ cookiecutter.<answer> }}`` placeholders (each perhaps
-    filtered by ``upper`` or ``lower``), or that is one ``{% raw %}`` block."""
+class CheckedAnswers:
+    """The project folder's name, rendered only for valid answers.
 
-    def __init__(self, source: str, compiled: Callable[[], Template]) -> None:
-        self.source = source
-        self._compiled = compiled
-        self._verbatim = _raw_content(source)
+    cookiecutter renders the name, then creates the directory and runs the hooks. Checking the
+    answers here refuses them before anything is written, without a hook process (its Python
+    start-up and imports were a sixth of a render's time): no directory is created, and with
+    ``--overwrite-if-exists`` an existing project is left untouched. The post-generation hook
+    checks them again, in case a cookiecutter version renders the name otherwise.
+    """
 
-    @staticmethod
-    def handles(source: str) -> bool:
-        """Whether ``source`` renders the same by replacement as through Jinja."""
-        if _raw_content(source) is not None:
-            return True
-        return not any(mark in PLACEHOLDER.sub("", source) for mark in JINJA_MARKS)
+    def __init__(self, template: Template | Any) -> None:
+        self.template = template
 
     def render(self, *args: Any, **kwargs: Any) -> str:
-        """The source with each placeholder replaced by its answer (Jinja's ``str()`` of it, then
-        the filter); an answer missing from the context goes to Jinja, which raises its error."""
-        if self._verbatim is not None:
-            return self._verbatim
-        answers = dict(*args, **kwargs).get("cookiecutter", {})
-        if not all(name in answers for name, _ in PLACEHOLDER.findall(self.source)):
-            return self._compiled().render(*args, **kwargs)
-
-        def value(match: re.Match[str]) -> str:
-            text = str(answers[match.group(1)])
-            return FILTERS[match.group(2)](text) if match.group(2) else text
-
-        return PLACEHOLDER.sub(value, self.source)
+        """The name; raises cookiecutter's ``FailedHookException`` naming every invalid answer
+        (the cookiecutter CLI prints its message and exits with status 1)."""
+        answers = dict(*args, **kwargs).get("cookiecutter")
+        if isinstance(answers, dict):
+            check_answers(answers)
+        return self.template.render(*args, **kwargs)
 
 
-def _raw_content(source: str) -> str | None:
-    """What Jinja renders for ``source`` when it is one raw block and nothing else (no other
-    ``endraw`` inside, no CR line endings), else None."""
-    match = RAW_BLOCK.match(source)
-    if match is None or "endraw" in match.group(1) or "\r" in source:
-        return None
-    return match.group(1) + match.group(2)
+def check_answers(answers: dict[str, Any]) -> None:
+    """Raise ``FailedHookException`` with ``hooks/template_answers.py``'s message when ``answers``
+    are invalid (the message names every invalid field)."""
+    from cookiecutter.exceptions import FailedHookException
+
+    rules = _template_answers()
+    try:
+        rules.check_answers(answers, load_manifest())
+    except rules.AnswerError as error:
+        raise FailedHookException(str(error)) from None
+
+
+@functools.cache
+def _template_answers() -> ModuleType:
+    return _load("template_answers")
 
 
 def template_globals() -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """cookiecutter post-generation hook: apply manifest.yml (logic in hooks/template_lib.py)."""
 
 import json
+import os
 import sys
-from pathlib import Path
 
 sys.path.insert(0, json.loads(r"""[{{ template_hooks_dir | tojson }}]""")[0])
 
@@ -11,4 +11,4 @@ from template_lib import post_generate
 answers = json.loads(r"""{{ cookiecutter | tojson }}""")
 # manifest.yml as hooks/jinja_globals.py parsed it: the hook starts without importing PyYAML.
 manifest = json.loads(r"""{{ template_manifest | tojson }}""")
-sys.exit(post_generate(answers, Path.cwd(), manifest))
+sys.exit(post_generate(answers, os.getcwd(), manifest))

@@ -1,4 +1,5 @@
-"""Generation logic shared by cookiecutter (hooks/*_gen_project.py) and copier (`_tasks`).
+"""Generation logic shared by cookiecutter (hooks/post_gen_project.py, and the answers' check in
+hooks/jinja_globals.py) and copier (`_tasks`).
 
 Everything here is a pure file operation driven by ``manifest.yml``: validate the answers, remove
 the paths owned by unselected pillars and options, and render the manifest's dependency lists into
@@ -12,152 +13,30 @@ Used as a script by copier::
 from __future__ import annotations
 
 import json
-import keyword
+import os
 import re
-import shutil
 import sys
-from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
-from typing import Any
 
-TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
-MANIFEST_PATH = TEMPLATE_ROOT / "manifest.yml"
-COOKIECUTTER_JSON = TEMPLATE_ROOT / "cookiecutter.json"
+from template_answers import (
+    AnswerError,
+    check_answers,
+    load_manifest,
+    parse_requirement,
+    requirement_name,
+)
+
+# The cookiecutter hook's process imports this module first thing: without pathlib, typing and
+# shutil (imported where a folder is removed) it starts in two thirds of the time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+    from typing import Any
+
+    StrPath = str | os.PathLike[str]
 
 DEPENDENCIES_MARKER = "# @manifest:dependencies@"
 EXTRAS_MARKER = "# @manifest:optional-dependencies@"
 CONTRACTS_MARKER = "# @manifest:import-contracts@"
-
-SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-PACKAGE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_REQUIREMENT_RE = re.compile(
-    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[(?P<extras>[^\]]*)\])?(?P<rest>.*)$"
-)
-
-
-class AnswerError(ValueError):
-    """One or more template answers are invalid; the message names every field."""
-
-
-def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, Any]:
-    """Load ``manifest.yml`` (with libyaml's parser when PyYAML has it)."""
-    # Imported here: the cookiecutter hooks get the manifest parsed (hooks/jinja_globals.py) and so
-    # start without PyYAML, whose import costs more than the rest of a hook process.
-    import yaml
-
-    loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
-    with path.open(encoding="utf-8") as handle:
-        data: dict[str, Any] = yaml.load(handle, Loader=loader)  # noqa: S506 (a safe loader)
-    return data
-
-
-def load_questions(path: Path = COOKIECUTTER_JSON) -> dict[str, Any]:
-    """The questions of ``cookiecutter.json`` (private ``_`` keys left out)."""
-    raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return {key: value for key, value in raw.items() if not key.startswith("_")}
-
-
-def load_choices(questions: Mapping[str, Any]) -> dict[str, list[str]]:
-    """The multiple-choice questions and their allowed values."""
-    return {key: value for key, value in questions.items() if isinstance(value, list)}
-
-
-def boolean_questions(questions: Mapping[str, Any]) -> list[str]:
-    """The names of the yes/no questions."""
-    return [key for key, value in questions.items() if isinstance(value, bool)]
-
-
-def requirement_name(requirement: str) -> str:
-    """``"pydantic-ai-slim[openai]>=1"`` -> ``"pydantic_ai_slim"`` (an import-style name)."""
-    return re.sub(r"[-.]+", "_", _parse_requirement(requirement)["name"]).lower()
-
-
-def _parse_requirement(requirement: str) -> re.Match[str]:
-    match = _REQUIREMENT_RE.match(requirement.strip())
-    if not match:
-        raise ValueError(f"cannot parse requirement {requirement!r}")
-    return match
-
-
-def reserved_package_names(manifest: Mapping[str, Any]) -> set[str]:
-    """Import names a generated package must not take."""
-    names = set(manifest.get("reserved_package_names", []))
-    requirements = list(manifest["core"]["dependencies"])
-    for pillar in [*manifest["pillars"].values(), *manifest.get("shared", {}).values()]:
-        requirements.extend(pillar["dependencies"])
-        for extra in pillar.get("extras", {}).values():
-            requirements.extend(extra)
-    names.update(requirement_name(req) for req in requirements)
-    return names
-
-
-def _stdlib_names() -> set[str]:
-    names = set(getattr(sys, "stdlib_module_names", ()))
-    names.update(sys.builtin_module_names)
-    return names
-
-
-def validate_answers(answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[str]:
-    """Return one message per invalid answer; each message starts with the field name."""
-    errors: list[str] = []
-    if not str(answers.get("project_name", "")).strip():
-        errors.append("project_name: must not be empty")
-    slug = str(answers.get("project_slug", ""))
-    if not SLUG_RE.match(slug):
-        errors.append(
-            f"project_slug: {slug!r} must be kebab-case "
-            "(lowercase letters, digits, single dashes, starting with a letter)"
-        )
-    errors.extend(_package_name_errors(str(answers.get("package_name", "")), manifest))
-    email = str(answers.get("author_email", ""))
-    if not EMAIL_RE.match(email):
-        errors.append(f"author_email: {email!r} must look like an email address (name@domain.tld)")
-    questions = load_questions()
-    for field, allowed in load_choices(questions).items():
-        if field in answers and answers[field] not in allowed:
-            errors.append(f"{field}: {answers[field]!r} is not one of {', '.join(allowed)}")
-    for field in boolean_questions(questions):
-        if field in answers and not isinstance(answers[field], bool):
-            errors.append(f"{field}: {answers[field]!r} must be a boolean (true/false)")
-    errors.extend(_requirement_errors(answers, manifest))
-    return errors
-
-
-def _package_name_errors(name: str, manifest: Mapping[str, Any]) -> list[str]:
-    if not PACKAGE_RE.match(name) or not name.isidentifier():
-        return [f"package_name: {name!r} must be a valid lowercase Python identifier (snake_case)"]
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        return [f"package_name: {name!r} is a Python keyword"]
-    if name in _stdlib_names():
-        return [f"package_name: {name!r} would shadow the standard-library module of that name"]
-    if name in reserved_package_names(manifest):
-        return [f"package_name: {name!r} would shadow the dependency of that name"]
-    return []
-
-
-def _requirement_errors(answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[str]:
-    pillars = manifest["pillars"]
-    errors = []
-    for pillar in pillars.values():
-        if not answers.get(pillar["answer"]):
-            continue
-        for required in pillar.get("requires", []):
-            required_answer = pillars[required]["answer"]
-            if not answers.get(required_answer):
-                errors.append(
-                    f"{pillar['answer']}: the {pillar['title']} pillar requires "
-                    f"{required_answer}=true "
-                    f"(answer {pillar['answer']}=false or enable {required_answer})"
-                )
-    return errors
-
-
-def check_answers(answers: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> None:
-    """Raise :class:`AnswerError` naming every invalid field."""
-    errors = validate_answers(answers, manifest or load_manifest())
-    if errors:
-        raise AnswerError("invalid template answers:\n  - " + "\n  - ".join(errors))
 
 
 def selected_pillars(answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[str]:
@@ -222,7 +101,7 @@ def _dedupe(requirements: Iterable[str]) -> list[str]:
     first: dict[str, re.Match[str]] = {}
     extras: dict[str, set[str]] = {}
     for requirement in requirements:
-        match = _parse_requirement(requirement)
+        match = parse_requirement(requirement)
         key = requirement_name(requirement)
         first.setdefault(key, match)
         extras.setdefault(key, set()).update(
@@ -335,7 +214,7 @@ def render_pyproject(
 ) -> str:
     """Replace the manifest markers of the generated pyproject.toml with real TOML."""
     requirements, extras = dependency_lists(answers, manifest)
-    lines = []
+    lines: list[str] = []
     for line in text.splitlines(keepends=True):
         stripped = line.strip()
         indent = line[: len(line) - len(line.lstrip())]
@@ -352,33 +231,40 @@ def render_pyproject(
     return "".join(lines)
 
 
-def apply(project_dir: Path, answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> None:
+def apply(project_dir: StrPath, answers: Mapping[str, Any], manifest: Mapping[str, Any]) -> None:
     """Remove what was not chosen and render manifest-driven files inside ``project_dir``."""
+    root = os.fspath(project_dir)
     for relative in removed_paths(answers, manifest):
-        target = project_dir / relative
-        if target.is_dir() and not target.is_symlink():
+        target = os.path.join(root, relative)
+        if os.path.isdir(target) and not os.path.islink(target):
+            import shutil
+
             shutil.rmtree(target)
-        elif target.exists() or target.is_symlink():
-            target.unlink()
-        _prune_empty_parents(target.parent, project_dir)
-    pyproject = project_dir / "pyproject.toml"
-    source = project_dir / "src" / str(answers["package_name"])
+        elif os.path.lexists(target):
+            os.unlink(target)
+        _prune_empty_parents(os.path.dirname(target), root)
+    pyproject = os.path.join(root, "pyproject.toml")
+    source = os.path.join(root, "src", str(answers["package_name"]))
 
     def exists(name: str) -> bool:
-        return (source / name).is_dir() or (source / f"{name}.py").is_file()
+        package = os.path.join(source, name)
+        return os.path.isdir(package) or os.path.isfile(f"{package}.py")
 
-    if pyproject.exists():
-        text = pyproject.read_text(encoding="utf-8")
+    if os.path.exists(pyproject):
+        with open(pyproject, encoding="utf-8") as handle:
+            text = handle.read()
         rendered = render_pyproject(text, answers, manifest, exists)
-        pyproject.write_text(rendered, encoding="utf-8")
+        with open(pyproject, "w", encoding="utf-8") as handle:
+            handle.write(rendered)
 
 
-def _prune_empty_parents(directory: Path, stop: Path) -> None:
-    stop = stop.resolve()
-    current = directory.resolve()
-    while stop in current.parents and current.is_dir() and not any(current.iterdir()):
-        current.rmdir()
-        current = current.parent
+def _prune_empty_parents(directory: str, stop: str) -> None:
+    """Remove ``directory`` and its parents while they are empty, up to ``stop`` (kept)."""
+    stop = os.path.realpath(stop)
+    current = os.path.realpath(directory)
+    while current.startswith(stop + os.sep) and os.path.isdir(current) and not os.listdir(current):
+        os.rmdir(current)
+        current = os.path.dirname(current)
 
 
 def pre_generate(answers: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> int:
@@ -392,10 +278,15 @@ def pre_generate(answers: Mapping[str, Any], manifest: Mapping[str, Any] | None 
 
 
 def post_generate(
-    answers: Mapping[str, Any], project_dir: Path, manifest: Mapping[str, Any] | None = None
+    answers: Mapping[str, Any], project_dir: StrPath, manifest: Mapping[str, Any] | None = None
 ) -> int:
-    """Apply the manifest (answers were validated by ``pre``, for copier its first task)."""
-    apply(project_dir, answers, manifest or load_manifest())
+    """Validate the answers again, then apply the manifest. copier validated them in its first
+    task, cookiecutter before it wrote anything (``hooks/jinja_globals.py``): this check holds
+    should a cookiecutter version skip that one."""
+    manifest = manifest or load_manifest()
+    if pre_generate(answers, manifest):
+        return 1
+    apply(project_dir, answers, manifest)
     return 0
 
 
@@ -407,7 +298,7 @@ def main(argv: list[str]) -> int:
     answers = json.loads(argv[1])
     if argv[0] == "pre":
         return pre_generate(answers)
-    return post_generate(answers, Path(argv[2]) if len(argv) == 3 else Path.cwd())
+    return post_generate(answers, argv[2] if len(argv) == 3 else os.getcwd())
 
 
 if __name__ == "__main__":

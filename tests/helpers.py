@@ -18,6 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "hooks"))
 
 import copy_without_render  # noqa: E402, F401  (for tests/test_copy_without_render.py)
+import template_answers  # noqa: E402
 import template_lib  # noqa: E402
 
 
@@ -87,7 +88,7 @@ def unmet_requirements(combo: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def is_valid(combo: Mapping[str, Any]) -> bool:
     """A combination is valid when every chosen pillar's requirements are chosen too."""
-    return not template_lib.validate_answers({**defaults(), **combo}, MANIFEST)
+    return not template_answers.validate_answers({**defaults(), **combo}, MANIFEST)
 
 
 def combo_id(combo: Mapping[str, Any]) -> str:

@@ -76,9 +76,9 @@ def test_identical_trees(answers: dict[str, object], template_repo: Path, tmp_pa
 def test_copier_prompt_validators_use_the_hook_rules() -> None:
     """copier validates at the prompt with the same patterns the shared hook enforces."""
     patterns = {
-        "project_slug": helpers.template_lib.SLUG_RE.pattern,
-        "package_name": helpers.template_lib.PACKAGE_RE.pattern,
-        "author_email": helpers.template_lib.EMAIL_RE.pattern,
+        "project_slug": helpers.template_answers.SLUG_RE.pattern,
+        "package_name": helpers.template_answers.PACKAGE_RE.pattern,
+        "author_email": helpers.template_answers.EMAIL_RE.pattern,
     }
     for field, pattern in patterns.items():
         validator = helpers.COPIER_YML[field]["validator"]

@@ -253,4 +253,4 @@ def test_hook_keeps_a_shared_unit_and_its_dependencies_when_any_pillar_uses_it()
         assert extras == ({"st": ["sentence-transformers>=4"]} if kept else {})
         numpy = [r for r in requirements if r.startswith("numpy")]
         assert numpy == (["numpy>=2"] if "a" in chosen else ["numpy>=2.1"] if kept else [])
-    assert "wordllama" in lib.reserved_package_names(manifest)
+    assert "wordllama" in helpers.template_answers.reserved_package_names(manifest)

@@ -38,7 +38,7 @@ def test_preset_is_valid_for_both_engines(preset: Path) -> None:
     assert data == answers, "copier's top-level answers must equal cookiecutter's default_context"
     known = set(helpers.COOKIECUTTER_JSON) & set(helpers.COPIER_YML)
     assert set(answers) <= known, set(answers) - known
-    assert not helpers.template_lib.validate_answers(
+    assert not helpers.template_answers.validate_answers(
         {**helpers.defaults(), **answers}, helpers.MANIFEST
     )
     assert preset.read_text(encoding="utf-8").startswith("# "), "say what the preset is for"
