@@ -38,13 +38,15 @@ class ServiceEnvironmentSpec:
 
     @pytest.hookspec
     def pytest_service_environment(
-        self, request: pytest.FixtureRequest, live: bool
+        self, request: pytest.FixtureRequest, live: bool, model: bool
     ) -> dict[str, str] | None:
         """Variables (without the project prefix) one part needs in the service under test.
 
         ``live`` is true for a real ``bentoml serve`` process (start what it needs, e.g. a trained
         model or a fake model server, through ``request.getfixturevalue``), false for the
-        in-process app (offline values only).
+        in-process app (offline values only). ``model`` is false for a live service whose tests
+        never score: it starts without the session's trained model (which another pytest-xdist
+        worker would have to train again).
         """
 
 
@@ -53,11 +55,13 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(ServiceEnvironmentSpec)
 
 
-def service_environment(request: pytest.FixtureRequest, *, live: bool) -> dict[str, str]:
+def service_environment(
+    request: pytest.FixtureRequest, *, live: bool, model: bool = True
+) -> dict[str, str]:
     """Every part's :meth:`~ServiceEnvironmentSpec.pytest_service_environment`, prefixed, merged."""
     merged: dict[str, str] = {}
     results: list[dict[str, str] | None] = request.config.hook.pytest_service_environment(
-        request=request, live=live
+        request=request, live=live, model=model
     )
     for result in results:
         merged.update({f"{ENV_PREFIX}{name}": value for name, value in (result or {}).items()})

@@ -49,7 +49,9 @@ def api_keys(
     get_settings.cache_clear()
 
 
-def _server_environment(request: pytest.FixtureRequest, root: Path, port: int) -> dict[str, str]:
+def _server_environment(
+    request: pytest.FixtureRequest, root: Path, port: int, *, model: bool = True
+) -> dict[str, str]:
     env = {
         name: value
         for name, value in cli.serve_environment().items()
@@ -72,7 +74,7 @@ def _server_environment(request: pytest.FixtureRequest, root: Path, port: int) -
             f"{ENV_PREFIX}SERVING__RATE_LIMIT_BURST": "100000",
         }
     )
-    env.update(service_environment(request, live=True))
+    env.update(service_environment(request, live=True, model=model))
     return env
 
 

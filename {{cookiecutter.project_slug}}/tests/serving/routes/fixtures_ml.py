@@ -10,9 +10,11 @@ import pytest
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX
 
 
-def pytest_service_environment(request: pytest.FixtureRequest, live: bool) -> dict[str, str]:
-    """A live service serves the session's trained model."""
-    if not live:
+def pytest_service_environment(
+    request: pytest.FixtureRequest, live: bool, model: bool
+) -> dict[str, str]:
+    """A live service serves the session's trained model (unless its tests never score)."""
+    if not live or not model:
         return {}
     prefixed = request.getfixturevalue("trained_model").environment()
     return {name.removeprefix(ENV_PREFIX): value for name, value in prefixed.items()}

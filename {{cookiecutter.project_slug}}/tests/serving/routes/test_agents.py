@@ -291,7 +291,7 @@ def tool_server(
     (root / "code").mkdir()
     (root / "code" / "shop_tools.py").write_text(TOOLS_MODULE, encoding="utf-8")
     port = free_port()
-    env = _server_environment(request, root, port)
+    env = _server_environment(request, root, port, model=False)  # scores nothing
     env["PYTHONPATH"] = os.pathsep.join([str(root / "code"), env.get("PYTHONPATH", "")])
     env[f"{ENV_PREFIX}AGENTS__TOOLS"] = json.dumps(["shop_tools:stock_level"])
     with serve(env, root, port) as url:

@@ -180,7 +180,7 @@ def budget_server(
     root = tmp_path_factory.mktemp("budget-server")
     port = free_port()
     with llm.FakeOpenAIServer() as model:
-        env = _server_environment(request, root, port)
+        env = _server_environment(request, root, port, model=False)  # scores nothing
         env.update(
             {
                 f"{ENV_PREFIX}ARTIFACTS_DIR": str(index_root),
