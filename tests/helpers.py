@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import os
@@ -10,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
@@ -212,3 +214,15 @@ def walk_text_files(root: Path) -> Iterator[Path]:
     for path in sorted(root.rglob("*")):
         if path.is_file() and path.suffix not in {".csv", ".parquet", ".png"}:
             yield path
+
+
+def jinja_globals_module() -> ModuleType:
+    """``hooks/jinja_globals.py``, run from its file as ``template_extensions.py`` runs it."""
+    spec = importlib.util.spec_from_file_location(
+        "jinja_globals_under_test", REPO_ROOT / "hooks" / "jinja_globals.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -3,9 +3,7 @@ to Jinja (what the subset renders, and how exactly, is tests/test_jinja_subset.p
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from cookiecutter.environment import StrictEnvironment
@@ -13,20 +11,8 @@ from jinja2 import FileSystemLoader, Template, UndefinedError
 
 from tests import helpers
 
-
-def _jinja_globals() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "jinja_globals_under_test", helpers.REPO_ROOT / "hooks" / "jinja_globals.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 CONTEXT = {"cookiecutter": {"package_name": "My_Pkg", "use_ml": True}}
-MODULE = _jinja_globals()
+MODULE = helpers.jinja_globals_module()
 
 
 def _environment() -> StrictEnvironment:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -15,19 +13,7 @@ from jinja2.ext import Extension
 
 from tests import helpers
 
-
-def _jinja_globals() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "jinja_globals_under_test", helpers.REPO_ROOT / "hooks" / "jinja_globals.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GLOBALS = _jinja_globals()
+GLOBALS = helpers.jinja_globals_module()
 jinja_subset = GLOBALS.jinja_subset
 
 PROJECT = helpers.REPO_ROOT / "{{cookiecutter.project_slug}}"
@@ -298,21 +284,22 @@ OUTSIDE = [
 ]
 
 
+def _outcome(template: Any, **context: Any) -> str | Exception:
+    """What rendering ``template`` gives: its text, or the error it raises."""
+    try:
+        return str(template.render(**context))
+    except Exception as error:
+        return error
+
+
 @pytest.mark.parametrize("source", OUTSIDE)
 def test_anything_else_goes_to_jinja(source: str) -> None:
     """Outside the subset, the environment compiles the template: Jinja renders it, or raises
     its own error (here, or when rendering)."""
     plain, fast = _environments()
     assert jinja_subset.parse(source, fast, lambda: Template("")) is None
-    try:
-        expected: str | Exception = plain.from_string(source).render(**CONTEXT)
-    except Exception as error:  # the same error must come from the fast path
-        expected = error
-    try:
-        rendered: str | Exception = fast.from_string(source).render(**CONTEXT)
-    except Exception as error:
-        rendered = error
-    assert repr(rendered) == repr(expected)
+    expected = _outcome(lambda: plain.from_string(source).render(**CONTEXT))
+    assert repr(_outcome(lambda: fast.from_string(source).render(**CONTEXT))) == repr(expected)
 
 
 @pytest.mark.parametrize(
@@ -337,15 +324,8 @@ def test_a_render_outside_the_subset_renders_through_jinja(source: str) -> None:
     assert isinstance(template, jinja_subset.SubsetTemplate)
     with pytest.raises(Exception):  # noqa: B017, PT011 (Unsupported, or the error met)
         template.render_subset(**CONTEXT)
-    try:
-        expected: str | Exception = plain.from_string(source).render(**CONTEXT)
-    except Exception as error:  # the same error must come from the fast path
-        expected = error
-    try:
-        rendered: str | Exception = template.render(**CONTEXT)
-    except Exception as error:
-        rendered = error
-    assert repr(rendered) == repr(expected)
+    expected = _outcome(lambda: plain.from_string(source).render(**CONTEXT))
+    assert repr(_outcome(lambda: template.render(**CONTEXT))) == repr(expected)
 
 
 @pytest.mark.parametrize(
