@@ -55,6 +55,16 @@ def test_inferred_ranges_keep_a_skewed_measure_and_catch_gross_errors() -> None:
     assert schema.numeric_spec(pd.Series([0.2075, 0.2, 0.1]))["max"] >= 0.2075  # rounded up
 
 
+def test_a_stray_negative_value_keeps_a_linear_range() -> None:
+    # Below the 0.5% quantile, so the column still reads as non-negative: the log scale would
+    # take the log of it (NaN) and bound the column at 0, quarantining every row.
+    rng = np.random.default_rng(3)
+    values = pd.Series([*rng.exponential(10.0, 1_000), -0.5])
+    spec = schema.numeric_spec(values)
+    assert spec["min"] == 0.0
+    assert values.quantile(0.995) < spec["max"] < values.max() * 100
+
+
 def test_schema_file_round_trips_and_is_readable(sample: pd.DataFrame, tmp_path: Path) -> None:
     _, contract = _contract(sample)
     path = schema.save(contract, tmp_path / "s.schema.json")

@@ -141,15 +141,12 @@ def _round_up(value: float) -> float:
     return float(f"{math.ceil(value / scale - 1e-9) * scale:.3g}")
 
 
-def _upper_bound(present: pd.Series) -> float:
-    """The largest value the range allows: see ``_TAIL`` and ``_SPREAD``."""
-    low, high = present.quantile(_TAIL), present.quantile(1 - _TAIL)
-    positive = present[present > 0]
-    if low < 0 or positive.empty:
-        iqr = present.quantile(0.75) - present.quantile(0.25)
-        return float(high + _SPREAD * (iqr if iqr > 0 else max(high - low, 1.0)))
-    # Multiplicative spread: measured on log(x + shift), the shift keeping zeros finite.
-    shift = float(positive.min()) / 2 if (present == 0).any() else 0.0
+def _log_upper_bound(present: pd.Series, positive: pd.Series) -> float:
+    """The largest value the range allows for a column that is never negative (see ``_TAIL``).
+
+    The spread is multiplicative: measured on log(x + shift), the shift keeping zeros finite.
+    """
+    shift = float(positive.min()) / 2 if len(positive) < len(present) else 0.0
     logs = np.log(present.to_numpy(dtype=float) + shift)
     q25, q75, log_low, log_high = np.quantile(logs, [0.25, 0.75, _TAIL, 1 - _TAIL])
     iqr = q75 - q25
@@ -170,7 +167,11 @@ def numeric_spec(values: pd.Series) -> dict[str, Any]:
         iqr = present.quantile(0.75) - present.quantile(0.25)
         spread = _SPREAD * (iqr if iqr > 0 else max(high - low, 1.0))
         spec["min"] = 0.0 if low >= 0 else -_round_up(spread - low)
-        spec["max"] = _round_up(_upper_bound(present))
+        positive = present[present > 0]
+        if present.min() < 0 or positive.empty:  # a signed measure, or all zeros: linear
+            spec["max"] = _round_up(high + spread)
+        else:
+            spec["max"] = _round_up(_log_upper_bound(present, positive))
     return spec
 
 
