@@ -57,11 +57,13 @@ _BUILD_MEMORY = "512MB"
 # A rebuild's tables until they replace the live ones.
 STAGING_SUFFIX = "__next"
 _PARTS = ("chunks", "postings", "lexicon", "documents", "meta")
+_ALL = sql.SQL("true")
 _SELECT = (
     "c.id, c.document_id, c.source, c.title, c.section, c.text, c.kind, c.fetched_at, c.vector"
 )
+_DROP = "DROP TABLE IF EXISTS {chunks}, {postings}, {lexicon}, {documents}, {meta}"
 _SCHEMA = (
-    "DROP TABLE IF EXISTS {chunks}, {postings}, {lexicon}, {documents}, {meta}",
+    _DROP,
     # Chunk numbers come from a sequence that outlives rebuilds: a search that read posting
     # lists just before a rebuild committed can miss chunks, never get another chunk's row.
     "CREATE SEQUENCE IF NOT EXISTS {numbers}",
@@ -92,10 +94,10 @@ _VECTOR_INDEX = (
 # Fresh tables have no planner statistics: without them the BM25 query scans every posting
 # instead of using the lexeme index.
 _LEXICAL_TABLES = (
-    POSTINGS.replace("{which}", "true"),
+    POSTINGS,
     "CREATE INDEX ON {postings} (lexeme)",
     "CREATE INDEX ON {postings} (chunk)",
-    LEXICON.replace("{which}", "true"),
+    LEXICON,
     "ANALYZE {postings}, {lexicon}",
 )
 
@@ -157,7 +159,7 @@ class PgVectorStore:
     def _exists(self) -> bool:
         # The lexicon is the newest table: an index written before it existed reads as absent,
         # so the indexer rebuilds it in the current layout.
-        row = self._conn().execute("SELECT to_regclass(%s)", (f"{self.table_name}_lexicon",))
+        row = self._conn().execute("SELECT to_regclass(%s)", (_table(self.table_name, "lexicon"),))
         found = row.fetchone()
         return found is not None and found[0] is not None
 
@@ -229,17 +231,15 @@ class PgVectorStore:
             with connection.transaction(), connection.cursor() as cursor:
                 memory = sql.SQL("SET LOCAL maintenance_work_mem = {}")
                 cursor.execute(memory.format(sql.Literal(_BUILD_MEMORY)))
-                for statement in steps:
-                    cursor.execute(self._sql(statement, staging, **self._hnsw))
+                for statement in steps:  # `which`: the postings and lexicon of every chunk
+                    cursor.execute(self._sql(statement, staging, which=_ALL, **self._hnsw))
         finally:
             if own:
                 connection.close()
 
     def _swap(self, cursor: psycopg.Cursor[Any], staging: str) -> None:
         """Drop the live tables and give the staging ones their names (one transaction)."""
-        cursor.execute(
-            self._sql("DROP TABLE IF EXISTS {chunks}, {postings}, {lexicon}, {documents}, {meta}")
-        )
+        cursor.execute(self._sql(_DROP))
         for part in _PARTS:
             rename = sql.SQL("ALTER TABLE {} RENAME TO {}").format(
                 sql.Identifier(_table(staging, part)), sql.Identifier(_table(self.table_name, part))

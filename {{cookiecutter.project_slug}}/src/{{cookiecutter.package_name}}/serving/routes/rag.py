@@ -119,11 +119,8 @@ def unusable_index(problem: Exception, context: bentoml.Context) -> JSONResponse
         message = "the RAG index was built with another embedder than this server's: rebuild it"
     else:
         message = "no RAG index has been built on this server yet: build it with `rag index`"
-    headers = {"Retry-After": str(RETRY_AFTER_S)}
-    context.response.status_code = 503
-    context.response.metadata.update(headers)
     body = {"error": message, "request_id": current_context().get("request_id")}
-    return JSONResponse(body, status_code=503, headers=headers)
+    return _json_answer(context, 503, body, {"Retry-After": str(RETRY_AFTER_S)})
 
 
 def _api(route: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
@@ -150,14 +147,22 @@ def _spends_model() -> bool:
 
 
 def refusal(refused: BudgetRefusedError, context: bentoml.Context) -> JSONResponse:
-    """The 429 answer of a request over its key's daily budget.
-
-    BentoML takes the status and headers of an API's response from the request's context.
-    """
-    context.response.status_code = 429
-    context.response.metadata.update(refused.headers())
+    """The 429 answer of a request over its key's daily budget."""
     body = {"error": str(refused), **refused.details()}
-    return JSONResponse(body, status_code=429, headers=refused.headers())
+    return _json_answer(context, 429, body, refused.headers())
+
+
+def _json_answer(
+    context: bentoml.Context, status: int, body: dict[str, Any], headers: dict[str, str]
+) -> JSONResponse:
+    """An API's JSON answer with ``status``.
+
+    BentoML takes the status and headers of an API's response from the request's context, the
+    body from the returned response.
+    """
+    context.response.status_code = status
+    context.response.metadata.update(headers)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def _answer(question: str) -> rag.RagAnswer:
