@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import importlib.util
 import io
 import itertools
 import os
@@ -227,7 +226,7 @@ def _file_counts() -> str:
     cwr = helpers.copy_without_render
     walk = cwr.walk(cwr.PROJECT_TEMPLATE, helpers.COOKIECUTTER_JSON[cwr.KEY])
     total = len(walk.copied_files) + len(walk.rendered_files)
-    subset = _jinja_globals().jinja_subset
+    subset = helpers.jinja_globals_module().jinja_subset
     environment = StrictEnvironment(keep_trailing_newline=True)
     fast = sum(
         1
@@ -244,17 +243,6 @@ def _file_counts() -> str:
         f"{len(walk.rendered_files) - fast - copier_only} compiled by Jinja, {copier_only} for "
         f"copier only (cookiecutter skips it); {THEIRS} has {theirs}."
     )
-
-
-def _jinja_globals() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "bench_jinja_globals", REPO_ROOT / "hooks" / "jinja_globals.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 READING = [

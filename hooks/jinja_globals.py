@@ -63,11 +63,10 @@ def configure(environment: Environment) -> None:
     load_template = environment.get_template
 
     def from_string(source: Any, *args: Any, **kwargs: Any) -> Template | Any:
-        if source == PROJECT_DIRECTORY and not args and not kwargs:
-            subset = jinja_subset.parse(source, environment, lambda: compile_string(source))
-            return CheckedAnswers(subset or compile_string(source))
         if isinstance(source, str) and not args and not kwargs:
             template = jinja_subset.parse(source, environment, lambda: compile_string(source))
+            if source == PROJECT_DIRECTORY:
+                return CheckedAnswers(template or compile_string(source))
             if template is not None:
                 return template
         return compile_string(source, *args, **kwargs)
