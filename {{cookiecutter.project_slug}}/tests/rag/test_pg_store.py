@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psycopg
 import pytest
 from pydantic import SecretStr
 
@@ -68,7 +71,7 @@ def _update(texts: dict[str, str], removed: list[str], rebuild: bool) -> IndexUp
         updated_at=datetime.now(UTC),
     )
     vectors = np.ones((len(chunks), 2), dtype=np.float32)
-    return IndexUpdate(meta, documents, chunks, vectors, removed, rebuild)
+    return IndexUpdate(meta, documents, chunks, lambda: vectors, removed, rebuild)
 
 
 def _bm25(texts: dict[str, str], query: str) -> dict[str, float]:
@@ -230,16 +233,11 @@ def test_a_failed_rebuild_leaves_the_live_index_and_the_next_one_replaces_it(
     store.apply(_update(TINY, [], rebuild=True))
     live, before = _tables(store), _lexical_state(store)
     assert not any(name.startswith(store.table_name + pg_store.STAGING_SUFFIX) for name in live)
-    original = pg_store.PgVectorStore._run_build_steps
 
-    def fail_lexical(
-        self: pg_store.PgVectorStore, connection: Any, steps: tuple[str, ...], staging: str
-    ) -> None:
-        if steps is pg_store._LEXICAL_TABLES:  # the half that runs on its own connection
-            raise RuntimeError("connection lost while writing the postings")
-        original(self, connection, steps, staging)
+    def fail_lexical(self: pg_store.PgVectorStore, *args: Any) -> None:
+        raise RuntimeError("connection lost while writing the postings")  # the second connection
 
-    monkeypatch.setattr(pg_store.PgVectorStore, "_run_build_steps", fail_lexical)
+    monkeypatch.setattr(pg_store.PgVectorStore, "_build_lexical", fail_lexical)
     edited = {"rare": "narwhal coral", "extra": "narwhal kelp"}
     with pytest.raises(RuntimeError, match="connection lost"):
         store.apply(_update(edited, [], rebuild=True))
@@ -261,6 +259,54 @@ def test_a_failed_rebuild_leaves_the_live_index_and_the_next_one_replaces_it(
     assert store.vector_search(np.ones(2, np.float32), 5)  # the HNSW index came along
 
 
+def _wait_for_statement(store: pg_store.PgVectorStore, marker: str) -> None:
+    """Until another connection runs a statement ending with ``marker`` (at most 20 s)."""
+    running = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE %s"
+    )
+    deadline = time.monotonic() + 20
+    while store._conn().execute(running, (f"%{marker}",)).fetchone() != (1,):
+        assert time.monotonic() < deadline, f"no statement ending with {marker!r} ran"
+        time.sleep(0.01)
+
+
+def test_a_rebuild_embeds_while_its_lexical_half_runs_and_a_failure_cancels_it(
+    make_store: Callable[[str], VectorStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _pg(make_store)
+    store.apply(_update(TINY, [], rebuild=True))
+    live, before = _tables(store), _lexical_state(store)
+    errors: list[BaseException] = []
+    original = pg_store.PgVectorStore._build_lexical
+
+    def slow_lexical(self: pg_store.PgVectorStore, connection: Any, *args: Any) -> None:
+        try:  # a long statement on the lexical connection, as on a large corpus
+            connection.execute("SELECT pg_sleep(60) -- lexical half")
+            original(self, connection, *args)
+        except BaseException as error:
+            errors.append(error)
+            raise
+
+    def embed() -> Any:  # called once the lexical half runs, as it should be
+        _wait_for_statement(store, "-- lexical half")
+        raise RuntimeError("the embedding API is down")
+
+    monkeypatch.setattr(pg_store.PgVectorStore, "_build_lexical", slow_lexical)
+    update = _update({"rare": "narwhal coral"}, [], rebuild=True)
+    failing = IndexUpdate(update.meta, update.documents, update.chunks, embed, [], True)
+    with pytest.raises(RuntimeError, match="embedding API is down"):
+        store.apply(failing)
+
+    assert [type(error) for error in errors] == [psycopg.errors.QueryCanceled]
+    assert _lexical_state(store) == before  # the live index answers as before
+    assert store.text_search("narwhal", 5) == []
+    monkeypatch.undo()
+    store.apply(update)
+    assert _tables(store) == live
+    assert list(_ranked(store, "narwhal")) == ["rare.txt"]
+
+
 def test_searches_during_a_rebuild_keep_answering_from_the_live_index(
     make_store: Callable[[str], VectorStore], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -268,16 +314,22 @@ def test_searches_during_a_rebuild_keep_answering_from_the_live_index(
     store.apply(_update(TINY, [], rebuild=True))
     expected = _ranked(store, "coral reef")
     seen: list[dict[str, float]] = []
-    original = pg_store.PgVectorStore._run_build_steps
+    lock = threading.Lock()  # the two halves run at once
 
-    def search_meanwhile(
-        self: pg_store.PgVectorStore, connection: Any, steps: tuple[str, ...], staging: str
-    ) -> None:
-        original(self, connection, steps, staging)
-        with ThreadPoolExecutor(max_workers=1) as pool:  # another connection, like a server's
-            seen.append(pool.submit(_ranked, store, "coral reef").result())
+    def search_after(name: str) -> None:
+        original = getattr(pg_store.PgVectorStore, name)
 
-    monkeypatch.setattr(pg_store.PgVectorStore, "_run_build_steps", search_meanwhile)
+        def search_meanwhile(self: pg_store.PgVectorStore, *args: Any) -> None:
+            original(self, *args)
+            with ThreadPoolExecutor(max_workers=1) as pool:  # another connection, like a server's
+                found = pool.submit(_ranked, store, "coral reef").result()
+            with lock:
+                seen.append(found)
+
+        monkeypatch.setattr(pg_store.PgVectorStore, name, search_meanwhile)
+
+    search_after("_build_lexical")
+    search_after("_build_vector_index")
     store.apply(_update({"other": "kelp lagoon"}, [], rebuild=True))
 
     assert seen == [expected, expected]  # after each half of the build: still the old index

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -136,8 +137,8 @@ def _fail_lance(monkeypatch: pytest.MonkeyPatch) -> None:
 def _fail_pg(monkeypatch: pytest.MonkeyPatch) -> None:
     original = pg_store.PgVectorStore._copy_chunks
 
-    def fail(self: pg_store.PgVectorStore, cursor: object, update: object) -> None:
-        original(self, cursor, update)  # type: ignore[arg-type]
+    def fail(self: pg_store.PgVectorStore, *args: Any) -> None:
+        original(self, *args)
         raise RuntimeError("disk full while writing the full-text index")
 
     monkeypatch.setattr(pg_store.PgVectorStore, "_copy_chunks", fail)

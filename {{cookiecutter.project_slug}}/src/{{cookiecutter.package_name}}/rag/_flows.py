@@ -78,10 +78,13 @@ def _index_flow(corpus_dir: Path | None = None) -> IndexReport:
         texts = [chunk.search_text for chunk in chunks]
         batches = [texts[i : i + EMBED_BATCH] for i in range(0, len(texts), EMBED_BATCH)]
         futures = embed_task.map(batches, settings=unmapped(settings))
-        parts = [np.zeros((0, embedder.dimension), np.float32), *futures.result()]
-        apply_update(
-            store, plan, chunks, np.concatenate(parts), embedder=embedder, chunking=chunking
-        )
+
+        def vectors() -> Vectors:  # the store waits for the embedding tasks when it needs them
+            return np.concatenate(
+                [np.zeros((0, embedder.dimension), np.float32), *futures.result()]
+            )
+
+        apply_update(store, plan, chunks, vectors, embedder=embedder, chunking=chunking)
         meta = store.meta() or meta
     finally:
         store.close()

@@ -2,8 +2,9 @@
 
 The steps are plain functions (the Prefect flow in :mod:`._flows` wraps them as tasks):
 :func:`plan_update` compares the loaded documents with the store, :func:`chunk_changed` chunks the
-new and changed ones, an ``embed`` callable turns their texts into vectors and :func:`apply_update`
-hands everything to the store as one atomic update.
+new and changed ones, and :func:`apply_update` hands them to the store as one atomic update, with
+a function that embeds them: the store calls it when it needs the vectors, so work that needs only
+the chunks can run meanwhile.
 """
 
 from __future__ import annotations
@@ -135,21 +136,29 @@ def apply_update(
     store: VectorStore,
     plan: Plan,
     chunks: Sequence[Chunk],
-    vectors: Vectors,
+    embed: Callable[[], Vectors],
     *,
     embedder: Embedder,
     chunking: str,
 ) -> IndexMeta:
     """Hand the update to the store (atomic; the store fills in the counts).
 
+    ``embed`` returns the chunks' vectors; the store calls it when it needs them (see
+    :class:`.IndexUpdate`).
+
     Raises:
         ValueError: the vectors do not match the embedder.
     """
-    if vectors.shape != (len(chunks), embedder.dimension):
-        raise ValueError(
-            f"embedder {embedder.name} returned vectors of shape {vectors.shape}, "
-            f"expected ({len(chunks)}, {embedder.dimension})"
-        )
+
+    def checked() -> Vectors:
+        vectors = np.asarray(embed(), np.float32)
+        if vectors.shape != (len(chunks), embedder.dimension):
+            raise ValueError(
+                f"embedder {embedder.name} returned vectors of shape {vectors.shape}, "
+                f"expected ({len(chunks)}, {embedder.dimension})"
+            )
+        return vectors
+
     now = datetime.now(UTC)
     meta = IndexMeta(
         build_id=f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
@@ -165,7 +174,7 @@ def apply_update(
             meta=meta,
             documents=plan.changed,
             chunks=chunks,
-            vectors=vectors,
+            embed=checked,
             removed=plan.removed,
             rebuild=plan.rebuild,
         )
@@ -228,16 +237,17 @@ def index_documents(
         raise ValueError("nothing to index: no documents (is the corpus empty?)")
     with_ids = embed is None and reuses_token_ids(embedder, counter)
     chunks = chunk_changed(plan, max_tokens, overlap, counter, token_ids=with_ids)
-    if with_ids:
-        vectors = cast(TokenIdEmbedder, embedder).embed_token_ids([c.token_ids for c in chunks])
-        if progress is not None:
-            progress(len(chunks), len(chunks))
-    else:
+
+    def vectors() -> Vectors:
+        if with_ids:
+            done = cast(TokenIdEmbedder, embedder).embed_token_ids([c.token_ids for c in chunks])
+            if progress is not None:
+                progress(len(chunks), len(chunks))
+            return done
         texts = [chunk.search_text for chunk in chunks]
-        vectors = (embed or embed_in_batches(embedder, progress))(texts)
-    meta = apply_update(
-        store, plan, chunks, np.asarray(vectors, np.float32), embedder=embedder, chunking=chunking
-    )
+        return (embed or embed_in_batches(embedder, progress))(texts)
+
+    meta = apply_update(store, plan, chunks, vectors, embedder=embedder, chunking=chunking)
     return IndexReport(
         meta=store.meta() or meta,
         documents=len(documents),

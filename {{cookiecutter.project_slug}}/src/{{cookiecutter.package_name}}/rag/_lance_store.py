@@ -213,7 +213,7 @@ class LanceStore:
         import pyarrow.compute as pc  # noqa: PLC0415
 
         chunks = update.chunks
-        vectors = np.ascontiguousarray(update.vectors, dtype=np.float32).reshape(-1)
+        vectors = np.ascontiguousarray(update.embed(), dtype=np.float32).reshape(-1)
         columns = {
             "id": [chunk.id for chunk in chunks],
             "document_id": [chunk.document_id for chunk in chunks],

@@ -10,11 +10,12 @@ tables (:mod:`._pg_bm25`), with no extension beyond pgvector.
 An incremental update is a single transaction: chunks, postings, lexicon and statistics change
 together, concurrent readers keep seeing the previous index until it commits, and an interrupted
 update rolls back. A rebuild (a new index, or a new embedder or chunking) writes a complete index
-beside the live one under the ``<t>__next`` names: it loads the chunks and documents, then builds
-the HNSW graph on one connection while a second one derives the postings and lexicon (the two
-longest steps, on two cores at once), and swaps it in with one short transaction that drops the
-live tables and renames the new ones. Until that commits the live index answers as before; an
-interrupted rebuild leaves only ``__next`` tables, which the next rebuild drops first.
+beside the live one under the ``<t>__next`` names, in two halves on two connections at once (two
+cores): one derives the postings and lexicon from the chunks' texts, sent to it as soon as the
+chunks exist; the other waits for the chunks' vectors (they are embedded meanwhile), loads the
+chunks and documents and builds the HNSW graph. One short transaction then drops the live tables
+and renames the new ones. Until that commits the live index answers as before; an interrupted
+rebuild leaves only ``__next`` tables, which the next rebuild drops first.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import json
 import threading
 import weakref
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +34,8 @@ from pgvector.psycopg import register_vector
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from ..embeddings import Vectors
+from ._chunking import Chunk
 from ._pg_bm25 import LEXICON, LOOKUP, POSTINGS, RANKED, bm25_ranking
 from ._store import (
     Candidate,
@@ -54,6 +58,8 @@ _COLUMN_TYPES = (
 # The HNSW build is much slower once its graph outgrows maintenance_work_mem (64 MB by default,
 # about 50k chunks of 256 dimensions): raised for the build transactions only.
 _BUILD_MEMORY = "512MB"
+# A rebuild's chunk numbers and full texts (as the full-text index reads them).
+_Texts = tuple[list[int], list[str]]
 # A rebuild's tables until they replace the live ones.
 STAGING_SUFFIX = "__next"
 _PARTS = ("chunks", "postings", "lexicon", "documents", "meta")
@@ -153,8 +159,10 @@ class PgVectorStore:
         The live index's names, or with ``base`` those of the index it names (a rebuild's).
         """
         base = base or self.table_name
-        names = {part: sql.Identifier(_table(base, part)) for part in _PARTS}
-        return sql.SQL(template).format(**names, **extra)
+        names: dict[str, sql.Composable] = {
+            part: sql.Identifier(_table(base, part)) for part in _PARTS
+        }
+        return sql.SQL(template).format(**(names | extra))
 
     def _exists(self) -> bool:
         # The lexicon is the newest table: an index written before it existed reads as absent,
@@ -183,9 +191,10 @@ class PgVectorStore:
         if update.rebuild or not self._exists():
             self._rebuild(update)
             return
+        vectors = update.embed()
         connection = self._conn()
         with connection.transaction(), connection.cursor() as cursor:
-            self._patch(cursor, update)
+            self._patch(cursor, update, vectors)
             self._write_meta(cursor, update.meta)
 
     def _rebuild(self, update: IndexUpdate) -> None:
@@ -197,11 +206,8 @@ class PgVectorStore:
         connection.execute(lock)
         try:
             with connection.transaction(), connection.cursor() as cursor:
-                self._load(cursor, update, staging)
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-lexical") as pool:
-                lexical = pool.submit(self._run_build_steps, None, _LEXICAL_TABLES, staging)
-                self._run_build_steps(connection, _VECTOR_INDEX, staging)
-                lexical.result()
+                numbers = self._create(cursor, update, staging)
+            self._fill(connection, update, staging, (numbers, _full_texts(update.chunks)))
             with connection.transaction(), connection.cursor() as cursor:
                 self._write_meta(cursor, update.meta, staging)
                 self._swap(cursor, staging)
@@ -210,32 +216,84 @@ class PgVectorStore:
                 unlock = sql.SQL("SELECT pg_advisory_unlock(hashtext({}))")
                 connection.execute(unlock.format(sql.Literal(staging)))
 
-    def _load(self, cursor: psycopg.Cursor[Any], update: IndexUpdate, staging: str) -> None:
-        """The staging tables (an interrupted rebuild's dropped first), chunks and documents."""
-        numbers = self._name("_numbers")
-        names = {"numbers": numbers, "numbers_name": sql.Literal(numbers.as_string(cursor))}
+    def _create(self, cursor: psycopg.Cursor[Any], update: IndexUpdate, staging: str) -> list[int]:
+        """The staging tables (an interrupted rebuild's dropped first); a number per chunk."""
+        sequence = sql.Literal(self._name("_numbers").as_string(cursor))
+        names = {"numbers": self._name("_numbers"), "numbers_name": sequence}
         dim = sql.Literal(update.meta.dimension)
         for statement in _SCHEMA:
             cursor.execute(self._sql(statement, staging, dim=dim, **names))
-        self._copy_chunks(cursor, update, staging)
-        self._insert_documents(cursor, update, staging)
+        reserve = sql.SQL("SELECT array_agg(nextval({})) FROM generate_series(1, %s)")
+        cursor.execute(reserve.format(sequence), (len(update.chunks),))
+        row = cursor.fetchone()
+        return list(row[0] or []) if row else []
 
-    def _run_build_steps(
-        self, connection: psycopg.Connection[Any] | None, steps: tuple[str, ...], staging: str
+    def _fill(
+        self,
+        connection: psycopg.Connection[Any],
+        update: IndexUpdate,
+        staging: str,
+        numbered: _Texts,
     ) -> None:
-        """``steps`` on the staging tables in one transaction, on ``connection`` or a new one."""
-        own = connection is None
-        if connection is None:
-            connection = psycopg.connect(self._dsn, autocommit=True)
-        try:
-            with connection.transaction(), connection.cursor() as cursor:
-                memory = sql.SQL("SET LOCAL maintenance_work_mem = {}")
-                cursor.execute(memory.format(sql.Literal(_BUILD_MEMORY)))
-                for statement in steps:  # `which`: the postings and lexicon of every chunk
-                    cursor.execute(self._sql(statement, staging, which=_ALL, **self._hnsw))
-        finally:
-            if own:
-                connection.close()
+        """The staging tables' rows and indexes, in two halves at once.
+
+        A second connection derives the postings and lexicon from the chunks' texts while this
+        one waits for their vectors (``update.embed``), loads the chunks and builds their HNSW
+        graph. If this half fails, the other one is stopped.
+        """
+        stop = threading.Event()
+        with (
+            psycopg.connect(self._dsn, autocommit=True) as other,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-lexical") as pool,
+        ):
+            lexical = pool.submit(self._build_lexical, other, numbered, staging, stop)
+            try:
+                vectors = update.embed()
+                with connection.transaction(), connection.cursor() as cursor:
+                    self._copy_chunks(cursor, update.chunks, vectors, staging, numbered)
+                    self._insert_documents(cursor, update, staging)
+                self._build_vector_index(connection, staging)
+            except BaseException:  # the lexical half's work is lost anyway
+                stop.set()
+                other.cancel_safe()
+                raise
+            lexical.result()
+
+    def _build_lexical(
+        self,
+        connection: psycopg.Connection[Any],
+        numbered: _Texts,
+        staging: str,
+        stop: threading.Event,
+    ) -> None:
+        """A rebuild's postings and lexicon, from its chunks' numbers and full texts.
+
+        Runs on ``connection`` while the chunks are embedded and loaded on another: the texts go
+        to a temporary table, so it need not wait for the chunks table. ``stop``: give up before
+        the next statement (the rebuild failed).
+        """
+        with connection.transaction(), connection.cursor() as cursor:
+            memory = sql.SQL("SET LOCAL maintenance_work_mem = {}")
+            cursor.execute(memory.format(sql.Literal(_BUILD_MEMORY)))
+            cursor.execute(
+                "CREATE TEMP TABLE lexical_texts (num bigint, search_text text) ON COMMIT DROP"
+            )
+            with cursor.copy("COPY lexical_texts (num, search_text) FROM STDIN") as copy:
+                for row in zip(*numbered, strict=True):
+                    copy.write_row(row)
+            source = sql.Identifier("lexical_texts")
+            for statement in _LEXICAL_TABLES:
+                if stop.is_set():
+                    raise RuntimeError("rebuild abandoned")
+                cursor.execute(self._sql(statement, staging, which=_ALL, chunks=source))
+
+    def _build_vector_index(self, connection: psycopg.Connection[Any], staging: str) -> None:
+        """The HNSW graph of a rebuild's chunks, and their planner statistics."""
+        with connection.transaction(), connection.cursor() as cursor:
+            memory = sql.SQL("SET LOCAL maintenance_work_mem = {}")
+            cursor.execute(memory.format(sql.Literal(_BUILD_MEMORY)))
+            for statement in _VECTOR_INDEX:
+                cursor.execute(self._sql(statement, staging, **self._hnsw))
 
     def _swap(self, cursor: psycopg.Cursor[Any], staging: str) -> None:
         """Drop the live tables and give the staging ones their names (one transaction)."""
@@ -246,7 +304,7 @@ class PgVectorStore:
             )
             cursor.execute(rename)
 
-    def _patch(self, cursor: psycopg.Cursor[Any], update: IndexUpdate) -> None:
+    def _patch(self, cursor: psycopg.Cursor[Any], update: IndexUpdate, vectors: Vectors) -> None:
         """Swap the chunks and postings of changed and removed documents for the new ones.
 
         The lexicon rows of every lexeme the dropped or added postings hold are recounted.
@@ -266,7 +324,7 @@ class PgVectorStore:
             "DELETE FROM {documents} WHERE id = ANY(%s)",
         ):
             cursor.execute(self._sql(statement), (dropped,))
-        self._copy_chunks(cursor, update)
+        self._copy_chunks(cursor, update.chunks, vectors)
         new = [document.id for document in update.documents]
         cursor.execute(self._sql(POSTINGS, which=sql.SQL("c.document_id = ANY(%s)")), (new,))
         cursor.execute(
@@ -315,33 +373,42 @@ class PgVectorStore:
         )
 
     def _copy_chunks(
-        self, cursor: psycopg.Cursor[Any], update: IndexUpdate, base: str | None = None
+        self,
+        cursor: psycopg.Cursor[Any],
+        chunks: Sequence[Chunk],
+        vectors: Vectors,
+        base: str | None = None,
+        numbered: _Texts | None = None,
     ) -> None:
-        """Binary COPY: vectors go as float32 bytes instead of formatted decimal text."""
+        """Binary COPY: vectors go as float32 bytes instead of formatted decimal text.
+
+        ``numbered``: the chunks' numbers and full texts, where a rebuild has them already.
+        """
+        numbers, texts = numbered or (None, _full_texts(chunks))
         statement = self._sql(
             "COPY {chunks} ({columns}) FROM STDIN (FORMAT BINARY)",
             base,
-            columns=sql.SQL(_COLUMNS),
+            columns=sql.SQL(_COLUMNS if numbers is None else f"num, {_COLUMNS}"),
         )
         with cursor.copy(statement) as copy:
-            copy.set_types(_COLUMN_TYPES)
-            for chunk, vector in zip(update.chunks, update.vectors, strict=True):
-                copy.write_row(
-                    (
-                        chunk.id,
-                        chunk.document_id,
-                        chunk.source,
-                        chunk.title,
-                        list(chunk.section),
-                        chunk.position,
-                        chunk.text,
-                        lexical_text(chunk.search_text),
-                        chunk.kind,
-                        chunk.fetched_at,
-                        Jsonb(dict(chunk.metadata)),
-                        np.asarray(vector, dtype=np.float32),
-                    )
+            copy.set_types(_COLUMN_TYPES if numbers is None else ("int8", *_COLUMN_TYPES))
+            rows = zip(chunks, np.asarray(vectors, dtype=np.float32), texts, strict=True)
+            for row, (chunk, vector, text) in enumerate(rows):
+                values = (
+                    chunk.id,
+                    chunk.document_id,
+                    chunk.source,
+                    chunk.title,
+                    list(chunk.section),
+                    chunk.position,
+                    chunk.text,
+                    text,
+                    chunk.kind,
+                    chunk.fetched_at,
+                    Jsonb(dict(chunk.metadata)),
+                    vector,
                 )
+                copy.write_row(values if numbers is None else (numbers[row], *values))
 
     def _where(self, filters: Filters | None) -> tuple[sql.Composable, dict[str, list[str]]]:
         """`` AND c.<key> = ANY(%(f<i>)s)...`` for ``filters``, and its parameters."""
@@ -403,6 +470,10 @@ class PgVectorStore:
             self._connections.clear()
         for connection in connections:
             connection.close()
+
+
+def _full_texts(chunks: Sequence[Chunk]) -> list[str]:
+    return [lexical_text(chunk.search_text) for chunk in chunks]
 
 
 def _table(base: str, part: str) -> str:

@@ -8,7 +8,7 @@ picks one; retrieval, indexing and evaluation only see this interface.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -83,13 +83,16 @@ class Candidate:
 class IndexUpdate:
     """One atomic change: drop ``removed`` documents, (re)write ``documents`` with their chunks.
 
-    ``rebuild`` replaces the whole index (embedder or chunking changed).
+    ``rebuild`` replaces the whole index (embedder or chunking changed). ``embed`` returns the
+    chunks' vectors (one row per chunk, in order); a store calls it once, when it needs them, so
+    work that needs only the chunks can run while they are embedded (pgvector derives its
+    full-text tables meanwhile).
     """
 
     meta: IndexMeta
     documents: Sequence[Document]
     chunks: Sequence[Chunk]
-    vectors: Vectors
+    embed: Callable[[], Vectors]
     removed: Sequence[str]
     rebuild: bool = False
 
