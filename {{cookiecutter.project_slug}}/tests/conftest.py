@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
+from {{ cookiecutter.package_name }}.core.logging import configure_logging
+from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings, load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -135,6 +136,17 @@ def _installed(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except ModuleNotFoundError:  # its parent package is missing
         return False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_logging() -> None:
+    """Logs rendered as the CLI and the service configure them in a test environment.
+
+    Without it, a test that logs an exception before anything configured logging (which depends
+    on the order pytest-xdist gives the tests) got structlog's default: a rich traceback with
+    syntax-highlighted source and locals, about 6 s of CPU for each one.
+    """
+    configure_logging(load_settings(environment="test"))
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ import pytest
 from {{ cookiecutter.package_name }}.rag._answer import (
     EXTRACTIVE_LABEL,
     GroundedDraft,
+    GroundingError,
     answer_from_context,
 )
 from {{ cookiecutter.package_name }}.rag._context import Context, assemble_context
@@ -59,16 +60,24 @@ def test_failing_model_degrades_to_a_labelled_extractive_answer(
     shipped_retriever: Retriever,
 ) -> None:
     def broken(question: str, context: Context) -> GroundedDraft:
-        raise ConnectionError("no route to the model")
+        raise ConnectionError("no route to http://10.0.0.7 with key sk-...")
+
+    def refused(question: str, context: Context) -> GroundedDraft:
+        raise GroundingError("the model provider refused the API key")
 
     context = _context(shipped_retriever)
 
     result = answer_from_context(
         QUESTION, context, shipped_retriever.embedder, "auto", grounder_lookup=lambda: broken
     )
+    said = answer_from_context(
+        QUESTION, context, shipped_retriever.embedder, "auto", grounder_lookup=lambda: refused
+    )
 
-    assert result.mode == "extractive"
-    assert result.reason == "LLM unavailable: no route to the model"
+    assert result.mode == said.mode == "extractive"
+    # Callers read a GroundingError's message; of any other error only its kind.
+    assert result.reason == "LLM unavailable: ConnectionError"
+    assert said.reason == "LLM unavailable: the model provider refused the API key"
     with pytest.raises(ConnectionError):
         answer_from_context(
             QUESTION,

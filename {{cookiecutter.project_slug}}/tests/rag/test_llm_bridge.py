@@ -115,3 +115,22 @@ def test_a_failing_model_rewrites_nothing(
     rewrite = model_rewriter()
     assert rewrite is not None
     assert rewrite("on-call acknowledgement") == []
+
+
+def test_a_failing_model_is_a_grounding_error_that_says_only_what_failed(
+    on_fake_model: None, fake_server: llm.FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__MAX_RETRIES", "0")
+    get_settings.cache_clear()
+    fake_server.script(llm.Scripted(status=429), llm.Scripted(status=401))
+
+    with pytest.raises(rag.GroundingError) as busy:
+        rag_llm.ground_with_llm(QUESTION, CONTEXT)
+    with pytest.raises(rag.GroundingError) as refused:
+        rag_llm.ground_with_llm(QUESTION, CONTEXT)
+
+    assert str(busy.value) == "the model provider is rate limiting this key (fake-echo, HTTP 429)"
+    assert busy.value.retryable  # a service answers 503 with Retry-After
+    assert str(refused.value) == "the model provider refused the API key (fake-echo, HTTP 401)"
+    assert not refused.value.retryable
+    assert "scripted 401" in str(refused.value.__cause__)  # the provider's words, for the log

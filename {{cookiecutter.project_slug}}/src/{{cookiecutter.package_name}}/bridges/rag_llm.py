@@ -13,12 +13,23 @@ from .. import llm, rag
 
 @rag.GROUNDER.provide
 def ground_with_llm(question: str, context: rag.Context) -> rag.GroundedDraft:
-    """Answer from the context's passages, citing them by number (n: ``context.hits[n - 1]``)."""
+    """Answer from the context's passages, citing them by number (n: ``context.hits[n - 1]``).
+
+    Raises:
+        rag.GroundingError: the model failed (its message says how, without the provider's text).
+    """
     passages = [
         llm.Passage(id=str(number), text=hit.text, source=hit.citation)
         for number, hit in enumerate(context.hits, start=1)
     ]
-    result = llm.grounded_answer(question, passages)
+    try:
+        result = llm.grounded_answer(question, passages)
+    except Exception as error:  # said safely: the provider's words stay in the cause (and log)
+        failure = llm.explain_model_error(error)
+        if failure is None:
+            message = f"the model's answer could not be used ({type(error).__name__})"
+            raise rag.GroundingError(message) from error
+        raise rag.GroundingError(failure.message, retryable=failure.retryable) from error
     refs = [int(ref) for ref in result.citations if str(ref).strip().isdigit()]
     return rag.GroundedDraft(
         answer=result.answer, refs=refs, abstained=bool(result.abstained), reason=result.reason

@@ -79,13 +79,40 @@ _CATEGORIES: tuple[tuple[type[ModelAPIError], str, str], ...] = (
 )
 
 
+# The failures the same request may get past later: the provider is busy, slow, down or not
+# reachable now (a service answers them with 503 and Retry-After).
+_RETRYABLE = frozenset(
+    kind.__name__
+    for kind in (
+        ModelRateLimitError,
+        ModelUnavailableError,
+        ModelServerError,
+        ModelTimeoutError,
+        ModelConnectionError,
+    )
+)
+
+
 @dataclass(frozen=True)
 class ModelFailure:
-    """A failed model request, said safely: ``message`` (what) and ``hint`` (what to do)."""
+    """A failed model request, said safely: ``message`` (what) and ``hint`` (what to do).
+
+    ``category``: the pydantic-ai exception's class name (e.g. ``ModelRateLimitError``).
+    """
 
     message: str
     hint: str
     category: str
+
+    @property
+    def retryable(self) -> bool:
+        """Whether the same request may succeed later (rate limit, overload, 5xx, timeout...)."""
+        return self.category in _RETRYABLE
+
+    @property
+    def too_long(self) -> bool:
+        """Whether the request was longer than the model's context window."""
+        return self.category == ModelContextWindowExceededError.__name__
 
     def for_terminal(self) -> str:
         """The two lines a command prints on stderr: ``error: ...`` and ``hint: ...``."""

@@ -6,7 +6,7 @@ answers) and :data:`COMPLETER` (query rewriting) are filled by ``bridges/rag_llm
 pillar is present.
 """
 
-from ._answer import GROUNDER, Citation, GroundedDraft, Grounder, RagAnswer
+from ._answer import GROUNDER, Citation, GroundedDraft, Grounder, GroundingError, RagAnswer
 from ._api import answer, retriever, search
 from ._chunking import Chunk, Section, chunk_document, chunk_documents, split_sections
 from ._context import Context
@@ -28,6 +28,7 @@ __all__ = [
     "Filters",
     "GroundedDraft",
     "Grounder",
+    "GroundingError",
     "Hit",
     "IndexMeta",
     "IndexNotFoundError",

@@ -68,6 +68,19 @@ def _citations(context: Context, refs: list[int]) -> list[Citation]:
     ]
 
 
+class GroundingError(RuntimeError):
+    """The model behind :data:`GROUNDER` gave no usable answer.
+
+    Its message is safe to show a caller (what failed, never the provider's words: those stay in
+    the exception it was raised from, and the log). ``retryable``: the same question may get an
+    answer later (the provider was busy, down or slow).
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
 @dataclass(frozen=True)
 class GroundedDraft:
     """What a model answered from numbered passages: the text and the passage numbers it cites."""
@@ -168,6 +181,9 @@ def answer_from_context(
     try:
         return grounded(question, context, grounder)
     except Exception as error:  # auto mode: degrade to a labelled extractive answer
-        log.warning("grounded answer failed, answering extractively", error=str(error))
+        cause = error.__cause__ or error
+        log.warning("grounded answer failed, answering extractively", error=repr(cause))
+        # The reason reaches callers: a GroundingError's safe message, else only the error's kind.
+        said = str(error) if isinstance(error, GroundingError) else type(error).__name__
         fallback = extractive(question, context, embedder)
-        return fallback.model_copy(update={"reason": f"LLM unavailable: {error}"})
+        return fallback.model_copy(update={"reason": f"LLM unavailable: {said}"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import httpx2
 import pytest
@@ -117,6 +118,52 @@ def test_a_failing_provider_is_a_502_that_says_which_failure(
             assert caught.value.status_code == 502
             assert said in caught.value.message
             assert "scripted 401" not in str(caught.value.body)
+    endpoints._cache.cache_clear()
+
+
+@dataclass(frozen=True)
+class ProviderFailure:
+    """An upstream failure and what the official SDK should see of it."""
+
+    upstream: Scripted
+    status: int
+    said: str  # the category the message names
+    code: str | None = None
+    retry_after: str | None = None
+
+
+PROVIDER_FAILURES = [
+    ProviderFailure(Scripted(status=429), 503, "is rate limiting this key", retry_after="10"),
+    ProviderFailure(Scripted(status=503), 503, "unavailable or overloaded", retry_after="10"),
+    ProviderFailure(Scripted(status=500), 503, "failed with a server error", retry_after="10"),
+    ProviderFailure(Scripted(status=404), 502, "does not know this model"),
+    ProviderFailure(
+        Scripted(status=400, code="context_length_exceeded"),
+        400,
+        "longer than the model's context window",
+        code="context_length_exceeded",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", PROVIDER_FAILURES, ids=lambda case: str(case.upstream.status))
+def test_each_provider_failure_gets_the_status_a_client_can_act_on(
+    monkeypatch: pytest.MonkeyPatch, case: ProviderFailure
+) -> None:
+    """Busy or down: 503 with Retry-After (the SDKs retry it); too long: 400 (they do not)."""
+    with FakeOpenAIServer() as failing:
+        failing.script(case.upstream)
+        monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", failing.base_url)
+        monkeypatch.setenv(f"{ENV_PREFIX}LLM__MAX_RETRIES", "0")
+        get_settings.cache_clear()
+        endpoints._cache.cache_clear()
+        with pytest.raises(APIStatusError) as caught:
+            asyncio.run(sdk().chat.completions.create(model="fake-echo", messages=MESSAGES))
+    failure = caught.value
+    assert (failure.status_code, failure.code) == (case.status, case.code)
+    assert failure.response.headers.get("retry-after") == case.retry_after
+    assert case.said in failure.message
+    assert "scripted" not in str(failure.body)  # the provider's words stay in the log
     endpoints._cache.cache_clear()
 
 

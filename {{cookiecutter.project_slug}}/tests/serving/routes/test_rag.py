@@ -122,6 +122,49 @@ def one_token_a_day(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     budgets._budgets.cache_clear()
 
 
+# (the provider's status, the status /ask answers in grounded mode, its Retry-After)
+MODEL_FAILURES = [(429, 503, str(endpoints.MODEL_RETRY_AFTER_S)), (401, 502, None)]
+
+
+@pytest.mark.parametrize("case", MODEL_FAILURES, ids=lambda case: str(case[0]))
+def test_ask_whose_model_fails_says_what_failed_never_a_500(
+    indexed: None,
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    case: tuple[int, int, str | None],
+) -> None:
+    """``answer_mode=grounded``: 503 + Retry-After (busy) or 502; ``auto``: the quoted answer.
+
+    Either way the caller reads what failed, never the provider's own words.
+    """
+    llm = pytest.importorskip(f"{rag.__name__.rsplit('.', 1)[0]}.llm", reason="/ask calls no model")
+    upstream, status, retry_after = case
+    question = {"question": "How long is data retained?"}
+    with llm.FakeOpenAIServer() as failing:
+        failing.script(*[llm.Scripted(status=upstream)] * 2)
+        monkeypatch.setenv(f"{ENV_PREFIX}LLM__BASE_URL", failing.base_url)
+        monkeypatch.setenv(f"{ENV_PREFIX}LLM__MAX_RETRIES", "0")
+        monkeypatch.setenv(f"{ENV_PREFIX}RAG__ANSWER_MODE", "grounded")
+        get_settings.cache_clear()
+        grounded = client.post("/ask", json=question)
+        monkeypatch.setenv(f"{ENV_PREFIX}RAG__ANSWER_MODE", "auto")
+        get_settings.cache_clear()
+        auto = client.post("/ask", json=question)
+        assert len(failing.requests) == 2  # both asked the model
+
+    assert grounded.status_code == status, grounded.text
+    assert grounded.headers.get("retry-after") == retry_after
+    said = grounded.json()
+    assert said["error"].startswith("the model provider ")
+    assert said["error"].endswith("; see the service log")
+    assert said["request_id"] == grounded.headers["x-request-id"]
+    assert auto.status_code == 200, auto.text
+    answer = auto.json()
+    assert answer["mode"] == "extractive"
+    assert answer["reason"].startswith("LLM unavailable: the model provider ")
+    assert "scripted" not in grounded.text + auto.text  # the fake provider's error body
+
+
 @pytest.mark.usefixtures("indexed", "one_token_a_day")
 def test_ask_is_budgeted_only_when_it_calls_a_model(
     client: TestClient, monkeypatch: pytest.MonkeyPatch

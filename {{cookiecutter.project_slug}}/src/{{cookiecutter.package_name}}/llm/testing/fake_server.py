@@ -41,6 +41,7 @@ class Scripted:
     Args:
         status: an HTTP error status to answer with (``None``: answer normally).
         retry_after: seconds sent as ``Retry-After`` with the error.
+        code: the error's ``code`` (e.g. ``context_length_exceeded``), with ``status``.
         delay: seconds to wait before answering (longer than the client timeout: a timeout).
         content: a fixed text answer.
         tool_calls: fixed ``(name, arguments)`` tool calls to answer with.
@@ -48,6 +49,7 @@ class Scripted:
 
     status: int | None = None
     retry_after: float | None = None
+    code: str | None = None
     delay: float = 0.0
     content: str | None = None
     tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -99,7 +101,9 @@ class _Handler(BaseHTTPRequestHandler):
         if step.status is not None:
             headers = {} if step.retry_after is None else {"Retry-After": f"{step.retry_after:g}"}
             kind = "rate_limit_error" if step.status == HTTPStatus.TOO_MANY_REQUESTS else "error"
-            self._error(HTTPStatus(step.status), f"scripted {step.status}", kind, headers)
+            self._error(
+                HTTPStatus(step.status), f"scripted {step.status}", kind, headers, step.code
+            )
             return
         message = step.message() or reply(request)
         if request.get("stream"):
@@ -125,8 +129,12 @@ class _Handler(BaseHTTPRequestHandler):
         message: str,
         kind: str = "invalid_request_error",
         headers: dict[str, str] | None = None,
+        code: str | None = None,
     ) -> None:
-        self._send(status, {"error": {"message": message, "type": kind}}, headers)
+        said: JSON = {"message": message, "type": kind}
+        if code is not None:
+            said["code"] = code
+        self._send(status, {"error": said}, headers)
 
     def _send(self, status: HTTPStatus, body: JSON, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()

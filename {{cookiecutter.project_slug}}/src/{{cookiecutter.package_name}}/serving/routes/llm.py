@@ -62,6 +62,8 @@ from .._cache import TTLCache
 from ..settings import ServingSettings
 
 _log = get_logger("serving.llm")
+# When to ask again after the provider was busy or down (the LLM client has retried already).
+MODEL_RETRY_AFTER_S = 10
 
 
 class TextPart(BaseModel):
@@ -175,10 +177,35 @@ def _failure_text(problem: Exception, fallback: str) -> str:
     return explained.message if explained else fallback
 
 
-def error(status: int, message: str, kind: str, **extra: Any) -> JSONResponse:
-    """An error in OpenAI's shape (``{"error": {"message", "type", ...}}``)."""
+def model_failed(problem: Exception) -> JSONResponse:
+    """The answer of a chat completion whose model call failed, by what failed (never a 500).
+
+    The request is longer than the model's context window: 400 (``context_length_exceeded``, as
+    OpenAI says it: retrying cannot help). The provider is busy, down, slow or unreachable: 503 with
+    ``Retry-After`` (the client's own retries are spent). Anything else (a key refused, an unknown
+    model): 502. The message says which; the provider's words stay in the log.
+    """
+    explained = explain_model_error(problem)
+    said = explained.message if explained else "the model provider failed"
+    if explained is not None and explained.too_long:
+        return error(400, said, "invalid_request_error", code="context_length_exceeded")
+    answer = error(502, f"{said}; see the service log", "server_error")
+    if explained is not None and explained.retryable:
+        answer = error(503, f"{said}; see the service log", "server_error")
+        answer.headers["Retry-After"] = str(MODEL_RETRY_AFTER_S)
+    return answer
+
+
+def error(
+    status: int, message: str, kind: str, *, code: str | None = None, **extra: Any
+) -> JSONResponse:
+    """An error in OpenAI's shape (``{"error": {"message", "type", "param", "code"}}``).
+
+    ``code`` goes in the error object, where the SDKs read it (``APIError.code``); ``extra``
+    beside it.
+    """
     body: dict[str, Any] = {
-        "error": {"message": message, "type": kind, "param": None, "code": None}
+        "error": {"message": message, "type": kind, "param": None, "code": code}
     }
     return JSONResponse({**body, **extra}, status_code=status)
 
@@ -402,8 +429,7 @@ async def chat_completions(request: Request) -> Response:
         return error(429, str(spent), "insufficient_quota")
     except Exception as problem:
         _log.exception("model call failed")
-        said = _failure_text(problem, "the model provider failed")
-        return error(502, f"{said}; see the service log", "server_error")
+        return model_failed(problem)
     finally:
         if settle is not None:
             budgets, reservation = settle

@@ -59,6 +59,9 @@ _ANSWERING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-ask")
 # No index to answer from: built later (`rag index`), or rebuilt for this server's embedder.
 UNUSABLE_INDEX = (rag.IndexNotFoundError, rag.EmbedderMismatchError)
 RETRY_AFTER_S = 60
+# When to ask again after the model behind a grounded answer was busy or down (the LLM client has
+# retried already).
+MODEL_RETRY_AFTER_S = 10
 _log = get_logger("serving.rag")
 
 
@@ -121,6 +124,22 @@ def unusable_index(problem: Exception, context: bentoml.Context) -> JSONResponse
         message = "no RAG index has been built on this server yet: build it with `rag index`"
     body = {"error": message, "request_id": current_context().get("request_id")}
     return _json_answer(context, 503, body, {"Retry-After": str(RETRY_AFTER_S)})
+
+
+def model_failed(failed: rag.GroundingError, context: bentoml.Context) -> JSONResponse:
+    """The answer of an ``/ask`` whose model failed (``answer_mode=grounded``): never a 500.
+
+    503 with ``Retry-After`` when the model may answer later (busy, down, slow), else 502 (a key
+    refused, an unknown model...). The caller reads what failed; the provider's words go to the log.
+    """
+    _log.error("grounded answer failed", error=str(failed), cause=repr(failed.__cause__))
+    body = {
+        "error": f"{failed}; see the service log",
+        "request_id": current_context().get("request_id"),
+    }
+    if failed.retryable:
+        return _json_answer(context, 503, body, {"Retry-After": str(MODEL_RETRY_AFTER_S)})
+    return _json_answer(context, 502, body, {})
 
 
 def _api(route: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
@@ -216,6 +235,8 @@ class RagAPI:
             return await _budgeted_answer(request.question, budgets, pricing, context)
         except UNUSABLE_INDEX as problem:
             return unusable_index(problem, context)
+        except rag.GroundingError as failed:
+            return model_failed(failed, context)
 
 
 async def ready() -> str | None:
