@@ -2,7 +2,8 @@
 
 The model comes from the LLM pillar. Public interface: :class:`AgentRunner` (run, resume), the
 background API of :mod:`._runs` (:func:`start_run`, optionally under tighter :class:`RunLimits`,
-:func:`iter_steps`, :func:`get_run`, :func:`ended`, :func:`approvals`, :func:`decide`), the
+:func:`iter_steps`, :func:`get_run`, :func:`ended`, :func:`approvals`, :func:`decide`,
+:func:`stop_runs`), the
 typed records (:class:`RunRecord`, :class:`StepRecord`, :class:`RunState`, :class:`Plan`...),
 the single tool agent (:func:`build_agent`, :func:`run_agent`), :class:`AgentsSettings` and
 :class:`ToolSettings` (one of your own tools in its ``tools``). Names that need pydantic-ai are
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     )
     from ._guard import RoleDeps, ToolRequest
     from ._runner import AgentRunner
-    from ._runs import approvals, decide, ended, get_run, iter_steps, start_run
+    from ._runs import approvals, decide, ended, get_run, iter_steps, start_run, stop_runs
     from ._store import RunNotFoundError
     from ._tools import AgentDeps
 
@@ -62,6 +63,7 @@ _LAZY = {
     "iter_steps": "._runs",
     "run_agent": "._agent",
     "start_run": "._runs",
+    "stop_runs": "._runs",
 }
 
 __all__ = [
@@ -97,6 +99,7 @@ __all__ = [
     "iter_steps",
     "run_agent",
     "start_run",
+    "stop_runs",
 ]
 
 

@@ -30,6 +30,8 @@ _runs: dict[str, Future[object]] = {}
 _runs_lock = threading.Lock()
 _loop_lock = threading.Lock()
 _loop: list[asyncio.AbstractEventLoop] = []
+# The task of every run going on the background loop (read and written on that loop only).
+_tasks: dict[str, asyncio.Task[None]] = {}
 
 
 def _background_loop() -> asyncio.AbstractEventLoop:
@@ -68,10 +70,36 @@ def reset_runner() -> None:
 
 
 async def _drive(runner: AgentRunner, run_id: str) -> None:
+    task = asyncio.current_task()
+    if task is not None:
+        _tasks[run_id] = task
     try:
         await runner.aresume(run_id)
     except Exception:  # stored in the run record by the runner
         return
+    finally:
+        _tasks.pop(run_id, None)
+
+
+async def _stop_all() -> list[str]:
+    going = dict(_tasks)
+    for task in going.values():
+        task.cancel()
+    await asyncio.gather(*going.values(), return_exceptions=True)
+    return list(going)
+
+
+def stop_runs(timeout: float = 10.0) -> list[str]:
+    """Stop every run still going in this process (a server shutting down); their ids.
+
+    Each is cancelled and, once its last saved step is kept, ends ``interrupted`` with its usage
+    so far (waiting at most ``timeout`` seconds for all of them).
+    """
+    with _loop_lock:
+        loop = _loop[0] if _loop and not _loop[0].is_closed() else None
+    if loop is None:
+        return []
+    return asyncio.run_coroutine_threadsafe(_stop_all(), loop).result(timeout)
 
 
 def start_run(task: str, runner: AgentRunner | None = None, limits: RunLimits | None = None) -> str:
@@ -93,8 +121,8 @@ def start_run(task: str, runner: AgentRunner | None = None, limits: RunLimits | 
 async def ended(run_id: str, runner: AgentRunner | None = None) -> RunRecord:
     """Wait on the caller's event loop until the background run ends; its record then."""
     run = _runs.get(run_id)
-    if run is not None:
-        await asyncio.wrap_future(run)
+    if run is not None:  # a stopped run's future is cancelled: wait, do not raise
+        await asyncio.wait([asyncio.wrap_future(run)])
     return get_run(run_id, runner)
 
 

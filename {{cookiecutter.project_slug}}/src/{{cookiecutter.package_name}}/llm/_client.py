@@ -8,7 +8,7 @@ and (temperature 0, ``CACHE_ENABLED``) answered from the disk cache when it was 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast, overload
@@ -210,7 +210,7 @@ class LLMClient:
 
     async def stream(
         self, prompt: Prompt, *, instructions: str | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """Yield the text answer to ``prompt`` as it arrives (deltas); usage is charged last."""
         parts = split_prompt(prompt, instructions)
         record = CallRecord(self.resolved_model.model_name, "stream", parts.prompt_ref)

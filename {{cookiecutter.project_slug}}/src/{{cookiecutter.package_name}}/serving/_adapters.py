@@ -38,6 +38,8 @@ class Contribution:
     endpoints: dict[tuple[str, str], ASGIApp] = field(default_factory=dict)
     readiness: list[ReadinessCheck] = field(default_factory=list)
     routes: list[str] = field(default_factory=list)
+    # Run when the service shuts down (a rolling deploy's SIGTERM), before it exits.
+    shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 @runtime_checkable

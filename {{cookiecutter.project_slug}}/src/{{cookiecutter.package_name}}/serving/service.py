@@ -123,7 +123,10 @@ class CoreAPIs:
         return not problems
 
     @on_shutdown
-    def _shutdown(self) -> None:
+    async def _shutdown(self) -> None:
+        for contribution in CONTRIBUTIONS:
+            for hook in contribution.shutdown:
+                await hook()
         shutdown_tracing()
 
     @api(route="/info")

@@ -20,6 +20,7 @@ from {{ cookiecutter.package_name }}.agents import _runs as runs
 from {{ cookiecutter.package_name }}.core.settings import ENV_PREFIX, get_settings
 from {{ cookiecutter.package_name }}.llm import FakeOpenAIServer, Scripted
 from {{ cookiecutter.package_name }}.serving import _budgets as budgets
+from {{ cookiecutter.package_name }}.serving.service import asgi_app
 
 from ..conftest import AUTH, OTHER_KEY, _server_environment, free_port, serve
 from ..hostile import RAW_BODIES, Case, as_json
@@ -235,6 +236,38 @@ def test_a_run_reserves_the_keys_day_and_keeps_only_what_it_spent(
     capped = runs.get_runner().store.load_state(after.json()["run_id"]).limits
     assert capped.max_total_tokens == 6000 - spent
     _ended(client, after.json()["run_id"])
+
+
+def test_a_service_shutting_down_stops_its_runs_and_gives_back_their_reservations(
+    slow_llm: FakeOpenAIServer,
+) -> None:
+    """A rolling deploy's SIGTERM: the run ends interrupted, its key keeps only what it spent."""
+    slow_llm.script(Scripted(delay=30.0))  # the run's first model call outlives the server
+    with TestClient(asgi_app(), raise_server_exceptions=False) as stopping:
+        stopping.headers.update(AUTH)
+        started = stopping.post("/agent/runs", json={"task": "Summarise the on-call policy."})
+        assert started.status_code == 202, started.text
+        run_id = started.json()["run_id"]
+        deadline = time.monotonic() + 30
+        while stopping.get(f"/agent/runs/{run_id}").json()["status"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        refused = stopping.post("/agent/runs", json={"task": "Another task."})
+        assert refused.status_code == 429  # the running one holds the whole day
+        shutdown_started = time.monotonic()
+    # The lifespan shutdown ran the service's shutdown hooks.
+    assert time.monotonic() - shutdown_started < 15  # it did not wait for the model's 30 s
+
+    record = runs.get_run(run_id)
+    assert record.status == "interrupted"
+    with TestClient(asgi_app(), raise_server_exceptions=False) as restarted:
+        restarted.headers.update(AUTH)
+        again = restarted.post("/agent/runs", json={"task": "A task after the restart."})
+        assert again.status_code == 202, again.text  # was 429: the reservation stayed all day
+        capped = runs.get_runner().store.load_state(again.json()["run_id"]).limits
+        spent = record.usage.input_tokens + record.usage.output_tokens
+        assert capped.max_total_tokens == 6000 - spent
+        _ended(restarted, again.json()["run_id"])
 
 
 TOOLS_MODULE = '''

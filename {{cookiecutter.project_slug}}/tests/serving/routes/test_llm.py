@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -87,6 +88,38 @@ def test_sdk_streams_deltas(upstream: str) -> None:
     parts = asyncio.run(stream())
     assert len(parts) >= 2
     assert "".join(parts)
+
+
+def test_a_stream_cut_mid_way_is_charged_its_prompt_and_the_words_sent(upstream: str) -> None:
+    """The client goes away after the first words: no usage arrives, the key is still charged."""
+    day = budgets.DailyBudgets(budgets.MemoryCounters(), 100_000, None)
+    chat = endpoints.ChatRequest.model_validate(
+        {"model": "fake-echo", "messages": MESSAGES, "stream": True}
+    )
+
+    async def charged(events_read: int | None) -> tuple[int, str]:
+        """What the key is charged for a stream read ``events_read`` events far (None: all)."""
+        reservation = await day.reserve("key", budgets.Spend(5_000))
+        events = endpoints.stream_events(chat, "fake-echo", settle=(day, reservation))
+        read = [event async for event in events] if events_read is None else []
+        for _ in range(events_read or 0):
+            read.append(await anext(events))
+        await events.aclose()  # what the server does when the client hangs up
+        counter = day._names("key", reservation.day)[0]
+        chunks = [json.loads(e.removeprefix("data: ")) for e in read if "chat.completion" in e]
+        words = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
+        return await day.counters.add(counter, 0), words
+
+    cut, words = asyncio.run(charged(2))  # the role, then the model's first words
+    before_the_model, _ = asyncio.run(charged(1))
+    whole, _ = asyncio.run(charged(None))
+
+    assert words
+    prompt = estimate_tokens(chat.prompt_chars())
+    assert cut == prompt + estimate_tokens(len(words))  # was 0: the reservation given back
+    assert before_the_model - cut == 0  # the model was not asked yet: nothing charged
+    assert whole - before_the_model > 0  # a whole stream: its usage, as the provider reports it
+    endpoints._cache.cache_clear()
 
 
 @pytest.mark.parametrize("stream", [False, True])

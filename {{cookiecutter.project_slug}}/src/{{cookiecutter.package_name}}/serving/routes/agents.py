@@ -20,7 +20,8 @@ Runs call the model, so with a daily budget per API key (``SERVING__DAILY_TOKENS
 the run's limits (agents settings ``max_total_tokens`` / ``max_cost_usd``), or as much of them as
 the key has left, and caps the run at what it got: the run stops with ``token_budget`` or
 ``cost_budget`` there. When not even one model call fits it answers 429 with the budget and its
-reset time. When the run ends, the key keeps only what the run really spent.
+reset time. When the run ends, the key keeps only what the run really spent; a service that shuts
+down stops its runs first and charges each key what they had spent.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ... import agents
+from ...core.logging import get_logger
 from ...core.settings import get_settings
 from .._adapters import Contribution
 from .._budgets import (
@@ -56,6 +58,9 @@ STEP_STREAM_TIMEOUT_S = 600.0
 PROMPT_OVERHEAD_TOKENS = 1_500
 # Settlements of runs still going (kept referenced until they finish).
 _settling: set[asyncio.Task[None]] = set()
+# How long a shutdown waits for the stopped runs' keys to be charged.
+SHUTDOWN_SETTLE_S = 10.0
+_log = get_logger("serving.agents")
 
 
 class StartRun(BaseModel):
@@ -117,7 +122,7 @@ def _capped(granted: Spend, budgets: DailyBudgets) -> agents.RunLimits:
 
 
 async def _settle_when_ended(run_id: str, budgets: DailyBudgets, reservation: Reservation) -> None:
-    """Once the run ends, charge the key what it spent instead of its reservation."""
+    """Once the run ends (or is stopped), charge the key what it spent, not its reservation."""
     record = await agents.ended(run_id)
     usage = record.usage
     await budgets.settle(reservation, Spend.of(usage.total_tokens, usage.cost_usd))
@@ -226,6 +231,19 @@ def app() -> Starlette:
     )
 
 
+async def stop() -> None:
+    """At shutdown: stop the runs still going and charge their keys what they spent so far.
+
+    Otherwise a stopped server (every rolling deploy) left each run's whole reservation on its
+    key's day: with Redis budgets, until midnight UTC.
+    """
+    stopped = await run_in_threadpool(agents.stop_runs)
+    if _settling:
+        await asyncio.wait(set(_settling), timeout=SHUTDOWN_SETTLE_S)
+    if stopped:
+        _log.warning("agent runs stopped by the shutdown", runs=stopped)
+
+
 def contribute() -> Contribution:
     """The agent run API for the service (see :mod:`..serving.adapters`)."""
     return Contribution(
@@ -239,4 +257,5 @@ def contribute() -> Contribution:
             "/agent/runs/{run_id}/approvals",
             "/agent/runs/{run_id}/approvals/{approval_id}",
         ],
+        shutdown=[stop],
     )

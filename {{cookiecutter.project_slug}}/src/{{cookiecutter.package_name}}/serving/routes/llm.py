@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncGenerator, Callable, Iterator
+from contextlib import aclosing, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any, Literal
@@ -300,19 +300,40 @@ def _chunk(ident: str, model: str, delta: dict[str, str], finish: str | None) ->
 Settle = tuple[DailyBudgets, Reservation] | None
 
 
-async def stream_events(chat: ChatRequest, model: str, settle: Settle = None) -> AsyncIterator[str]:
-    """Server-sent events in OpenAI's chunk format, ending with ``data: [DONE]``."""
+async def stream_events(
+    chat: ChatRequest, model: str, settle: Settle = None
+) -> AsyncGenerator[str, None]:
+    """Server-sent events in OpenAI's chunk format, ending with ``data: [DONE]``.
+
+    With ``settle``, the key is charged what the stream spent once it ends. A stream cut before
+    its end (the client went away, the provider failed mid-way) reports no usage, but the
+    provider billed the prompt and what it had sent: that is charged, estimated from their length.
+    """
     spent: list[TokenUsage] = []
+    sent: list[str] = []
     try:
-        async for event in _events(chat, model, spent):
+        async for event in _events(chat, model, spent, sent):
             yield event
     finally:
         if settle is not None:
             budgets, reservation = settle
-            await budgets.settle(reservation, _spent(sum(spent, TokenUsage())))
+            used = _spent(sum(spent, TokenUsage())) if spent or not sent else _cut(chat, sent)
+            await budgets.settle(reservation, used)
 
 
-async def _events(chat: ChatRequest, model: str, spent: list[TokenUsage]) -> AsyncIterator[str]:
+def _cut(chat: ChatRequest, sent: list[str]) -> Spend:
+    """An estimate of what a stream cut after ``sent`` spent: its prompt and the text sent."""
+    client = request_client(chat)
+    prompt, output = estimate_tokens(chat.prompt_chars()), estimate_tokens(len("".join(sent)))
+    model = client.resolved_model
+    cost = call_price(client.settings, model.model_name, model.system, prompt, output)
+    return Spend.of(prompt + output, cost)
+
+
+async def _events(
+    chat: ChatRequest, model: str, spent: list[TokenUsage], sent: list[str]
+) -> AsyncGenerator[str, None]:
+    """The stream's events; ``spent`` gets its usage at the end, ``sent`` each model delta."""
     ident = f"chatcmpl-{uuid.uuid4().hex}"
     yield _chunk(ident, model, {"role": "assistant", "content": ""}, None)
     client = request_client(chat)
@@ -323,14 +344,16 @@ async def _events(chat: ChatRequest, model: str, spent: list[TokenUsage]) -> Asy
             _record(TokenUsage(), model, cached=True)
             yield _chunk(ident, model, {"content": hit.text}, None)
         else:
-            parts: list[str] = []
-            async for delta in client.stream(_messages(chat)):
-                parts.append(delta)
-                yield _chunk(ident, model, {"content": delta}, None)
+            # Closed here, in this task, when the stream is cut: left to the garbage collector,
+            # the model's stream was closed in another task and pydantic-ai's context failed.
+            async with aclosing(client.stream(_messages(chat))) as deltas:
+                async for delta in deltas:
+                    sent.append(delta)
+                    yield _chunk(ident, model, {"content": delta}, None)
             _record(client.total_usage, model, cached=False)
             spent.append(client.total_usage)
             if key is not None:
-                answer_cache().put(key, Answer("".join(parts), client.total_usage))
+                answer_cache().put(key, Answer("".join(sent), client.total_usage))
     except Exception as problem:
         _log.exception("stream failed")
         said = _failure_text(problem, "the model failed mid-stream")
