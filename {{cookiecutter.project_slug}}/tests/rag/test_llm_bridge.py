@@ -134,3 +134,17 @@ def test_a_failing_model_is_a_grounding_error_that_says_only_what_failed(
     assert str(refused.value) == "the model provider refused the API key (fake-echo, HTTP 401)"
     assert not refused.value.retryable
     assert "scripted 401" in str(refused.value.__cause__)  # the provider's words, for the log
+
+
+def test_a_model_that_cannot_be_built_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__PROVIDER", "openai")
+    monkeypatch.delenv(f"{ENV_PREFIX}LLM__BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    get_settings.cache_clear()
+
+    with pytest.raises(rag.GroundingError) as unconfigured:
+        rag_llm.ground_with_llm(QUESTION, CONTEXT)
+
+    assert unconfigured.value.unconfigured
+    assert not unconfigured.value.retryable
+    assert "set OPENAI_API_KEY" in str(unconfigured.value)  # for the CLI's `error:` line

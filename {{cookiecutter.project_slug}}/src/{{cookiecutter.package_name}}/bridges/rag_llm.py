@@ -24,6 +24,8 @@ def ground_with_llm(question: str, context: rag.Context) -> rag.GroundedDraft:
     ]
     try:
         result = llm.grounded_answer(question, passages)
+    except (llm.MissingProviderKeyError, llm.ProviderNotInstalledError) as error:
+        raise rag.GroundingError(str(error), unconfigured=True) from error  # what to set
     except Exception as error:  # said safely: the provider's words stay in the cause (and log)
         failure = llm.explain_model_error(error)
         if failure is None:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     )
     from ._failures import ModelFailure, explain_model_error
     from ._grounding import GroundedAnswer, Passage, grounded_answer
-    from ._models import MissingProviderKeyError, get_embedder
+    from ._models import MissingProviderKeyError, ProviderNotInstalledError, get_embedder
     from ._prompts import PromptRegistry, RenderedPrompt
     from ._tools import ToolRegistry, default_tools
     from ._usage import metered, price
@@ -49,6 +49,7 @@ _LAZY = {
     "ModelFailure": "._failures",
     "explain_model_error": "._failures",
     "MissingProviderKeyError": "._models",
+    "ProviderNotInstalledError": "._models",
     "GroundedAnswer": "._grounding",
     "Passage": "._grounding",
     "grounded_answer": "._grounding",
@@ -72,6 +73,7 @@ __all__ = [
     "ModelFailure",
     "Passage",
     "PromptRegistry",
+    "ProviderNotInstalledError",
     "RenderedPrompt",
     "Scripted",
     "StructuredOutputError",

@@ -73,12 +73,16 @@ class GroundingError(RuntimeError):
 
     Its message is safe to show a caller (what failed, never the provider's words: those stay in
     the exception it was raised from, and the log). ``retryable``: the same question may get an
-    answer later (the provider was busy, down or slow).
+    answer later (the provider was busy, down or slow). ``unconfigured``: no model can be built
+    here (no API key, the provider's extra missing); the message says what to set.
     """
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = False, unconfigured: bool = False
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.unconfigured = unconfigured
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,26 @@ def test_ask_whose_model_fails_says_what_failed_never_a_500(
     assert "scripted" not in grounded.text + auto.text  # the fake provider's error body
 
 
+def test_grounded_ask_without_a_configured_model_is_a_503_that_keeps_the_settings_in_the_log(
+    indexed: None, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip(f"{rag.__name__.rsplit('.', 1)[0]}.llm", reason="/ask calls no model")
+    monkeypatch.setenv(f"{ENV_PREFIX}LLM__PROVIDER", "openai")
+    for name in (f"{ENV_PREFIX}LLM__BASE_URL", f"{ENV_PREFIX}LLM__MODEL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)  # OpenAI's own API, and no key for it
+    monkeypatch.setenv(f"{ENV_PREFIX}RAG__ANSWER_MODE", "grounded")
+    get_settings.cache_clear()
+
+    answer = client.post("/ask", json={"question": "How long is data retained?"})
+
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["error"] == (
+        "the model provider is not configured on this server; see the service log"
+    )
+    assert "API_KEY" not in answer.text
+    assert "retry-after" not in answer.headers  # waiting will not set the key
+
+
 @pytest.mark.usefixtures("indexed", "one_token_a_day")
 def test_ask_is_budgeted_only_when_it_calls_a_model(
     client: TestClient, monkeypatch: pytest.MonkeyPatch

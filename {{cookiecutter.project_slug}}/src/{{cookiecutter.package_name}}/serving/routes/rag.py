@@ -129,17 +129,21 @@ def unusable_index(problem: Exception, context: bentoml.Context) -> JSONResponse
 def model_failed(failed: rag.GroundingError, context: bentoml.Context) -> JSONResponse:
     """The answer of an ``/ask`` whose model failed (``answer_mode=grounded``): never a 500.
 
-    503 with ``Retry-After`` when the model may answer later (busy, down, slow), else 502 (a key
-    refused, an unknown model...). The caller reads what failed; the provider's words go to the log.
+    503 with ``Retry-After`` when the model may answer later (busy, down, slow); 503 when no model
+    is configured here (no API key); else 502 (a key refused, an unknown model...). The caller
+    reads what failed; the provider's words and this server's settings go to the log.
     """
     _log.error("grounded answer failed", error=str(failed), cause=repr(failed.__cause__))
+    said = str(failed)
+    if failed.unconfigured:  # its message names this server's settings: kept for the log
+        said = "the model provider is not configured on this server"
     body = {
-        "error": f"{failed}; see the service log",
+        "error": f"{said}; see the service log",
         "request_id": current_context().get("request_id"),
     }
     if failed.retryable:
         return _json_answer(context, 503, body, {"Retry-After": str(MODEL_RETRY_AFTER_S)})
-    return _json_answer(context, 502, body, {})
+    return _json_answer(context, 503 if failed.unconfigured else 502, body, {})
 
 
 def _api(route: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
