@@ -136,3 +136,24 @@ def test_quarantine_fraction_limit() -> None:
         data.check_quarantine_fraction(total=100, quarantined=11, limit=0.1)
     with pytest.raises(errors.DataError, match="no usable rows"):
         data.check_quarantine_fraction(total=3, quarantined=3, limit=1.0)
+
+
+def test_single_column_auc_finds_leaks_not_strong_signals() -> None:
+    rng = np.random.default_rng(7)
+    target = pd.Series(rng.integers(0, 2, 2000))
+    noise = rng.normal(size=2000)
+
+    def auc(values: object, categorical: bool = False) -> float | None:
+        return data.single_column_auc(pd.Series(values), target, categorical)
+
+    assert auc(target * 30 + rng.integers(0, 5, 2000)) == 1.0  # days until churn: a leak
+    assert auc(-target * 30 + rng.integers(0, 5, 2000)) == 1.0  # either direction
+    strong = auc(target + noise)  # a real, strong signal
+    assert strong is not None
+    assert 0.7 < strong < data.LEAK_AUC
+    assert auc(target.map({0: "stayed", 1: "gone"}), categorical=True) == 1.0
+    # Missing only where the outcome happened: missing counts as a value of a category.
+    assert auc(target.map({0: "email", 1: None}), categorical=True) == 1.0
+    names = [f"customer {i}" for i in range(2000)]  # unique per row: fits anything in-sample
+    assert auc(names, categorical=True) is None
+    assert data.single_column_auc(pd.Series([1.0, 2.0]), pd.Series([1, 1]), False) is None

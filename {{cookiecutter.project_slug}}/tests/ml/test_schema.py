@@ -151,3 +151,34 @@ def test_prepare_infers_once_then_enforces(sample: pd.DataFrame, tmp_path: Path)
 def test_prepare_enforces_the_quarantine_limit(sample: pd.DataFrame, tmp_path: Path) -> None:
     with pytest.raises(errors.DataError, match="rows quarantined"):
         train.prepare(sample, "churned", tmp_path / "s.json", max_quarantine_fraction=0.001)
+
+
+def test_a_copy_of_the_target_is_refused_before_training(
+    sample: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Titanic's `alive` beside `survived`: the model scored 1.000 and shipped to production."""
+    leaky = sample.assign(status_after=sample["churned"].map({"Yes": "gone", "No": "stayed"}))
+
+    with pytest.raises(errors.DataError) as refused:
+        train.prepare(leaky, "churned", tmp_path / "s.json", leakage_check=True)
+
+    assert str(refused.value).startswith("'status_after' (ROC AUC 1.000 alone) predicts 'churned'")
+    assert "ML__LEAKAGE_CHECK=false" in refused.value.hint
+    allowed = train.prepare(leaky, "churned", tmp_path / "s.json", leakage_check=False)
+    assert "status_after" in allowed.contract.roles.categorical
+    clean = train.prepare(sample, "churned", tmp_path / "clean.json", leakage_check=True)
+    assert clean.contract.roles.features  # the shipped sample's real signals pass
+
+
+def test_a_reviewed_schema_may_keep_a_column_that_predicts_the_target(
+    sample: pd.DataFrame, tmp_path: Path
+) -> None:
+    leaky = sample.assign(status_after=sample["churned"].map({"Yes": "gone", "No": "stayed"}))
+    path = tmp_path / "s.json"
+    train.prepare(leaky, "churned", path, save_schema=True, leakage_check=False)
+    document = json.loads(path.read_text())
+    path.write_text(json.dumps({**document, "status": "reviewed"}))
+
+    kept = train.prepare(leaky, "churned", path, leakage_check=True)
+
+    assert "status_after" in kept.contract.roles.categorical

@@ -316,6 +316,63 @@ def clean_table(
     )
 
 
+# A single column whose values alone rank the target this well is a leak (a copy of the target, a
+# value recorded after the outcome) far more often than a real signal.
+LEAK_AUC = 0.995
+# Categorical columns with at most this many values are scored by their values' target rates:
+# with more, in-sample rates would fit any column (names, free text) perfectly.
+LEAK_MAX_CATEGORIES = 50
+
+
+def single_column_auc(values: pd.Series, target: pd.Series, categorical: bool) -> float | None:
+    """How well ``values`` alone rank the binary ``target`` (ROC AUC, either direction).
+
+    Numbers are ranked as they are (missing values left out); a categorical column by its values'
+    positive rates (missing is a value), when it has few enough values to make that honest.
+    ``None``: the column cannot be scored (too many categories, or one class left).
+    """
+    if categorical:
+        keys = values.astype("string").fillna("\x00missing")
+        if keys.nunique() > min(LEAK_MAX_CATEGORIES, max(2, len(keys) // 20)):
+            return None
+        score = target.groupby(keys).transform("mean")
+        labels = target
+    else:
+        known = values.notna()
+        score, labels = values[known].astype(float), target[known]
+    positives = int(labels.sum())
+    negatives = len(labels) - positives
+    if positives == 0 or negatives == 0:
+        return None
+    ranks = score.rank(method="average")
+    auc = (float(ranks[labels == 1].sum()) - positives * (positives + 1) / 2) / (
+        positives * negatives
+    )
+    return max(auc, 1 - auc)
+
+
+def check_leaks(frame: pd.DataFrame, roles: ColumnRoles, target: str, source: str) -> None:
+    """Refuse features that predict the (0/1-encoded) target almost alone.
+
+    Raises:
+        DataError: one or more feature columns rank the target with ROC AUC >= :data:`LEAK_AUC`.
+    """
+    found = []
+    for column in roles.features:
+        auc = single_column_auc(frame[column], frame[target], column in roles.categorical)
+        if auc is not None and auc >= LEAK_AUC:
+            found.append(f"{column!r} (ROC AUC {auc:.3f} alone)")
+    if found:
+        raise DataError(
+            f"{', '.join(found)} predicts {target!r} almost by itself: a copy of the target, or a "
+            "value known only after the outcome? A model trained on it would look perfect and "
+            "fail on real requests",
+            f"drop the column from {source} (re-infer a frozen schema that lists it: `ml schema "
+            "--infer`); if it is really known when predicting, set ML__LEAKAGE_CHECK=false or "
+            'mark the schema "reviewed"',
+        )
+
+
 def check_quarantine_fraction(
     total: int, quarantined: int, limit: float, reasons: str = "the quarantine file"
 ) -> None:

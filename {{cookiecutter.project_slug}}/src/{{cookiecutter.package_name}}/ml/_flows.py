@@ -154,6 +154,7 @@ def prepare_data(
         id_columns=settings.id_columns,
         max_quarantine_fraction=settings.max_quarantine_fraction,
         quarantine_path=quarantine_file(settings, data_dir, artifacts, data_path),
+        leakage_check=settings.leakage_check,
     )
     # Quarantined rows may have left a class smaller than the source check saw (or none of it).
     counts = prepared.frame[settings.target].value_counts().reindex([0.0, 1.0], fill_value=0)

@@ -121,16 +121,18 @@ def prepare(
     max_quarantine_fraction: float = 1.0,
     quarantine_path: Path | None = None,
     save_schema: bool = False,
+    leakage_check: bool = True,
 ) -> Prepared:
     """Clean ``raw`` and enforce the frozen data contract.
 
     Infers the schema when ``schema_path`` holds none (written only with ``save_schema``: the
     flow saves it once the run succeeded); quarantines failing rows with reasons, written to
     ``quarantine_path`` (when given) *before* the quarantine limit is enforced, so the reasons
-    can be read when it trips.
+    can be read when it trips. With ``leakage_check``, a feature that predicts the target almost
+    alone is refused (:func:`.data.check_leaks`), unless the schema was reviewed.
 
     Raises:
-        DataError: the data breaks the contract or too many rows fail it.
+        DataError: the data breaks the contract, too many rows fail it, or a feature leaks.
     """
     frozen = schema.load(schema_path)
     roles = frozen.roles if frozen else None
@@ -146,8 +148,11 @@ def prepare(
         quarantined.to_csv(quarantine_path, index=False)
         where = str(quarantine_path)
     data.check_quarantine_fraction(len(raw), len(quarantined), max_quarantine_fraction, where)
+    rows = valid.assign(**{target: valid[target].astype(int)})
+    if leakage_check and frozen.status != "reviewed":
+        data.check_leaks(rows, frozen.roles, target, "the training data")
     return Prepared(
-        frame=valid.assign(**{target: valid[target].astype(int)}),
+        frame=rows,
         quarantined=quarantined,
         contract=frozen,
         schema_written=roles is None,

@@ -38,6 +38,11 @@ class MLSettings(BaseModel):
         default_factory=list,
         description="Identifier columns to drop (JSON list); empty: detected from names/values.",
     )
+    leakage_check: bool = Field(
+        default=True,
+        description="Refuse to train when one column predicts the target almost alone (ROC AUC "
+        ">= 0.995 by itself: a copy of the target, or a value known only after the outcome).",
+    )
     csv_delimiter: str = Field(
         default="",
         max_length=1,
