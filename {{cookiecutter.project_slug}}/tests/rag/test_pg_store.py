@@ -226,12 +226,19 @@ def _tables(store: pg_store.PgVectorStore) -> set[str]:
     return {name for (name,) in rows.fetchall()}
 
 
+def _built_tiny(
+    make_store: Callable[[str], VectorStore],
+) -> tuple[pg_store.PgVectorStore, set[str], dict[str, Any]]:
+    """A pgvector index of TINY; its tables and lexical state."""
+    store = _pg(make_store)
+    store.apply(_update(TINY, [], rebuild=True))
+    return store, _tables(store), _lexical_state(store)
+
+
 def test_a_failed_rebuild_leaves_the_live_index_and_the_next_one_replaces_it(
     make_store: Callable[[str], VectorStore], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = _pg(make_store)
-    store.apply(_update(TINY, [], rebuild=True))
-    live, before = _tables(store), _lexical_state(store)
+    store, live, before = _built_tiny(make_store)
     assert not any(name.startswith(store.table_name + pg_store.STAGING_SUFFIX) for name in live)
 
     def fail_lexical(self: pg_store.PgVectorStore, *args: Any) -> None:
@@ -274,9 +281,7 @@ def _wait_for_statement(store: pg_store.PgVectorStore, marker: str) -> None:
 def test_a_rebuild_embeds_while_its_lexical_half_runs_and_a_failure_cancels_it(
     make_store: Callable[[str], VectorStore], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = _pg(make_store)
-    store.apply(_update(TINY, [], rebuild=True))
-    live, before = _tables(store), _lexical_state(store)
+    store, live, before = _built_tiny(make_store)
     errors: list[BaseException] = []
     original = pg_store.PgVectorStore._build_lexical
 

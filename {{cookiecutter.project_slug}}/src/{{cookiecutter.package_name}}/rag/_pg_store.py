@@ -23,8 +23,9 @@ from __future__ import annotations
 import json
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,12 +49,16 @@ from ._store import (
 )
 
 _COLUMNS = (
-    "id, document_id, source, title, section, position, text, search_text, kind, fetched_at, "
+    "num, id, document_id, source, title, section, position, text, search_text, kind, fetched_at, "
     "metadata, vector"
 )
 # The types of _COLUMNS, in order, for the binary COPY.
 _COLUMN_TYPES = (
-    ("text",) * 4 + ("text[]", "int4") + ("text",) * 3 + ("timestamptz", "jsonb", "vector")
+    ("int8",)
+    + ("text",) * 4
+    + ("text[]", "int4")
+    + ("text",) * 3
+    + ("timestamptz", "jsonb", "vector")
 )
 # The HNSW build is much slower once its graph outgrows maintenance_work_mem (64 MB by default,
 # about 50k chunks of 256 dimensions): raised for the build transactions only.
@@ -206,8 +211,9 @@ class PgVectorStore:
         connection.execute(lock)
         try:
             with connection.transaction(), connection.cursor() as cursor:
-                numbers = self._create(cursor, update, staging)
-            self._fill(connection, update, staging, (numbers, _full_texts(update.chunks)))
+                self._create(cursor, update, staging)
+                numbered = self._numbered(cursor, update.chunks)
+            self._fill(connection, update, staging, numbered)
             with connection.transaction(), connection.cursor() as cursor:
                 self._write_meta(cursor, update.meta, staging)
                 self._swap(cursor, staging)
@@ -216,17 +222,21 @@ class PgVectorStore:
                 unlock = sql.SQL("SELECT pg_advisory_unlock(hashtext({}))")
                 connection.execute(unlock.format(sql.Literal(staging)))
 
-    def _create(self, cursor: psycopg.Cursor[Any], update: IndexUpdate, staging: str) -> list[int]:
-        """The staging tables (an interrupted rebuild's dropped first); a number per chunk."""
-        sequence = sql.Literal(self._name("_numbers").as_string(cursor))
-        names = {"numbers": self._name("_numbers"), "numbers_name": sequence}
+    def _create(self, cursor: psycopg.Cursor[Any], update: IndexUpdate, staging: str) -> None:
+        """The staging tables (an interrupted rebuild's dropped first)."""
+        numbers = self._name("_numbers")
+        names = {"numbers": numbers, "numbers_name": sql.Literal(numbers.as_string(cursor))}
         dim = sql.Literal(update.meta.dimension)
         for statement in _SCHEMA:
             cursor.execute(self._sql(statement, staging, dim=dim, **names))
+
+    def _numbered(self, cursor: psycopg.Cursor[Any], chunks: Sequence[Chunk]) -> _Texts:
+        """A number for each chunk, from the index's sequence, and each chunk's full text."""
+        sequence = sql.Literal(self._name("_numbers").as_string(cursor))
         reserve = sql.SQL("SELECT array_agg(nextval({})) FROM generate_series(1, %s)")
-        cursor.execute(reserve.format(sequence), (len(update.chunks),))
+        cursor.execute(reserve.format(sequence), (len(chunks),))
         row = cursor.fetchone()
-        return list(row[0] or []) if row else []
+        return list(row[0] or []) if row else [], _full_texts(chunks)
 
     def _fill(
         self,
@@ -250,7 +260,7 @@ class PgVectorStore:
             try:
                 vectors = update.embed()
                 with connection.transaction(), connection.cursor() as cursor:
-                    self._copy_chunks(cursor, update.chunks, vectors, staging, numbered)
+                    self._copy_chunks(cursor, update.chunks, vectors, numbered, staging)
                     self._insert_documents(cursor, update, staging)
                 self._build_vector_index(connection, staging)
             except BaseException:  # the lexical half's work is lost anyway
@@ -272,9 +282,7 @@ class PgVectorStore:
         to a temporary table, so it need not wait for the chunks table. ``stop``: give up before
         the next statement (the rebuild failed).
         """
-        with connection.transaction(), connection.cursor() as cursor:
-            memory = sql.SQL("SET LOCAL maintenance_work_mem = {}")
-            cursor.execute(memory.format(sql.Literal(_BUILD_MEMORY)))
+        with _building(connection) as cursor:
             cursor.execute(
                 "CREATE TEMP TABLE lexical_texts (num bigint, search_text text) ON COMMIT DROP"
             )
@@ -289,9 +297,7 @@ class PgVectorStore:
 
     def _build_vector_index(self, connection: psycopg.Connection[Any], staging: str) -> None:
         """The HNSW graph of a rebuild's chunks, and their planner statistics."""
-        with connection.transaction(), connection.cursor() as cursor:
-            memory = sql.SQL("SET LOCAL maintenance_work_mem = {}")
-            cursor.execute(memory.format(sql.Literal(_BUILD_MEMORY)))
+        with _building(connection) as cursor:
             for statement in _VECTOR_INDEX:
                 cursor.execute(self._sql(statement, staging, **self._hnsw))
 
@@ -324,7 +330,7 @@ class PgVectorStore:
             "DELETE FROM {documents} WHERE id = ANY(%s)",
         ):
             cursor.execute(self._sql(statement), (dropped,))
-        self._copy_chunks(cursor, update.chunks, vectors)
+        self._copy_chunks(cursor, update.chunks, vectors, self._numbered(cursor, update.chunks))
         new = [document.id for document in update.documents]
         cursor.execute(self._sql(POSTINGS, which=sql.SQL("c.document_id = ANY(%s)")), (new,))
         cursor.execute(
@@ -377,38 +383,40 @@ class PgVectorStore:
         cursor: psycopg.Cursor[Any],
         chunks: Sequence[Chunk],
         vectors: Vectors,
+        numbered: _Texts,
         base: str | None = None,
-        numbered: _Texts | None = None,
     ) -> None:
-        """Binary COPY: vectors go as float32 bytes instead of formatted decimal text.
+        """Binary COPY of ``chunks`` with their ``numbered`` numbers and full texts.
 
-        ``numbered``: the chunks' numbers and full texts, where a rebuild has them already.
+        Vectors go as float32 bytes instead of formatted decimal text.
         """
-        numbers, texts = numbered or (None, _full_texts(chunks))
+        numbers, texts = numbered
         statement = self._sql(
             "COPY {chunks} ({columns}) FROM STDIN (FORMAT BINARY)",
             base,
-            columns=sql.SQL(_COLUMNS if numbers is None else f"num, {_COLUMNS}"),
+            columns=sql.SQL(_COLUMNS),
         )
         with cursor.copy(statement) as copy:
-            copy.set_types(_COLUMN_TYPES if numbers is None else ("int8", *_COLUMN_TYPES))
-            rows = zip(chunks, np.asarray(vectors, dtype=np.float32), texts, strict=True)
-            for row, (chunk, vector, text) in enumerate(rows):
-                values = (
-                    chunk.id,
-                    chunk.document_id,
-                    chunk.source,
-                    chunk.title,
-                    list(chunk.section),
-                    chunk.position,
-                    chunk.text,
-                    text,
-                    chunk.kind,
-                    chunk.fetched_at,
-                    Jsonb(dict(chunk.metadata)),
-                    vector,
+            copy.set_types(_COLUMN_TYPES)
+            rows = zip(numbers, chunks, np.asarray(vectors, dtype=np.float32), texts, strict=True)
+            for number, chunk, vector, text in rows:
+                copy.write_row(
+                    (
+                        number,
+                        chunk.id,
+                        chunk.document_id,
+                        chunk.source,
+                        chunk.title,
+                        list(chunk.section),
+                        chunk.position,
+                        chunk.text,
+                        text,
+                        chunk.kind,
+                        chunk.fetched_at,
+                        Jsonb(dict(chunk.metadata)),
+                        vector,
+                    )
                 )
-                copy.write_row(values if numbers is None else (numbers[row], *values))
 
     def _where(self, filters: Filters | None) -> tuple[sql.Composable, dict[str, list[str]]]:
         """`` AND c.<key> = ANY(%(f<i>)s)...`` for ``filters``, and its parameters."""
@@ -470,6 +478,15 @@ class PgVectorStore:
             self._connections.clear()
         for connection in connections:
             connection.close()
+
+
+@contextmanager
+def _building(connection: psycopg.Connection[Any]) -> Iterator[psycopg.Cursor[Any]]:
+    """A transaction on ``connection`` with the build's ``maintenance_work_mem``; its cursor."""
+    with connection.transaction(), connection.cursor() as cursor:
+        memory = sql.SQL("SET LOCAL maintenance_work_mem = {}")
+        cursor.execute(memory.format(sql.Literal(_BUILD_MEMORY)))
+        yield cursor
 
 
 def _full_texts(chunks: Sequence[Chunk]) -> list[str]:
