@@ -189,9 +189,9 @@ def model_failed(problem: Exception) -> JSONResponse:
     said = explained.message if explained else "the model provider failed"
     if explained is not None and explained.too_long:
         return error(400, said, "invalid_request_error", code="context_length_exceeded")
-    answer = error(502, f"{said}; see the service log", "server_error")
-    if explained is not None and explained.retryable:
-        answer = error(503, f"{said}; see the service log", "server_error")
+    retryable = explained is not None and explained.retryable
+    answer = error(503 if retryable else 502, f"{said}; see the service log", "server_error")
+    if retryable:
         answer.headers["Retry-After"] = str(MODEL_RETRY_AFTER_S)
     return answer
 
