@@ -340,18 +340,15 @@ def single_column_auc(values: pd.Series, target: pd.Series, categorical: bool) -
     else:
         known = values.notna()
         score, labels = values[known].astype(float), target[known]
-    positives = int(labels.sum())
-    negatives = len(labels) - positives
-    if positives == 0 or negatives == 0:
+    if labels.nunique() <= 1:  # one class left (or no row)
         return None
-    ranks = score.rank(method="average")
-    auc = (float(ranks[labels == 1].sum()) - positives * (positives + 1) / 2) / (
-        positives * negatives
-    )
+    from sklearn.metrics import roc_auc_score  # noqa: PLC0415 - only when training: slow import
+
+    auc = float(roc_auc_score(labels, score))
     return max(auc, 1 - auc)
 
 
-def check_leaks(frame: pd.DataFrame, roles: ColumnRoles, target: str, source: str) -> None:
+def check_leaks(frame: pd.DataFrame, roles: ColumnRoles, target: str) -> None:
     """Refuse features that predict the (0/1-encoded) target almost alone.
 
     Raises:
@@ -367,9 +364,9 @@ def check_leaks(frame: pd.DataFrame, roles: ColumnRoles, target: str, source: st
             f"{', '.join(found)} predicts {target!r} almost by itself: a copy of the target, or a "
             "value known only after the outcome? A model trained on it would look perfect and "
             "fail on real requests",
-            f"drop the column from {source} (re-infer a frozen schema that lists it: `ml schema "
-            "--infer`); if it is really known when predicting, set ML__LEAKAGE_CHECK=false or "
-            'mark the schema "reviewed"',
+            "drop the column from the training data (re-infer a frozen schema that lists it: `ml "
+            "schema --infer`); if it is really known when predicting, set "
+            'ML__LEAKAGE_CHECK=false or mark the schema "reviewed"',
         )
 
 

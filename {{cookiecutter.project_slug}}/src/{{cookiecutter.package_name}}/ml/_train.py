@@ -150,7 +150,7 @@ def prepare(
     data.check_quarantine_fraction(len(raw), len(quarantined), max_quarantine_fraction, where)
     rows = valid.assign(**{target: valid[target].astype(int)})
     if leakage_check and frozen.status != "reviewed":
-        data.check_leaks(rows, frozen.roles, target, "the training data")
+        data.check_leaks(rows, frozen.roles, target)
     return Prepared(
         frame=rows,
         quarantined=quarantined,
